@@ -1,0 +1,1 @@
+"""Board definitions (boards/*.yaml) validated with pydantic, and board discovery."""

@@ -1,0 +1,1 @@
+"""Model compiler: .tflite flatbuffer to static C (weights, schedule, requantisation, planned arena)."""

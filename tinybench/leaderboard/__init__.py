@@ -1,0 +1,1 @@
+"""Result records, MLPerf import, submission bundles, checker, leaderboard site."""

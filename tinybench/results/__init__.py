@@ -1,0 +1,1 @@
+"""Run directories: transcript, results.txt, typed results.json, manifest; incremental and atomic."""

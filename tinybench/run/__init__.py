@@ -1,0 +1,1 @@
+"""Run modes: performance, accuracy and energy runs against a connected DUT."""

@@ -1,0 +1,1 @@
+"""The four MLPerf Tiny workloads: definitions, model fetch, dataset builders, TFLM reference outputs."""
