@@ -32,4 +32,10 @@ uint32_t tb_port_stack_high_water(void);
 /* Human-readable board/vendor name for `name` (m-name-dut-[<vendor>]). */
 const char *tb_port_vendor(void);
 
+#ifdef TB_HOSTED
+/* Hosted builds only (TB_HOSTED defined by the port's port.mk): the process arguments, given to the
+ * port before tb_port_init() so it can pick its sockets (see firmware/ports/host/port.c). */
+void tb_port_args(int argc, char **argv);
+#endif
+
 #endif /* TB_PORT_H */

@@ -1,9 +1,56 @@
-"""CLI commands of the run area (placeholder until the area lands)."""
+"""CLI commands of the run area: ``tinybench run`` and ``tinybench report``.
+
+Heavy modules are imported inside the command bodies so ``tinybench --help`` stays fast.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the top-level app."""
+
+    @app.command("run")
+    def run_cmd(
+        board: Optional[str] = typer.Option(None, "--board", help="board name (see `tinybench boards`)"),
+        workload: Optional[str] = typer.Option(None, "--workload", help="kws01, vww01, ic01 or ad01"),
+        mode: Optional[str] = typer.Option(None, "--mode", help="performance | accuracy"),
+        dataset: Optional[Path] = typer.Option(None, "--dataset", help="folder with y_labels.csv "
+                                               "and .bin files (default: the workload's CI set)"),
+        out: Optional[Path] = typer.Option(None, "--out", help="run directory (default: results/<...>)"),
+        resume: bool = typer.Option(False, "--resume", help="continue the interrupted run in --out"),
+        min_window_s: Optional[float] = typer.Option(
+            None, "--min-window-s", help="shortest timed window in DUT seconds (default 10, the "
+            "rule; anything less marks the result NOT VALID FOR SUBMISSION)"),
+        as_json: bool = typer.Option(False, "--json", help="print results.json on stdout"),
+        no_progress: bool = typer.Option(False, "--no-progress", help="no progress bars on stderr"),
+    ) -> None:
+        """Run a performance or accuracy benchmark on a board; every result lands in a run directory."""
+        from tinybench.run.session import RunRequest, start
+
+        results, run_dir = start(RunRequest(board=board, workload=workload, mode=mode,
+                                            dataset=dataset, out=out, resume=resume,
+                                            min_window_s=min_window_s, progress=not no_progress))
+        if as_json:
+            typer.echo(json.dumps(results.model_dump(mode="json"), indent=2))
+        else:
+            from tinybench.results.report import summary_text
+
+            typer.echo(summary_text(results))
+            typer.echo(f"run directory: {run_dir}")
+
+    @app.command("report")
+    def report_cmd(
+        run_dir: Path = typer.Argument(..., help="a run directory made by `tinybench run`"),
+        as_json: bool = typer.Option(False, "--json", help="machine-readable summary on stdout"),
+        no_plots: bool = typer.Option(False, "--no-plots", help="skip the PNG plots"),
+    ) -> None:
+        """Tables and plots (latency per window, confusion matrix, ROC) of a finished run."""
+        from tinybench.results.report import report
+
+        typer.echo(report(run_dir, as_json=as_json, plots=not no_plots))

@@ -1,0 +1,213 @@
+/*
+ * tb_ops.c — int8 kernels (conv, depthwise conv, fully connected, average pool, add, copy).
+ * Arithmetic follows TFLM's reference integer kernels step by step: int32 accumulation of
+ * filter * (input + input_offset), bias, MultiplyByQuantizedMultiplier, + output offset, clamp.
+ * Taps outside the image are skipped (equivalent to padding with the input zero point).
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "tb_ops.h"
+#include "tb_prim.h"
+
+static inline int32_t tb_clamp(int32_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+static inline int8_t tb_finish(int32_t acc, int32_t mult, int32_t shift, int32_t out_offset,
+                               int32_t lo, int32_t hi)
+{
+    acc = tb_requant(acc, mult, shift) + out_offset;
+    return (int8_t)tb_clamp(acc, lo, hi);
+}
+
+void tb_conv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t oy, ox, oc, ky, kx;
+    for (oy = 0; oy < p->out_h; ++oy) {
+        const int32_t iy0 = oy * p->stride_h - p->pad_h;
+        for (ox = 0; ox < p->out_w; ++ox) {
+            const int32_t ix0 = ox * p->stride_w - p->pad_w;
+            int8_t *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
+            for (oc = 0; oc < p->out_c; ++oc) {
+                const int8_t *f = p->filter + (size_t)oc * p->k_h * p->k_w * p->in_c;
+                int32_t acc = 0;
+                for (ky = 0; ky < p->k_h; ++ky) {
+                    const int32_t iy = iy0 + ky * p->dil_h;
+                    if (iy < 0 || iy >= p->in_h) {
+                        continue;
+                    }
+                    for (kx = 0; kx < p->k_w; ++kx) {
+                        const int32_t ix = ix0 + kx * p->dil_w;
+                        if (ix < 0 || ix >= p->in_w) {
+                            continue;
+                        }
+                        acc += tb_dot_s8(in + ((size_t)iy * p->in_w + ix) * p->in_c,
+                                         p->input_offset,
+                                         f + ((size_t)ky * p->k_w + kx) * p->in_c, p->in_c);
+                    }
+                }
+                if (p->bias != NULL) {
+                    acc += p->bias[oc];
+                }
+                o[oc] = tb_finish(acc, p->out_mult[oc], p->out_shift[oc], p->output_offset,
+                                  p->act_min, p->act_max);
+            }
+        }
+    }
+}
+
+/* Channels handled per pass of the depthwise kernel: bounds the stack accumulator. */
+#define TB_DW_BLOCK 32
+
+void tb_dwconv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t oy, ox, ky, kx, c0, i, ic, m;
+    int32_t acc[TB_DW_BLOCK];
+    for (oy = 0; oy < p->out_h; ++oy) {
+        const int32_t iy0 = oy * p->stride_h - p->pad_h;
+        for (ox = 0; ox < p->out_w; ++ox) {
+            const int32_t ix0 = ox * p->stride_w - p->pad_w;
+            int8_t *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
+            if (p->depth_multiplier == 1) {
+                for (c0 = 0; c0 < p->out_c; c0 += TB_DW_BLOCK) {
+                    const int32_t n = p->out_c - c0 < TB_DW_BLOCK ? p->out_c - c0 : TB_DW_BLOCK;
+                    for (i = 0; i < n; ++i) {
+                        acc[i] = 0;
+                    }
+                    for (ky = 0; ky < p->k_h; ++ky) {
+                        const int32_t iy = iy0 + ky * p->dil_h;
+                        if (iy < 0 || iy >= p->in_h) {
+                            continue;
+                        }
+                        for (kx = 0; kx < p->k_w; ++kx) {
+                            const int32_t ix = ix0 + kx * p->dil_w;
+                            if (ix < 0 || ix >= p->in_w) {
+                                continue;
+                            }
+                            tb_mac_row_s8(acc,
+                                          in + ((size_t)iy * p->in_w + ix) * p->in_c + c0,
+                                          p->input_offset,
+                                          p->filter + ((size_t)ky * p->k_w + kx) * p->out_c + c0,
+                                          n);
+                        }
+                    }
+                    for (i = 0; i < n; ++i) {
+                        int32_t a = acc[i];
+                        const int32_t oc = c0 + i;
+                        if (p->bias != NULL) {
+                            a += p->bias[oc];
+                        }
+                        o[oc] = tb_finish(a, p->out_mult[oc], p->out_shift[oc],
+                                          p->output_offset, p->act_min, p->act_max);
+                    }
+                }
+                continue;
+            }
+            /* General depth multiplier: output channel ic * M + m reads input channel ic. */
+            for (ic = 0; ic < p->in_c; ++ic) {
+                for (m = 0; m < p->depth_multiplier; ++m) {
+                    const int32_t oc = ic * p->depth_multiplier + m;
+                    int32_t a = 0;
+                    for (ky = 0; ky < p->k_h; ++ky) {
+                        const int32_t iy = iy0 + ky * p->dil_h;
+                        if (iy < 0 || iy >= p->in_h) {
+                            continue;
+                        }
+                        for (kx = 0; kx < p->k_w; ++kx) {
+                            const int32_t ix = ix0 + kx * p->dil_w;
+                            if (ix < 0 || ix >= p->in_w) {
+                                continue;
+                            }
+                            a += ((int32_t)in[((size_t)iy * p->in_w + ix) * p->in_c + ic]
+                                  + p->input_offset)
+                                 * (int32_t)p->filter[((size_t)ky * p->k_w + kx) * p->out_c + oc];
+                        }
+                    }
+                    if (p->bias != NULL) {
+                        a += p->bias[oc];
+                    }
+                    o[oc] = tb_finish(a, p->out_mult[oc], p->out_shift[oc], p->output_offset,
+                                      p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+
+void tb_fc_s8(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t b, oc;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *x = in + (size_t)b * p->in_features;
+        /* (w + fo)(x + xo) = w(x + xo) + fo * (sum(x) + n * xo) */
+        int32_t x_term = 0;
+        if (p->filter_offset != 0) {
+            x_term = p->filter_offset * (tb_sum_s8(x, p->in_features)
+                                         + p->in_features * p->input_offset);
+        }
+        for (oc = 0; oc < p->out_features; ++oc) {
+            const int32_t k = p->per_channel ? oc : 0;
+            int32_t acc = tb_dot_s8(x, p->input_offset,
+                                    p->filter + (size_t)oc * p->in_features, p->in_features)
+                          + x_term;
+            if (p->bias != NULL) {
+                acc += p->bias[oc];
+            }
+            out[(size_t)b * p->out_features + oc] =
+                tb_finish(acc, p->out_mult[k], p->out_shift[k], p->output_offset,
+                          p->act_min, p->act_max);
+        }
+    }
+}
+
+void tb_avgpool_s8(const tb_pool_params_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t oy, ox, c, ky, kx;
+    for (oy = 0; oy < p->out_h; ++oy) {
+        const int32_t iy0 = oy * p->stride_h - p->pad_h;
+        const int32_t ky0 = iy0 < 0 ? -iy0 : 0;
+        const int32_t ky1 = p->k_h < p->in_h - iy0 ? p->k_h : p->in_h - iy0;
+        for (ox = 0; ox < p->out_w; ++ox) {
+            const int32_t ix0 = ox * p->stride_w - p->pad_w;
+            const int32_t kx0 = ix0 < 0 ? -ix0 : 0;
+            const int32_t kx1 = p->k_w < p->in_w - ix0 ? p->k_w : p->in_w - ix0;
+            const int32_t count = (ky1 - ky0) * (kx1 - kx0);
+            for (c = 0; c < p->channels; ++c) {
+                int32_t acc = 0;
+                for (ky = ky0; ky < ky1; ++ky) {
+                    for (kx = kx0; kx < kx1; ++kx) {
+                        acc += in[((size_t)(iy0 + ky) * p->in_w + (ix0 + kx)) * p->channels + c];
+                    }
+                }
+                if (count > 0) {
+                    /* TFLM: round half away from zero, integer division truncating. */
+                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                }
+                out[((size_t)oy * p->out_w + ox) * p->channels + c] =
+                    (int8_t)tb_clamp(acc, p->act_min, p->act_max);
+            }
+        }
+    }
+}
+
+void tb_add_s8(const tb_add_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out)
+{
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t a = (int32_t)((uint32_t)((int32_t)in1[i] + p->input1_offset) << p->left_shift);
+        const int32_t b = (int32_t)((uint32_t)((int32_t)in2[i] + p->input2_offset) << p->left_shift);
+        const int32_t sa = tb_requant(a, p->input1_mult, p->input1_shift);
+        const int32_t sb = tb_requant(b, p->input2_mult, p->input2_shift);
+        const int32_t r = tb_requant(sa + sb, p->output_mult, p->output_shift) + p->output_offset;
+        out[i] = (int8_t)tb_clamp(r, p->act_min, p->act_max);
+    }
+}
+
+void tb_copy_s8(const int8_t *in, int8_t *out, int32_t n)
+{
+    if (in != out) {
+        memmove(out, in, (size_t)n);
+    }
+}

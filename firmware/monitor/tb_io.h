@@ -1,0 +1,23 @@
+/*
+ * tb_io.h — line output for the monitor without printf.
+ *
+ * Why no printf: newlib's float printf costs ~20 kB of flash on Cortex-M and its rounding can
+ * differ from glibc's; formatting numbers here keeps every board's replies byte-identical and the
+ * image small. Every reply line ends in "\r\n" as the DUT protocol requires.
+ */
+#ifndef TB_IO_H
+#define TB_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void tb_puts(const char *s);                 /* text, no line end */
+void tb_putn(const char *s, size_t n);       /* n bytes */
+void tb_put_u32(uint32_t v);                 /* decimal */
+void tb_put_i32(int32_t v);
+void tb_put_hex8(uint8_t v);                 /* two lowercase hex digits */
+void tb_put_fixed3(float v);                 /* like printf("%0.3f"): exact round-half-even */
+void tb_endl(void);                          /* "\r\n" */
+void tb_line(const char *s);                 /* s + "\r\n" */
+
+#endif /* TB_IO_H */

@@ -1,0 +1,415 @@
+/*
+ * tb_monitor.c — command assembly, dispatch and replies of the DUT protocol.
+ *
+ * Byte-compatible with the reference monitor (../shared/docs/dut-protocol.md §2-§7) except that its
+ * silent failure modes are error lines here, and every error leaves the state unchanged:
+ *   - a command longer than TB_CMD_MAX characters        -> e-[Command too long: ...]
+ *   - an empty command (bare '%', or only spaces)        -> e-[Empty command]
+ *   - `db load N` with N above the buffer                -> e-[Supplied buffer size ...]
+ *   - `db` data beyond the size announced by `db load`   -> e-[Data past the expected size ...]
+ *   - a bad hex digit stores nothing (the reference stored the pairs before it)
+ *   - `infer` without a complete input of the model's size -> e-[Input db has ...]
+ */
+#include "tb_monitor.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tb_io.h"
+#include "tb_model.h"
+#include "tb_port.h"
+#include "tb_workload.h"
+
+#define TB_MAX_TOKENS 4
+
+static char cmd_buf[TB_CMD_MAX + 1];
+static uint32_t cmd_len;
+static int cmd_overflow;
+
+static uint8_t db_buf[TB_DB_MAX];
+static uint32_t db_expected; /* size announced by the last accepted `db load` */
+static uint32_t db_pos;      /* bytes stored since then */
+
+static void ready(void) { tb_line("m-ready"); }
+
+/* e-[<text><arg>] */
+static void error2(const char *text, const char *arg)
+{
+    tb_puts("e-[");
+    tb_puts(text);
+    if (arg != 0) {
+        tb_puts(arg);
+    }
+    tb_line("]");
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow past 2^32-1. */
+static int parse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v = 0;
+    if (s == 0 || *s == '\0') {
+        return 0;
+    }
+    for (; *s != '\0'; ++s) {
+        if (*s < '0' || *s > '9') {
+            return 0;
+        }
+        v = v * 10u + (uint64_t)(*s - '0');
+        if (v > 0xffffffffu) {
+            return 0;
+        }
+    }
+    *out = (uint32_t)v;
+    return 1;
+}
+
+static void timestamp(void)
+{
+#if TB_ENERGY
+    tb_port_timestamp_pulse();
+#else
+    uint32_t now = tb_port_timestamp_us();
+    tb_puts("m-lap-us-");
+    tb_put_u32(now);
+    tb_endl();
+#endif
+}
+
+static void cmd_name(void)
+{
+    tb_puts("m-name-dut-[");
+    tb_puts(tb_port_vendor());
+    tb_line("]");
+}
+
+static void cmd_profile(void)
+{
+    tb_line("m-profile-[ULPMark for tinyML Firmware V0.0.1]");
+    tb_puts("m-model-[");
+    tb_puts(tb_model_info.id);
+    tb_line("]");
+}
+
+static void cmd_help(void)
+{
+    tb_puts("tinybench firmware ");
+    tb_line(TB_FW_VERSION);
+    tb_line("");
+    tb_line("help              : this text");
+    tb_line("name              : print the DUT name");
+    tb_line("profile           : print the profile and model id");
+    tb_line("timestamp         : print (performance) or pulse (energy) a timestamp");
+    tb_line("db load N         : expect N input bytes");
+    tb_line("db HEX            : store hex byte pairs");
+    tb_line("db print          : print the loaded bytes");
+    tb_line("infer N [W=10]    : run W warm-up and N timed inferences");
+    tb_line("results           : print the results of the last inference");
+    tb_line("tb-caps, tb-info, tb-raw : tinybench extensions");
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+static void db_load(const char *arg)
+{
+    uint32_t n = 0;
+    if (arg == 0) {
+        error2("Command 'db load' requires the # of bytes", 0);
+        return;
+    }
+    if (!parse_u32(arg, &n) || n == 0u) {
+        error2("Command 'db load' must be >0 bytes", 0);
+        return;
+    }
+    if (n > (uint32_t)TB_DB_MAX) {
+        tb_puts("e-[Supplied buffer size ");
+        tb_put_u32(n);
+        tb_puts(" exceeds maximum of ");
+        tb_put_u32((uint32_t)TB_DB_MAX);
+        tb_line("]");
+        return;
+    }
+    db_expected = n;
+    db_pos = 0;
+    tb_puts("m-[Expecting ");
+    tb_put_u32(n);
+    tb_line(" bytes]");
+}
+
+static void db_print(void)
+{
+    uint32_t i;
+    for (i = 0; i < db_expected; ++i) {
+        if (i % 8u == 0u) {
+            tb_puts("m-buffer-");
+        } else {
+            tb_putn("-", 1);
+        }
+        tb_put_hex8(db_buf[i]);
+        if (i % 8u == 7u || i + 1u == db_expected) {
+            tb_endl();
+        }
+    }
+}
+
+static void db_data(const char *hex)
+{
+    size_t len = strlen(hex);
+    uint32_t pairs;
+    uint32_t i;
+
+    if (len % 2u != 0u) {
+        error2("Insufficent number of hex digits", 0);
+        return;
+    }
+    for (i = 0; i < len; ++i) {
+        if (hex_value(hex[i]) < 0) {
+            char pair[3];
+            size_t at = i & ~(size_t)1u;
+            pair[0] = hex[at];
+            pair[1] = hex[at + 1u];
+            pair[2] = '\0';
+            tb_puts("e-[Invalid hex digit '");
+            tb_puts(pair);
+            tb_line("']");
+            return;
+        }
+    }
+    pairs = (uint32_t)(len / 2u);
+    if (pairs > db_expected - db_pos) {
+        tb_puts("e-[Data past the expected size: ");
+        tb_put_u32(db_expected - db_pos);
+        tb_puts(" bytes left, chunk has ");
+        tb_put_u32(pairs);
+        tb_line("]");
+        return;
+    }
+    for (i = 0; i < pairs; ++i) {
+        db_buf[db_pos + i] =
+            (uint8_t)((hex_value(hex[2u * i]) << 4) | hex_value(hex[2u * i + 1u]));
+    }
+    db_pos += pairs;
+    if (pairs != 0u && db_pos == db_expected) {
+        tb_line("m-load-done");
+    }
+}
+
+static void cmd_db(char **tok, int ntok)
+{
+    if (ntok < 2) {
+        error2("Command 'db' requires a subcommand", 0);
+    } else if (strcmp(tok[1], "load") == 0) {
+        db_load(ntok > 2 ? tok[2] : 0);
+    } else if (strcmp(tok[1], "print") == 0) {
+        db_print();
+    } else {
+        db_data(tok[1]);
+    }
+}
+
+/* The input is valid when a complete load of exactly the model's raw size is in the buffer. */
+static int input_ready(void)
+{
+    uint32_t need = tb_workload_input_bytes();
+    if (db_pos == need && db_expected == need) {
+        return 1;
+    }
+    tb_puts("e-[Input db has ");
+    tb_put_u32(db_pos);
+    tb_puts(" bytes, expected ");
+    tb_put_u32(need);
+    tb_line("]");
+    return 0;
+}
+
+static void cmd_infer(char **tok, int ntok)
+{
+    uint32_t n = 1;
+    uint32_t w = 10;
+    uint32_t i;
+
+    if (ntok > 1 && (!parse_u32(tok[1], &n) || n == 0u)) {
+        error2("Inference iterations must be >0", 0);
+        return;
+    }
+    if (ntok > 2 && !parse_u32(tok[2], &w)) {
+        error2("Inference warmup must be >=0", 0);
+        return;
+    }
+    if (!input_ready()) {
+        return;
+    }
+    /* Not timed: the copy happens once, before the warm-up, as in the reference port. Repeated
+     * invokes see the same input because the compiler's arena planner never reuses the graph
+     * input's storage (tinybench.compiler guarantee), so the printed results are always those of
+     * the loaded input. */
+    tb_workload_convert(db_buf, tb_model_input());
+    tb_puts("m-warmup-start-");
+    tb_put_u32(w);
+    tb_endl();
+    for (i = 0; i < w; ++i) {
+        tb_model_invoke();
+    }
+    tb_line("m-warmup-done");
+    tb_puts("m-infer-start-");
+    tb_put_u32(n);
+    tb_endl();
+    timestamp();
+    for (i = 0; i < n; ++i) {
+        tb_model_invoke();
+    }
+    timestamp();
+    tb_line("m-infer-done");
+    tb_workload_print_results(db_buf);
+}
+
+static void cmd_results(void)
+{
+    if (tb_workload_result_kind() == TB_RESULT_MSE && db_pos != tb_workload_input_bytes()) {
+        (void)input_ready();
+        return;
+    }
+    tb_workload_print_results(db_buf);
+}
+
+static void cmd_caps(void)
+{
+    tb_puts("m-tb-caps-[raw,info,cmdmax=");
+    tb_put_u32((uint32_t)TB_CMD_MAX);
+    tb_puts(",dbmax=");
+    tb_put_u32((uint32_t)TB_DB_MAX);
+    tb_line(TB_ENERGY ? ",energy]" : "]");
+}
+
+static void cmd_info(void)
+{
+    tb_puts("m-tb-info-[model=");
+    tb_puts(tb_model_info.id);
+    tb_puts(",sha256=");
+    tb_puts(tb_model_info.model_sha256);
+    tb_puts(",input_elements=");
+    tb_put_u32(tb_model_info.input_elements);
+    tb_puts(",output_elements=");
+    tb_put_u32(tb_model_info.output_elements);
+    tb_puts(",input_bytes=");
+    tb_put_u32(tb_workload_input_bytes());
+    tb_puts(",arena_bytes=");
+    tb_put_u32(tb_model_info.arena_bytes);
+    tb_puts(",weight_bytes=");
+    tb_put_u32(tb_model_info.weight_bytes);
+    tb_puts(",stack_high_water=");
+    tb_put_u32(tb_port_stack_high_water());
+    tb_puts(",energy=");
+    tb_put_u32((uint32_t)TB_ENERGY);
+    tb_puts(",board=");
+    tb_puts(tb_port_vendor());
+    tb_puts(",firmware=tinybench-");
+    tb_puts(TB_FW_VERSION);
+    tb_line("]");
+}
+
+static void cmd_raw(void)
+{
+    const int8_t *out = tb_model_output();
+    uint32_t i;
+    tb_puts("m-tb-raw-[");
+    for (i = 0; i < tb_model_info.output_elements; ++i) {
+        tb_put_hex8((uint8_t)out[i]);
+    }
+    tb_line("]");
+}
+
+static void dispatch(char *line)
+{
+    char *tok[TB_MAX_TOKENS];
+    int ntok = 0;
+    char *p = line;
+
+    /* Split on runs of spaces only (the reference's strtok(" ")); tabs stay inside tokens. */
+    while (*p != '\0' && ntok < TB_MAX_TOKENS) {
+        while (*p == ' ') {
+            *p++ = '\0';
+        }
+        if (*p == '\0') {
+            break;
+        }
+        tok[ntok++] = p;
+        while (*p != '\0' && *p != ' ') {
+            ++p;
+        }
+        if (*p == ' ') {
+            *p++ = '\0';
+        }
+    }
+    if (ntok == 0) {
+        error2("Empty command", 0);
+    } else if (strcmp(tok[0], "name") == 0) {
+        cmd_name();
+    } else if (strcmp(tok[0], "timestamp") == 0) {
+        timestamp();
+    } else if (strcmp(tok[0], "profile") == 0) {
+        cmd_profile();
+    } else if (strcmp(tok[0], "help") == 0) {
+        cmd_help();
+    } else if (strcmp(tok[0], "db") == 0) {
+        cmd_db(tok, ntok);
+    } else if (strcmp(tok[0], "infer") == 0) {
+        cmd_infer(tok, ntok);
+    } else if (strcmp(tok[0], "results") == 0) {
+        cmd_results();
+    } else if (strcmp(tok[0], "tb-caps") == 0) {
+        cmd_caps();
+    } else if (strcmp(tok[0], "tb-info") == 0) {
+        cmd_info();
+    } else if (strcmp(tok[0], "tb-raw") == 0) {
+        cmd_raw();
+    } else {
+        error2("Unknown command: ", tok[0]);
+    }
+    ready();
+}
+
+void tb_monitor_feed(char c)
+{
+    if (c != '%') {
+        if (cmd_len < (uint32_t)TB_CMD_MAX) {
+            cmd_buf[cmd_len++] = c;
+        } else {
+            cmd_overflow = 1;
+        }
+        return;
+    }
+    if (cmd_overflow) {
+        tb_puts("e-[Command too long: max ");
+        tb_put_u32((uint32_t)TB_CMD_MAX);
+        tb_line(" characters]");
+        ready();
+    } else {
+        cmd_buf[cmd_len] = '\0';
+        dispatch(cmd_buf);
+    }
+    cmd_len = 0;
+    cmd_overflow = 0;
+}
+
+void tb_monitor_run(void)
+{
+    tb_line(TB_ENERGY ? "m-timestamp-mode-energy" : "m-timestamp-mode-performance");
+    timestamp();
+    tb_line("m-init-done");
+    ready();
+    for (;;) {
+        tb_monitor_feed((char)tb_port_getc());
+    }
+}

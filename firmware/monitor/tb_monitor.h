@@ -1,0 +1,32 @@
+/*
+ * tb_monitor.h — the DUT protocol monitor (MLPerf Tiny / EEMBC wire format + tb- extensions).
+ *
+ * Build-time knobs (all -D, set by firmware/Makefile):
+ *   TB_CMD_MAX   longest command in characters, without the '%' (default 1024; advertised as
+ *                cmdmax=<n> in tb-caps). The standard monitor holds 80.
+ *   TB_DB_MAX    bytes the `db` buffer holds (default 27648, the reference template's maximum).
+ *   TB_ENERGY    1 = energy-mode firmware: timestamps are pulses, never m-lap-us lines.
+ */
+#ifndef TB_MONITOR_H
+#define TB_MONITOR_H
+
+#ifndef TB_CMD_MAX
+#define TB_CMD_MAX 1024
+#endif
+#ifndef TB_DB_MAX
+#define TB_DB_MAX 27648
+#endif
+#ifndef TB_ENERGY
+#define TB_ENERGY 0
+#endif
+#ifndef TB_FW_VERSION
+#define TB_FW_VERSION "0.1.0"
+#endif
+
+/* Print the boot sequence, then serve commands forever. */
+void tb_monitor_run(void);
+
+/* Feed one received byte (exposed so a port could drive the monitor from an interrupt). */
+void tb_monitor_feed(char c);
+
+#endif /* TB_MONITOR_H */

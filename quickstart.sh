@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian/Ubuntu machine to a real benchmark on the default simulated board.
+#
+#   ./quickstart.sh            set up (system packages, .venv, models) and run the default benchmark
+#   ./quickstart.sh --setup    set up only (what CI does before running the tests)
+#
+# Why a script and not a Makefile: a fresh machine may not even have make; bash is always there.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+setup_only=0
+[ "${1:-}" = "--setup" ] && setup_only=1
+
+APT_PACKAGES=(
+  gcc make                                   # host board build
+  gcc-arm-none-eabi libnewlib-arm-none-eabi  # Cortex-M firmware
+  qemu-system-arm                            # simulated boards (mps2-an386, mps3-an547)
+  flite espeak-ng                            # offline KWS CI set: synthesized keywords
+  chromium                                   # leaderboard site check in headless Chromium
+  python3-venv python3-pip
+)
+
+need_apt=0
+for tool in gcc make arm-none-eabi-gcc qemu-system-arm flite espeak-ng chromium; do
+  command -v "$tool" >/dev/null 2>&1 || need_apt=1
+done
+if [ "$need_apt" = 1 ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "== installing system packages: ${APT_PACKAGES[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+fi
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv"
+  "$PY" -m venv .venv
+fi
+echo "== installing tinybench and its test dependencies into .venv"
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+
+echo "== fetching the official MLPerf Tiny models (sha256-checked)"
+if [ -d ../shared/mlperf-tiny/models ]; then
+  .venv/bin/tinybench fetch models --from ../shared/mlperf-tiny/models
+else
+  .venv/bin/tinybench fetch models
+fi
+
+[ "$setup_only" = 1 ] && exit 0
+
+echo "== default benchmark: KWS performance run on the simulated Cortex-M4 board (QEMU mps2-an386)"
+exec .venv/bin/tinybench run --board qemu-mps2-an386 --workload kws01 --mode performance

@@ -1,0 +1,97 @@
+"""The pydantic schema of a board file (boards/*.yaml).
+
+Every field a launcher, flasher or report needs lives here, so the rest of the code never reads
+YAML. Unknown keys are errors (``extra="forbid"``): a misspelt key would otherwise be silently
+ignored and the board would run with a default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+BoardKind = Literal["host", "qemu", "renode", "physical"]
+Category = Literal["measured", "simulated"]
+Mode = Literal["performance", "accuracy", "energy"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BaudConfig(_Strict):
+    """Baud per mode; the firmware's rate is fixed at build time, so the host must match it."""
+
+    performance: int = Field(115200, gt=0)
+    accuracy: int = Field(115200, gt=0)
+    energy: int = Field(9600, gt=0)
+
+
+class BuildConfig(_Strict):
+    port: str = Field(min_length=1, description="firmware/ports/<port>")
+    toolchain: Literal["gcc", "arm-none-eabi-gcc"]
+    stack_bytes: int = Field(32768, gt=0, description="stack reserved by the linker script")
+
+
+class QemuConfig(_Strict):
+    machine: str = Field(min_length=1)
+    cpu: str | None = None
+    icount_shift: int = Field(5, ge=0, le=10)
+
+
+class Discovery(_Strict):
+    vid: int = Field(ge=0, le=0xFFFF)
+    pid: int = Field(ge=0, le=0xFFFF)
+    name_check: str | None = Field(None, description="vendor text expected in m-name-dut-[...]")
+
+
+class SerialConfig(_Strict):
+    url: str | None = None
+    discovery: Discovery | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SerialConfig:
+        if (self.url is None) == (self.discovery is None):
+            raise ValueError("give exactly one of serial.url or serial.discovery")
+        return self
+
+
+class FlashConfig(_Strict):
+    command: list[str] = Field(min_length=1, description="argv; {image} is replaced by the image path")
+    timeout_s: float = Field(120.0, gt=0)
+
+
+class Board(_Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    kind: BoardKind
+    cpu: str
+    clock_hz: int = Field(gt=0)
+    flash_bytes: int = Field(gt=0)
+    ram_bytes: int = Field(gt=0)
+    category: Category
+    baud: BaudConfig = BaudConfig()
+    build: BuildConfig
+    qemu: QemuConfig | None = None
+    serial: SerialConfig | None = None
+    flash: FlashConfig | None = None
+    source: Path | None = Field(None, exclude=True, description="the yaml file it was loaded from")
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> Board:
+        if self.kind == "qemu" and self.qemu is None:
+            raise ValueError("kind 'qemu' needs a 'qemu' section (machine, icount_shift)")
+        if self.kind == "physical" and self.serial is None:
+            raise ValueError("kind 'physical' needs a 'serial' section (url or discovery)")
+        if self.kind in ("host", "qemu") and self.category != "simulated":
+            raise ValueError(f"kind '{self.kind}' can only produce category 'simulated'")
+        return self
+
+    def baud_for(self, mode: Mode) -> int:
+        return int(getattr(self.baud, mode))
+
+    @property
+    def is_cortex_m(self) -> bool:
+        return self.build.toolchain == "arm-none-eabi-gcc"

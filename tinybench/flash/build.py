@@ -1,0 +1,212 @@
+"""Compile a model and build firmware for a board: cached by content, safe under parallel workers.
+
+Cache layout: ``<cache_dir>/firmware/<key>/`` holding ``model/`` (generated C), ``out/`` (image)
+and ``image.json``. The key hashes everything that can change the image: the .tflite bytes, the
+model id, the board's build section, the energy flag, every file under ``firmware/`` and the
+compiler's Python sources. An ``fcntl`` lock per key makes concurrent pytest workers wait for one
+build instead of racing; the finished directory appears by atomic rename, so a crash mid-build
+never leaves a half image behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tinybench import fsutil, paths
+from tinybench.boards.model import Board
+from tinybench.errors import TinybenchError
+from tinybench.flash.fit import check_fit
+
+CMD_MAX = 1024
+FIRMWARE_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class FirmwareImage:
+    """A built firmware image and the facts reports need about it."""
+
+    path: Path              # firmware.elf (Cortex-M) or firmware (host executable)
+    board: str
+    port: str
+    model_id: str
+    energy: bool
+    key: str                # content hash (cache directory name)
+    model_sha256: str
+    arena_bytes: int
+    weight_bytes: int
+    db_bytes: int           # input buffer = raw bytes of one model input on the wire
+    cmd_max: int
+    image_sha256: str
+
+    @property
+    def is_elf(self) -> bool:
+        return self.path.suffix == ".elf"
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["path"] = str(self.path)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> FirmwareImage:
+        values = dict(data)
+        values["path"] = Path(str(values["path"]))
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def raw_input_bytes(model_id: str, input_elements: int) -> int:
+    """Bytes of one input on the wire: float32 windows for AD, one byte per element otherwise."""
+    return input_elements * 4 if model_id.startswith("ad") else input_elements
+
+
+def _tree_digest(digest: hashlib._Hash, root: Path, patterns: tuple[str, ...]) -> None:
+    for pattern in patterns:
+        for path in sorted(root.glob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+
+
+def _key(parts: dict[str, object], model_dir: Path | None, tflite: Path | None) -> str:
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode())
+    _tree_digest(digest, paths.firmware_dir(), ("Makefile", "monitor/*", "engine/*", "ports/*.h",
+                                                "ports/*/*"))
+    if tflite is not None:
+        digest.update(tflite.read_bytes())
+        _tree_digest(digest, paths.PACKAGE_DIR / "compiler", ("**/*.py",))
+    if model_dir is not None:
+        _tree_digest(digest, model_dir, ("*.c", "*.h"))
+    return digest.hexdigest()[:24]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cached(final: Path) -> FirmwareImage | None:
+    meta = final / "image.json"
+    if not meta.is_file():
+        return None
+    image = FirmwareImage.from_json(json.loads(meta.read_text()))
+    if not image.path.is_file():
+        return None
+    return image
+
+
+def _make(board: Board, model_dir: Path, out_dir: Path, *, energy: bool, db_bytes: int) -> Path:
+    tool = "gcc" if board.build.toolchain == "gcc" else "arm-none-eabi-gcc"
+    if shutil.which(tool) is None:
+        raise TinybenchError(f"the {tool} compiler is not installed (needed for board '{board.name}')",
+                             "run ./quickstart.sh --setup or apt-get install the toolchain")
+    argv = ["nice", "make", "-s", "-C", str(paths.firmware_dir()), f"BOARD={board.build.port}",
+            f"MODEL_DIR={model_dir}", f"OUT={out_dir}", f"ENERGY={1 if energy else 0}",
+            f"CMD_MAX={CMD_MAX}", f"DB_MAX={db_bytes}", f"FW_VERSION={FIRMWARE_VERSION}"]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip()[-3000:]
+        raise TinybenchError(f"firmware build failed for board '{board.name}':\n{tail}",
+                             f"reproduce with: {' '.join(argv[1:])}")
+    name = "firmware" if board.build.toolchain == "gcc" else "firmware.elf"
+    return out_dir / name
+
+
+def build_from_model_dir(board: Board, model_dir: Path, *, model_id: str, arena_bytes: int,
+                         weight_bytes: int, input_elements: int, model_sha256: str = "",
+                         energy: bool = False) -> FirmwareImage:
+    """Build firmware around already generated model C (``model_dir/model.c``), cached.
+
+    ``build_firmware`` is the normal entry; this one serves callers that hold generated C already.
+    """
+    model_dir = Path(model_dir).resolve()
+    db_bytes = raw_input_bytes(model_id, input_elements)
+    check_fit(board, model_id, arena_bytes=arena_bytes, weight_bytes=weight_bytes, db_bytes=db_bytes,
+              cmd_bytes=CMD_MAX)
+    key = _key({"build": board.build.model_dump(), "energy": energy, "model_id": model_id,
+                "db": db_bytes}, model_dir, None)
+    return _build_cached(board, key, energy=energy, model_id=model_id, db_bytes=db_bytes,
+                         model_sha256=model_sha256, arena_bytes=arena_bytes,
+                         weight_bytes=weight_bytes, generate=lambda dest: shutil.copytree(model_dir, dest))
+
+
+def build_firmware(board: Board, model: Path, model_id: str, *, energy: bool = False) -> FirmwareImage:
+    """Compile ``model`` (.tflite) for ``board``, check it fits, build the image (cached)."""
+    model = Path(model)
+    if not model.is_file():
+        raise TinybenchError(f"model file {model} does not exist", "pass the path of a .tflite file")
+    if model.stat().st_size == 0:
+        raise TinybenchError(f"model file {model} is empty", "re-download or re-export the .tflite")
+    from tinybench.compiler import analyze_model, compile_model
+
+    key = _key({"build": board.build.model_dump(), "energy": energy, "model_id": model_id}, None, model)
+    final = paths.cache_dir() / "firmware" / key
+    hit = _cached(final)
+    if hit is not None:
+        return hit
+    # Analyse first (no files written): a corrupt model or one too large for the board stops here,
+    # before any C is generated or make runs.
+    facts = _compiled_facts(analyze_model(model, model_id))
+    db_bytes = raw_input_bytes(model_id, facts["input_elements"])
+    check_fit(board, model_id, arena_bytes=facts["arena_bytes"], weight_bytes=facts["weight_bytes"],
+              db_bytes=db_bytes, cmd_bytes=CMD_MAX)
+    return _build_cached(board, key, energy=energy, model_id=model_id, db_bytes=db_bytes,
+                         model_sha256=fsutil.sha256_file(model), arena_bytes=facts["arena_bytes"],
+                         weight_bytes=facts["weight_bytes"],
+                         generate=lambda dest: compile_model(model, dest, model_id))
+
+
+def _compiled_facts(compiled: object) -> dict[str, int]:
+    facts: dict[str, int] = {}
+    tensor = getattr(compiled, "input", None)
+    values = {"arena_bytes": getattr(compiled, "arena_bytes", None),
+              "weight_bytes": getattr(compiled, "weight_bytes", None),
+              "input_elements": getattr(tensor, "elements", None)}
+    for name, value in values.items():
+        if value is None:
+            raise TinybenchError(f"the compiler's result lacks '{name}' (firmware build cannot size the board)",
+                                 "update tinybench.compiler and tinybench.flash together")
+        facts[name] = int(value)  # type: ignore[call-overload]
+    return facts
+
+
+def _build_cached(board: Board, key: str, *, energy: bool, model_id: str, db_bytes: int,
+                  model_sha256: str, arena_bytes: int, weight_bytes: int, generate) -> FirmwareImage:  # type: ignore[no-untyped-def]
+    root = paths.cache_dir() / "firmware"
+    final = root / key
+    with _locked(root / f"{key}.lock"):
+        hit = _cached(final)
+        if hit is not None:
+            return hit
+        work = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
+        try:
+            generate(work / "model")
+            built = _make(board, work / "model", work / "out", energy=energy, db_bytes=db_bytes)
+            image = FirmwareImage(
+                path=final / "out" / built.name, board=board.name, port=board.build.port,
+                model_id=model_id, energy=energy, key=key, model_sha256=model_sha256,
+                arena_bytes=arena_bytes, weight_bytes=weight_bytes, db_bytes=db_bytes,
+                cmd_max=CMD_MAX, image_sha256=fsutil.sha256_file(built))
+            fsutil.atomic_write_json(work / "image.json", image.to_json())
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(work, final)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+    return image

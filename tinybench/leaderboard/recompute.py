@@ -1,0 +1,164 @@
+"""Recompute headline figures from raw data, with the project's own parsers and arithmetic.
+
+Why here: the checker must not trust results.txt, but it must also not grow a second copy of the
+transcript parsers or the energy math. This module only *selects* the raw evidence of one mode
+folder and hands it to the owners: ``tinybench.protocol.transcripts`` (EEMBC, MLC and tinybench
+logs, MLC results.json), ``tinybench.run.metrics`` (median throughput, Top-1, AUC) and
+``tinybench.power`` (trace importers, window energy). Callers have already vetted every file with
+``safety.SafeTree`` (no symlinks, size-limited, UTF-8/JSON valid) before anything here opens it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tinybench.errors import TinybenchError
+from tinybench.protocol.transcripts import (Exchange, Transcript, parse_eembc_log, parse_mlc_results_json,
+                                            parse_tinybench_log)
+from tinybench.run import metrics
+
+
+def transcript_for(log_text: str | None, results_json: object | None, runner: str) -> Transcript | None:
+    """The rawest transcript of a mode folder: an EEMBC or tinybench ``log.txt`` holds the DUT laps
+    and results verbatim; an MLC ``log.txt`` only rounded figures, so its ``results.json`` is used."""
+    if runner == "eembc" and log_text is not None:
+        return parse_eembc_log(log_text)
+    if log_text is not None and _is_tinybench_log(log_text):
+        return parse_tinybench_log(log_text)
+    if isinstance(results_json, list):
+        try:
+            return parse_mlc_results_json(results_json)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            raise ValueError(f"results.json entries are malformed: {exc}") from None
+    return None
+
+
+def _is_tinybench_log(text: str) -> bool:
+    import re
+
+    return re.search(r"^\d+\.\d+ [<>#] ", text[:4000], re.M) is not None
+
+
+def timed_windows(transcript: Transcript) -> list[Exchange]:
+    """``infer`` exchanges with a pair of DUT laps (performance windows)."""
+    return [x for x in transcript.inferences if x.elapsed_us and x.iterations]
+
+
+def median_throughput(windows: list[Exchange]) -> tuple[float, list[float]]:
+    values = [float(x.throughput) for x in windows if x.throughput is not None]
+    if not values:
+        raise ValueError("no timed inference windows (no pair of m-lap-us laps) in the raw data")
+    return metrics.median_throughput(values), values
+
+
+@dataclass
+class AccuracyFigures:
+    files: int
+    top1_pct: float | None
+    auc: float | None
+
+
+def accuracy(exchanges: list[Exchange], labels: dict[str, int]) -> AccuracyFigures:
+    """Per-file scores (normalised, averaged over windows), Top-1 by argmax, AUC as the host does."""
+    per_file: "OrderedDict[str, list[list[float]]]" = OrderedDict()
+    for ex in exchanges:
+        if ex.results is not None and ex.input_file:
+            per_file.setdefault(ex.input_file, []).append(ex.results)
+    if not per_file:
+        raise ValueError("no per-input results in the raw data")
+    missing = [f for f in per_file if f not in labels]
+    if missing:
+        raise KeyError(missing[0])
+    widths = {len(r) for rows in per_file.values() for r in rows}
+    if len(widths) != 1:
+        raise ValueError(f"result vectors have differing lengths {sorted(widths)}")
+    classifier = widths.pop() > 1
+    scores = np.vstack([metrics.file_scores(rows, classifier=classifier) for rows in per_file.values()])
+    y = [labels[f] for f in per_file]
+    top1 = metrics.top1(scores, y) if classifier else None
+    auc = metrics.auc(scores, y)
+    return AccuracyFigures(len(per_file), top1, None if np.isnan(auc) else auc)
+
+
+def labels_from_mlc_json(entries: object) -> dict[str, int]:
+    """file -> class from MLC results.json entries (the runner copies the y_labels row)."""
+    out: dict[str, int] = {}
+    if isinstance(entries, list):
+        for entry in entries:
+            if isinstance(entry, dict) and entry.get("file") and entry.get("class") not in (None, ""):
+                try:
+                    out[str(entry["file"])] = int(entry["class"])
+                except (TypeError, ValueError):
+                    raise ValueError(f"entry for {entry.get('file')!r} has a non-integer class") from None
+    return out
+
+
+def load_labels(y_labels_csv: Path) -> dict[str, int]:
+    """file -> true class from a MLPerf ``y_labels.csv`` (no header)."""
+    labels = {}
+    for row in y_labels_csv.read_text(encoding="utf-8").splitlines():
+        parts = [p.strip() for p in row.split(",")]
+        if len(parts) >= 3 and parts[0]:
+            labels[parts[0]] = int(parts[2])
+    return labels
+
+
+@dataclass
+class EnergyFigures:
+    energy_uj: list[float]
+    per_inf_uj: list[float]
+    median_per_inf_uj: float
+
+
+def energy_energyrunner(folder: Path, edge_times: list[float], iterations: list[int],
+                        published_window_uj: list[float | None]) -> EnergyFigures:
+    """EnergyRunner windows via tinybench.power. The JSON edge times are rounded to 1 ms while
+    EnergyRunner used the precise edge; the precise boundary index is round(t·fs) or +1 in every
+    published window, so when results.txt prints the window energy each edge is snapped to the
+    candidate that reproduces it (exact check). Without it, the energy module's unbiased edge rule
+    is used and the caller compares with a tolerance."""
+    from tinybench.power.energy import compute_windows, edge_position_from_time, pair_edges_energyrunner
+    from tinybench.power.importers import read_energyrunner_bin
+
+    samples, rate = read_energyrunner_bin(folder / "trace1-energy.bin")
+    pairs = pair_edges_energyrunner([float(t) for t in edge_times])
+    if len(pairs) != len(iterations):
+        raise ValueError(f"{len(pairs)} timestamp windows but {len(iterations)} infer commands in log.txt")
+    bounds = []
+    for index, (t0, t1) in enumerate(pairs):
+        target = published_window_uj[index] if index < len(published_window_uj) else None
+        if target is None:
+            bounds.append((edge_position_from_time(t0, rate, 0.001), edge_position_from_time(t1, rate, 0.001)))
+            continue
+        r0, r1 = round(t0 * rate), round(t1 * rate)
+        candidates = [(float(a), float(b)) for a in (r0, r0 + 1) for b in (r1, r1 + 1)]
+        best = min(candidates, key=lambda c: abs(
+            compute_windows(samples, rate, [c], [1]).windows[0].energy_uj - target))
+        bounds.append(best)
+    summary = compute_windows(samples, rate, bounds, iterations)
+    return EnergyFigures([w.energy_uj for w in summary.windows],
+                         [w.energy_per_inf_uj for w in summary.windows], summary.median_energy_per_inf_uj)
+
+
+def energy_from_folder(folder: Path) -> EnergyFigures:
+    """MLC results.json power samples or a tinybench trace.npz, via ``tinybench.power.importers``."""
+    from tinybench.power.importers import load_trace
+
+    try:
+        summary = load_trace(folder).summarize()
+    except TinybenchError as exc:
+        raise ValueError(exc.message) from None
+    return EnergyFigures([w.energy_uj for w in summary.windows],
+                         [w.energy_per_inf_uj for w in summary.windows], summary.median_energy_per_inf_uj)
+
+
+def parse_edge_times(text: str) -> list[float]:
+    times = json.loads(text)
+    if not isinstance(times, list) or not all(isinstance(t, (int, float)) for t in times):
+        raise ValueError("trace1-timestamps.json must be a JSON list of numbers")
+    return [float(t) for t in times]

@@ -1,0 +1,320 @@
+"""Read DUT transcripts into structured exchanges: EEMBC EnergyRunner logs, MLCommons-runner logs and
+``results.json``, and tinybench's own ``log.txt``.
+
+Why: published MLPerf Tiny results are the ground truth the client must agree with, and tinybench's
+own figures must be recomputable from its own transcript alone. One model (``Exchange``) serves
+all three sources, and the DUT lines inside them go through the same parsers as live lines
+(``tinybench.protocol.lines``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tinybench.protocol import lines as L
+
+
+@dataclass
+class Exchange:
+    """One DUT command and its reply (for ``infer``: laps, elapsed µs, results)."""
+
+    command: str
+    input_file: str | None = None        # the input loaded before this command (basename)
+    input_offset: int = 0                # byte offset inside the file (AD windows)
+    lines: list[str] = field(default_factory=list)
+    host_time: float | None = None       # host timestamp of the command, when the log has one
+    iterations: int | None = None
+    warmups: int | None = None
+    laps: list[int] = field(default_factory=list)
+    elapsed_us: int | None = None
+    results: list[float] | None = None
+    published_runtime_s: float | None = None     # MLC logs print runtime, not laps
+    published_throughput: float | None = None
+    tag: str | None = None               # tinybench logs: the "# measure <tag>" note before the command
+
+    @property
+    def is_infer(self) -> bool:
+        return self.command.split(" ", 1)[0] == "infer"
+
+    @property
+    def throughput(self) -> float | None:
+        """Inferences per second of DUT time (None without laps)."""
+        if self.iterations is None or not self.elapsed_us:
+            return None
+        return self.iterations / (self.elapsed_us / 1e6)
+
+
+@dataclass
+class Window:
+    """A window as printed in a results file (``Performance results for window k``)."""
+
+    number: int
+    inferences: int | None = None
+    runtime_s: float | None = None
+    throughput: float | None = None
+
+
+@dataclass
+class Summary:
+    """The figures a results file (or a log's summary lines) states."""
+
+    windows: list[Window] = field(default_factory=list)
+    median_throughput: float | None = None
+    top1: float | None = None
+    auc: float | None = None
+    median_energy_uj: float | None = None
+
+
+@dataclass
+class Transcript:
+    kind: str                                 # "eembc", "mlc", "mlc-json" or "tinybench"
+    exchanges: list[Exchange] = field(default_factory=list)
+    model: str | None = None
+    summary: Summary = field(default_factory=Summary)
+
+    @property
+    def inferences(self) -> list[Exchange]:
+        return [x for x in self.exchanges if x.is_infer]
+
+
+def finish_infer(ex: Exchange) -> Exchange:
+    """Fill laps, elapsed time and results of an ``infer`` exchange from its DUT lines."""
+    parts = ex.command.split()
+    if parts and parts[0] == "infer":
+        ex.iterations = int(parts[1]) if len(parts) > 1 else 1
+        ex.warmups = int(parts[2]) if len(parts) > 2 else 10
+    ex.laps = [lap for lap in (L.parse_lap(t) for t in ex.lines) if lap is not None]
+    if len(ex.laps) >= 2:
+        ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+    for text in ex.lines:
+        values = L.parse_results(text)
+        if values is not None:
+            ex.results = values
+    return ex
+
+
+# --------------------------------------------------------------------- summary lines (both runners)
+_WINDOW = re.compile(r"Performance results for window (\d+)")
+_INFERENCES = re.compile(r"# Inferences\s*:\s*(\d+)")
+_RUNTIME = re.compile(r"Runtime\s*:\s*([\d.]+) sec\.")
+_THROUGHPUT = re.compile(r"(?<!Median )Throughput\s*:\s*([\d.]+) inf\./sec\.")
+# The MLCommons submission checker's own regexes (run-rules-and-formats.md §(c)).
+CHECKER_TOP1 = re.compile(r".* Top[- ]1%?\s?[:=] ([\d\.]+).*")
+CHECKER_AUC = re.compile(r".* AUC\s?[:=] ([\d\.]+).*")
+CHECKER_THROUGHPUT = re.compile(r".* Median throughput is\s+([\d\.]+) inf\./sec\..*")
+CHECKER_ENERGY = re.compile(r"Median energy cost is ([\d\.]+) uJ/inf")
+
+
+def parse_summary(text: str) -> Summary:
+    """Figures of a ``results.txt`` (EEMBC or MLC) with the checker's last-match-wins rule."""
+    summary = Summary()
+    current: Window | None = None
+    for line in text.splitlines():
+        m = _WINDOW.search(line)
+        if m:
+            current = Window(int(m.group(1)))
+            summary.windows.append(current)
+            continue
+        if current is not None:
+            if (m := _INFERENCES.search(line)):
+                current.inferences = int(m.group(1))
+            elif (m := _RUNTIME.search(line)):
+                current.runtime_s = float(m.group(1))
+            elif (m := _THROUGHPUT.search(line)):
+                current.throughput = float(m.group(1))
+        if (m := CHECKER_TOP1.match(line)):
+            summary.top1 = float(m.group(1))
+        if (m := CHECKER_AUC.match(line)):
+            summary.auc = float(m.group(1))
+        if (m := CHECKER_THROUGHPUT.match(line)):
+            summary.median_throughput = float(m.group(1))
+        if (m := CHECKER_ENERGY.search(line)):
+            summary.median_energy_uj = float(m.group(1))
+    return summary
+
+
+# --------------------------------------------------------------------- EEMBC EnergyRunner
+_EEMBC_LINE = re.compile(r"^(\d+\.\d+) ([\w-]+): ?(.*)$")
+_SEQ_COMMAND = re.compile(r"-command\[(.*)\]-ack\[")
+_BLOAD = re.compile(r'^bloadp? (?:dut )?"([^"]+)"(?:\s+(\d+)(?:\s+(\d+))?)?')
+
+
+def parse_eembc_log(text: str) -> Transcript:
+    """An EnergyRunner ``log.txt``: sequencer commands, DUT lines (direct or via the IO manager)."""
+    tr = Transcript("eembc")
+    current: Exchange | None = None
+    input_file: str | None = None
+    offset = 0
+    for raw in text.splitlines():
+        m = _EEMBC_LINE.match(raw)
+        if not m:
+            continue
+        stamp, source, body = float(m.group(1)), m.group(2), m.group(3).strip()
+        if source == "sequencer":
+            cm = _SEQ_COMMAND.search(body)
+            if not cm:
+                continue
+            command = cm.group(1)
+            bm = _BLOAD.match(command)
+            if bm:
+                input_file = Path(bm.group(1).replace("\\", "/")).name
+                offset = int(bm.group(2) or 0)
+                continue
+            words = command.split()
+            if words[:2] == ["io", "dut"]:
+                words = words[2:]
+            elif words[:1] == ["dut"]:
+                words = words[1:]
+            else:
+                continue
+            current = Exchange(" ".join(words), input_file, offset, host_time=stamp)
+            tr.exchanges.append(current)
+            continue
+        dut_line: str | None = None
+        if source == "dut":
+            dut_line = body
+        elif source == "io" and body.startswith("[dut]:"):
+            dut_line = body[len("[dut]:"):].strip()
+        elif source == "ulp-mlperf" or source == "ulp-ml":
+            continue
+        if dut_line is None:
+            continue
+        model = L.parse_model(dut_line)
+        if model:
+            tr.model = model
+        if current is None:
+            continue
+        if L.is_ready(dut_line):
+            finish_infer(current)
+            current = None
+            continue
+        current.lines.append(dut_line)
+    if current is not None:
+        finish_infer(current)
+    tr.summary = parse_summary(text)
+    return tr
+
+
+# --------------------------------------------------------------------- MLCommons runner
+_MLC_LOAD = re.compile(r"Loading file (\S+) segment (\d+)")
+_MLC_RUN = re.compile(r"Running inference with (\d+)/(\d+) \(warmup/measured\)")
+_MLC_RESULTS = re.compile(r"m-results\s*:\s*\[(.*)\]")
+_MLC_MODEL = re.compile(r"Device model retrieved: (\S+)")
+
+
+def parse_mlc_log(text: str) -> Transcript:
+    """An MLCommons-runner ``log.txt``: per window file, segment, W/N, runtime, throughput, results."""
+    tr = Transcript("mlc")
+    current: Exchange | None = None
+    input_file: str | None = None
+    segment = 0
+    for line in text.splitlines():
+        if (m := _MLC_MODEL.search(line)):
+            tr.model = m.group(1)
+        elif (m := _MLC_LOAD.search(line)):
+            input_file, segment = m.group(1), int(m.group(2))
+        elif (m := _MLC_RUN.search(line)):
+            w, n = int(m.group(1)), int(m.group(2))
+            current = Exchange(f"infer {n} {w}", input_file, segment, iterations=n, warmups=w)
+            tr.exchanges.append(current)
+        elif current is not None:
+            if (m := _RUNTIME.search(line)) and "ulp-mlperf" in line:
+                current.published_runtime_s = float(m.group(1))
+            elif (m := _THROUGHPUT.search(line)) and "ulp-mlperf" in line:
+                current.published_throughput = float(m.group(1))
+            elif (m := _MLC_RESULTS.search(line)):
+                values = [float(v) for v in m.group(1).split(",") if v.strip()]
+                current.results = values
+    tr.summary = parse_summary(text)
+    return tr
+
+
+def parse_mlc_results_json(data: list[dict]) -> Transcript:
+    """An MLCommons-runner ``results.json`` (list of per-window/per-file objects with raw laps)."""
+    tr = Transcript("mlc-json")
+    for item in data:
+        infer = item.get("infer") or {}
+        n = int(infer.get("iterations", 1))
+        w = int(infer.get("warmups", 0))
+        ex = Exchange(f"infer {n} {w}", item.get("file"), iterations=n, warmups=w,
+                      results=[float(v) for v in infer.get("results", [])])
+        if "start_time" in infer and "end_time" in infer:
+            ex.laps = [int(infer["start_time"]), int(infer["end_time"])]
+            ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+        if "throughput" in infer:
+            ex.published_throughput = float(infer["throughput"])
+        tr.exchanges.append(ex)
+    return tr
+
+
+# --------------------------------------------------------------------- tinybench's own log.txt
+_TB_LINE = re.compile(r"^(\d+\.\d+) ([<>#]) (.*)$")
+_TB_INPUT = re.compile(r"^input (\S+) offset (\d+)")
+_TB_MEASURE = re.compile(r"^measure (.+)$")
+
+
+def format_log_line(direction: str, text: str, host_time: float) -> str:
+    """One transcript line: ``<unix seconds, µs> <direction> <text>`` (direction ``>``, ``<``, ``#``)."""
+    return f"{host_time:.6f} {direction} {text}"
+
+
+def parse_tinybench_log(text: str) -> Transcript:
+    """tinybench ``log.txt``: ``>`` sent, ``<`` received, ``# input <file> offset <n>`` notes."""
+    tr = Transcript("tinybench")
+    current: Exchange | None = None
+    input_file: str | None = None
+    offset = 0
+    tag: str | None = None
+    for raw in text.splitlines():
+        m = _TB_LINE.match(raw)
+        if not m:
+            continue
+        stamp, direction, body = float(m.group(1)), m.group(2), m.group(3)
+        if direction == "#":
+            if (im := _TB_INPUT.match(body)):
+                input_file, offset = im.group(1), int(im.group(2))
+            elif (mm := _TB_MEASURE.match(body)):
+                tag = mm.group(1)
+            continue
+        if direction == ">":
+            # A command without m-ready before the next one was interrupted: it stays incomplete.
+            current = Exchange(body, input_file, offset, host_time=stamp, tag=tag)
+            tag = None
+            tr.exchanges.append(current)
+            continue
+        model = L.parse_model(body)
+        if model:
+            tr.model = model
+        if current is None:
+            continue
+        if L.is_ready(body):
+            finish_infer(current)
+            current = None
+        else:
+            current.lines.append(body)
+    # Keep only complete infer exchanges (an interrupted one has no results line).
+    tr.exchanges = [x for x in tr.exchanges if not x.is_infer or x.results is not None]
+    return tr
+
+
+def load_transcript(path: Path) -> Transcript:
+    """Detect the format of ``path`` (a ``log.txt`` or MLC ``results.json``) and parse it."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".json":
+        return parse_mlc_results_json(json.loads(text))
+    head = text[:4000]
+    if re.search(r"^\d+\.\d+ (session|parser|sequencer|dut|io|emon):", head, re.M):
+        tr = parse_eembc_log(text)
+    elif "ulp-mlperf:" in text or "Logging initialized" in head:
+        tr = parse_mlc_log(text)
+    else:
+        tr = parse_tinybench_log(text)
+    results_txt = path.with_name("results.txt")
+    if results_txt.exists() and tr.kind != "tinybench":
+        published = parse_summary(results_txt.read_text(encoding="utf-8", errors="replace"))
+        tr.summary = published
+    return tr

@@ -1,0 +1,166 @@
+"""A run directory: the transcript, the progress journal, the state, and the result files.
+
+Layout (everything written through ``tinybench.fsutil``)::
+
+    <run>/log.txt        full serial transcript, one fsynced append per exchange
+    <run>/state.json     run configuration (atomic); what --resume needs to continue
+    <run>/progress.jsonl one fsynced JSON line per completed input/window (append-only journal)
+    <run>/results.txt    the lines the MLCommons submission checker parses
+    <run>/results.json   typed RunResults (tinybench.results.schema)
+    <run>/manifest.json  sha256 of firmware, model, every input; harness version; git revision
+
+Why a journal: completed measurements must survive SIGKILL. Appending one line per completed
+input and fsyncing it is cheap, and on resume a torn last line (the only possible damage) is
+discarded, so an input is either fully recorded once or redone — never lost, never counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tinybench import fsutil
+from tinybench.errors import TinybenchError
+from tinybench.protocol.transcripts import format_log_line
+
+LOG = "log.txt"
+STATE = "state.json"
+PROGRESS = "progress.jsonl"
+RESULTS_TXT = "results.txt"
+RESULTS_JSON = "results.json"
+MANIFEST = "manifest.json"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class TranscriptWriter:
+    """Collects transcript lines and appends them to ``log.txt`` with one fsync per exchange.
+
+    Lines are flushed when the DUT ends a reply (``m-ready``), on notes, and on ``flush()``; so a
+    crash loses at most the partial reply in flight, which the resumed run repeats anyway.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._pending: list[str] = []
+
+    def __call__(self, direction: str, text: str, host_time: float) -> None:
+        self._pending.append(format_log_line(direction, text, host_time))
+        if direction == "#" or (direction == "<" and "m-ready" in text):
+            self.flush()
+
+    def note(self, text: str) -> None:
+        self(("#"), text, time.time())
+
+    def flush(self) -> None:
+        if self._pending:
+            fsutil.append_line(self.path, "\n".join(self._pending))
+            self._pending.clear()
+
+
+class RunDirectory:
+    """One run's folder; create it fresh or reopen it to resume."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.transcript = TranscriptWriter(self.path / LOG)
+
+    # ---------------------------------------------------------------- creation / resume
+    @classmethod
+    def create(cls, path: Path, state: dict[str, Any]) -> "RunDirectory":
+        path = Path(path)
+        if path.exists() and any(path.iterdir()):
+            raise TinybenchError(f"run directory {path} already exists and is not empty",
+                                 "pass --resume to continue it, or choose another --out")
+        path.mkdir(parents=True, exist_ok=True)
+        run = cls(path)
+        fsutil.atomic_write_json(path / STATE, {**state, "created": utc_now()})
+        return run
+
+    @classmethod
+    def reopen(cls, path: Path) -> "RunDirectory":
+        path = Path(path)
+        if not (path / STATE).is_file():
+            raise TinybenchError(f"{path} is not a tinybench run directory (no {STATE})",
+                                 "pass the folder printed when the run started")
+        return cls(path)
+
+    def state(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.path / STATE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise TinybenchError(f"cannot read {self.path / STATE}: {exc}") from exc
+
+    def update_state(self, **changes: Any) -> None:
+        fsutil.atomic_write_json(self.path / STATE, {**self.state(), **changes})
+
+    # ---------------------------------------------------------------- progress journal
+    def record(self, kind: str, key: str, data: dict[str, Any]) -> None:
+        """Journal one completed unit of work (an input, a window, the calibration)."""
+        self.transcript.flush()
+        line = json.dumps({"kind": kind, "key": key, "data": data, "time": time.time()},
+                          separators=(",", ":"))
+        fsutil.append_line(self.path / PROGRESS, line)
+
+    def completed(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Completed units of ``kind`` by key (first record wins; a torn last line is ignored)."""
+        out: dict[str, dict[str, Any]] = {}
+        path = self.path / PROGRESS
+        if not path.is_file():
+            return out
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue                      # torn line from a crash mid-append
+            if item.get("kind") == kind and item.get("key") not in out:
+                out[item["key"]] = item["data"]
+        return out
+
+    # ---------------------------------------------------------------- result files
+    def write_results(self, results_json: dict[str, Any], results_txt: list[str]) -> None:
+        fsutil.atomic_write_json(self.path / RESULTS_JSON, results_json)
+        fsutil.atomic_write_text(self.path / RESULTS_TXT, "\n".join(results_txt) + "\n")
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        fsutil.atomic_write_json(self.path / MANIFEST, manifest)
+
+
+def git_revision(repo: Path) -> str | None:
+    """The checkout's commit (with ``-dirty`` when modified), or None outside git."""
+    try:
+        rev = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return rev + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def build_manifest(*, firmware: Path | None, model: Path | None, inputs: list[Path],
+                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """sha256 of firmware, model and every input file, plus harness version and git revision."""
+    from tinybench import __version__, paths
+
+    def entry(p: Path | None) -> dict[str, Any] | None:
+        if p is None or not Path(p).is_file():
+            return None
+        return {"path": str(p), "sha256": fsutil.sha256_file(Path(p)), "bytes": os.path.getsize(p)}
+
+    return {
+        "harness_version": __version__,
+        "git_revision": git_revision(paths.repo_root()),
+        "created": utc_now(),
+        "firmware": entry(firmware),
+        "model": entry(model),
+        "inputs": [{"file": Path(p).name, "sha256": fsutil.sha256_file(Path(p))} for p in inputs],
+        **(extra or {}),
+    }

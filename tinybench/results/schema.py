@@ -1,0 +1,112 @@
+"""The typed, versioned ``results.json`` of a run.
+
+Why pydantic and a version number: the leaderboard and energy areas read these files long after
+the run, possibly with a newer harness; a schema that validates on read turns silent drift into a
+clear error. Bump ``SCHEMA_VERSION`` on any incompatible change.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+Category = Literal["measured", "simulated", "estimated"]
+Mode = Literal["performance", "accuracy", "energy"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DutFacts(_Model):
+    """What the DUT said about itself (``name``, ``profile``, ``tb-caps``, ``tb-info``)."""
+
+    vendor: str | None = None
+    profile: str | None = None
+    model: str | None = None
+    caps: list[str] = Field(default_factory=list)
+    info: dict[str, str] = Field(default_factory=dict)
+
+
+class WindowFigures(_Model):
+    """One timed performance window: ``infer N W`` on one input."""
+
+    index: int                      # 1-based
+    input_file: str
+    iterations: int
+    warmups: int
+    laps_us: list[int]
+    elapsed_us: int
+    runtime_s: float
+    throughput: float               # inferences per second of DUT time
+    latency_ms: float               # 1000 / throughput
+    meets_duration_rule: bool       # ≥ 10 s and ≥ 10 iterations
+    instructions_per_inference: float | None = None   # simulated boards with icount only
+    results: list[float] = Field(default_factory=list)
+
+
+class PerformanceFigures(_Model):
+    windows: list[WindowFigures]
+    median_throughput: float
+    latency_ms: float               # 1000 / median throughput
+    spread_pct: float               # (max − min) / median throughput × 100
+    min_window_s: float             # the duration each window had to reach
+    time_base: str                  # "DUT clock", "simulated DUT clock (QEMU icount)", "host clock"
+    median_instructions_per_inference: float | None = None
+
+
+class InputResult(_Model):
+    """One dataset file in an accuracy run."""
+
+    row: int
+    file: str
+    label: int
+    windows: int
+    score: list[float]              # per-file score (normalised mean for classifiers, mean MSE for AD)
+    predicted: int | None = None    # argmax (classifiers)
+    raw_match: bool | None = None   # bit-exact with the TFLM reference (None: not compared)
+
+
+class Agreement(_Model):
+    """Bit-exact comparison of the DUT output tensor (``tb-raw``) with the TFLM reference."""
+
+    compared: int
+    bit_exact: int
+    mismatched_files: list[str] = Field(default_factory=list)
+    reference: str                  # path of the reference file
+
+
+class AccuracyFigures(_Model):
+    inputs: int
+    inferences: int
+    top1: float | None = None                 # percent (classifiers)
+    auc: float | None = None
+    metric: Literal["top1", "auc"]
+    metric_value: float | None             # the workload metric (None when undefined, e.g. one class)
+    quality_target: float
+    target_met: bool
+    per_class_counts: dict[str, int]
+    confusion_matrix: list[list[int]] | None = None
+    agreement: Agreement | None = None
+
+
+class RunResults(_Model):
+    schema_version: int = SCHEMA_VERSION
+    harness_version: str
+    board: str
+    category: Category
+    workload: str
+    mode: Mode
+    started: str                    # ISO 8601 UTC
+    finished: str | None = None
+    complete: bool
+    compliant: bool                 # the run followed the rules (window length, full data set)
+    notes: list[str] = Field(default_factory=list)
+    dut: DutFacts = Field(default_factory=DutFacts)
+    dataset: str | None = None
+    performance: PerformanceFigures | None = None
+    accuracy: AccuracyFigures | None = None
+    inputs: list[InputResult] = Field(default_factory=list)

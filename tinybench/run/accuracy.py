@@ -1,0 +1,105 @@
+"""Accuracy mode: every input of the data set once (``infer 1 0``), Top-1, AUC, confusion matrix.
+
+Why journaled per file: a full VWW run takes hours on a real board. Each completed file (all its
+windows, for AD) is appended to the run's progress journal before the next starts, so an
+interrupted run resumes at the first unfinished file, and no file is counted twice. When the
+data set carries a TFLM reference and the firmware offers ``tb-raw``, every output tensor is
+compared bit-exactly with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinybench.protocol import DutClient
+from tinybench.results.rundir import RunDirectory
+from tinybench.results.schema import AccuracyFigures, Agreement, InputResult
+from tinybench.run import metrics
+from tinybench.run.common import RunOptions
+from tinybench.run.progress import Progress
+
+
+def _reference_for(dataset: Any) -> Any | None:
+    """The workloads area's TFLM reference for ``dataset``, or None when the folder has none."""
+    from tinybench.workloads import reference as ref
+
+    if not (Path(dataset.directory) / ref.NPZ_NAME).is_file():
+        return None
+    return ref.load_reference(dataset.directory, dataset)
+
+
+def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunOptions,
+               *, compare_raw: bool = True) -> tuple[list[InputResult], Agreement | None, int]:
+    """Run (or finish) every file of ``dataset``; return per-file results, agreement, inferences."""
+    workload = dataset.workload
+    classifier = workload.metric == "top1" or workload.model.output.elements > 1
+    reference = _reference_for(dataset) if compare_raw else None
+    use_raw = reference is not None and client.caps().raw
+    done = run.completed("input")
+    progress = Progress(len(dataset), f"accuracy {workload.id}", done=len(done)) if options.progress else None
+    try:
+        for entry in dataset:
+            if entry.name in done:
+                continue
+            data = entry.read()
+            window_results: list[list[float]] = []
+            raw_match: bool | None = None
+            for offset in entry.window_offsets:
+                run.transcript.note(f"input {entry.name} offset {offset}")
+                client.load(data[offset:offset + entry.window_bytes])
+                run.transcript.note("measure accuracy")
+                r = client.infer(1, 0, timeout=options.line_timeout_s)
+                window_results.append(r.results)
+                if use_raw:
+                    same = reference.agrees(entry.name, offset, client.raw_output())
+                    raw_match = same if raw_match is None else (raw_match and same)
+            record = {"row": entry.row, "file": entry.name, "label": entry.label,
+                      "window_results": window_results, "raw_match": raw_match}
+            run.record("input", entry.name, record)
+            done[entry.name] = record
+            if progress:
+                progress.update()
+    finally:
+        if progress:
+            progress.close()
+    inputs: list[InputResult] = []
+    inferences = 0
+    for entry in dataset:
+        rec = done[entry.name]
+        score = metrics.file_scores(rec["window_results"], classifier=classifier)
+        inferences += len(rec["window_results"])
+        inputs.append(InputResult(
+            row=rec["row"], file=rec["file"], label=rec["label"], windows=len(rec["window_results"]),
+            score=[float(v) for v in score],
+            predicted=int(np.argmax(score)) if classifier else None, raw_match=rec["raw_match"]))
+    agreement = None
+    if use_raw:
+        compared = [i for i in inputs if i.raw_match is not None]
+        agreement = Agreement(compared=len(compared), bit_exact=sum(1 for i in compared if i.raw_match),
+                              mismatched_files=[i.file for i in compared if not i.raw_match],
+                              reference=str(Path(dataset.directory) / "reference.npz"))
+    return inputs, agreement, inferences
+
+
+def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | None,
+            inferences: int) -> AccuracyFigures:
+    """Top-1, AUC, per-class counts, confusion matrix and the quality-target verdict."""
+    labels = [i.label for i in inputs]
+    scores = np.vstack([np.asarray(i.score, dtype=float) for i in inputs])
+    classifier = scores.shape[1] > 1
+    top1 = metrics.top1(scores, labels) if classifier else None
+    auc_value = metrics.auc(scores, labels)
+    value = top1 if workload.metric == "top1" else auc_value
+    counts = {workload.classes[c]: labels.count(c) for c in range(len(workload.classes))}
+    confusion = None
+    if classifier:
+        confusion = metrics.confusion_matrix([i.predicted for i in inputs], labels, scores.shape[1])
+    return AccuracyFigures(
+        inputs=len(inputs), inferences=inferences, top1=top1,
+        auc=None if np.isnan(auc_value) else auc_value, metric=workload.metric,
+        metric_value=None if value is None or np.isnan(value) else value, quality_target=workload.quality_target,
+        target_met=bool(value is not None and not np.isnan(value) and workload.target_met(value)),
+        per_class_counts=counts, confusion_matrix=confusion, agreement=agreement)

@@ -1,0 +1,64 @@
+"""What every run mode shares: the target description, options, DUT identification, finishing.
+
+Why: performance, accuracy (and the energy area's mode) must identify the DUT, refuse the wrong
+firmware before spending board time, write the transcript and results the same way, and save
+everything measured when they fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinybench.errors import TinybenchError
+from tinybench.protocol import DutClient
+from tinybench.results.schema import DutFacts
+
+#: EnergyRunner's validity rule for one timed window.
+RULE_MIN_WINDOW_S = 10.0
+RULE_MIN_ITERATIONS = 10
+
+
+@dataclass
+class RunTarget:
+    """The board side of a run: how its figures are labelled and which firmware/model it runs."""
+
+    board: str
+    category: str = "simulated"               # "measured" | "simulated"
+    time_base: str = "DUT clock"
+    icount_shift: int | None = None           # QEMU -icount shift: 1 instruction = 2**shift ns
+    firmware: Path | None = None
+    model: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunOptions:
+    min_window_s: float = RULE_MIN_WINDOW_S
+    windows: int = 5
+    warmups: int = 1
+    margin: float = 1.15                      # aim this much above min_window_s
+    line_timeout_s: float = 60.0              # bound on DUT silence for a 1-inference command
+    progress: bool = True
+
+    @property
+    def compliant(self) -> bool:
+        return self.min_window_s >= RULE_MIN_WINDOW_S
+
+
+def identify(client: DutClient, workload_id: str) -> DutFacts:
+    """Name, profile, timer mode and extensions; refuse firmware built for another model."""
+    vendor = client.name()
+    profile, model = client.profile()
+    if model != workload_id:
+        raise TinybenchError(
+            f"the DUT on {client.port} runs model {model!r}, but workload {workload_id!r} was requested",
+            f"build and flash the firmware for {workload_id}, or pass --workload {model}")
+    if client.timestamp() is None:
+        raise TinybenchError(
+            f"the DUT on {client.port} is energy-mode firmware (timestamp prints no m-lap-us)",
+            "flash the performance-mode build for performance and accuracy runs")
+    caps = client.caps()
+    info = client.info() if caps.info else {}
+    return DutFacts(vendor=vendor, profile=profile, model=model, caps=sorted(caps.words), info=info)

@@ -1,0 +1,101 @@
+"""Run orchestration: open or resume a run directory, drive a mode, write every result file.
+
+Why one entry point: the CLI, the tests and the benchmarks all run through ``execute`` so that the
+transcript, journal, results.txt/json and manifest are produced identically, and a failure of any
+kind (DUT silent, garbage, reset, Ctrl-C) still leaves a consistent directory: the journal holds
+every completed measurement, results.json is rewritten with ``complete: false``, and the state
+says how to resume.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from tinybench import __version__
+from tinybench.protocol import DutClient
+from tinybench.results.rundir import RunDirectory, build_manifest, utc_now
+from tinybench.results.schema import DutFacts, RunResults
+from tinybench.results.text import results_lines
+from tinybench.run import accuracy, performance
+from tinybench.run.common import RunOptions, RunTarget, identify
+
+MODES = ("performance", "accuracy")
+
+
+def performance_inputs(dataset: Any) -> list[tuple[str, bytes]]:
+    """The first files of the index; for windowed workloads (AD) only each file's first window."""
+    out = []
+    for entry in list(dataset)[:5]:
+        out.append((entry.name, entry.read()[:entry.window_bytes]))
+    return out
+
+
+def _notes(options: RunOptions, mode: str, dataset: Any) -> list[str]:
+    notes = []
+    if mode == "performance" and not options.compliant:
+        notes.append(f"windows only required to last {options.min_window_s:g} s (--min-window-s), "
+                     "the rules require 10 s")
+    if mode == "accuracy" and not dataset.is_official_size:
+        notes.append(f"data set has {len(dataset)} files, the official {dataset.workload.id} set has "
+                     f"{dataset.workload.dataset.size}")
+    return notes
+
+
+def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: Any, mode: str,
+            options: RunOptions) -> RunResults:
+    """Run ``mode`` on ``client`` into ``run`` (fresh or resumed); return the final results."""
+    workload = dataset.workload
+    state = run.state()
+    started = state.get("started") or utc_now()
+    if "started" not in state:
+        run.update_state(started=started)
+    t0 = time.monotonic()
+    client.transcript = run.transcript
+    run.transcript.note(f"session {'resume' if run.completed('session') else 'start'} "
+                        f"board={target.board} workload={workload.id} mode={mode} harness={__version__}")
+    run.record("session", f"{time.time():.6f}", {"event": "start"})
+    base = dict(harness_version=__version__, board=target.board, category=target.category,
+                workload=workload.id, mode=mode, started=started, dataset=str(dataset.directory))
+    notes = _notes(options, mode, dataset)
+    facts = DutFacts()
+    results = RunResults(**base, complete=False, compliant=not notes, notes=notes, dut=facts)
+    try:
+        facts = identify(client, workload.id)
+        results.dut = facts
+        if mode == "performance":
+            results.performance = performance.run_windows(client, run, target,
+                                                          performance_inputs(dataset), options)
+        elif mode == "accuracy":
+            inputs, agreement, inferences = accuracy.run_inputs(client, run, dataset, options)
+            results.inputs = inputs
+            results.accuracy = accuracy.figures(inputs, workload, agreement, inferences)
+        else:
+            raise ValueError(f"unknown mode {mode!r}")
+        results.complete = True
+        results.finished = utc_now()
+    finally:
+        run.transcript.flush()
+        run.write_results(results.model_dump(mode="json"),
+                          results_lines(results, time.monotonic() - t0))
+        if results.complete:
+            run.write_manifest(build_manifest(
+                firmware=target.firmware, model=target.model,
+                inputs=[e.path for e in dataset],
+                extra={"board": target.board, "workload": workload.id, "mode": mode,
+                       "dut": facts.model_dump(), "dataset": str(dataset.directory)}))
+    return results
+
+
+def load_results(run_dir: Path) -> RunResults:
+    """Read and validate a run's ``results.json``."""
+    from tinybench.errors import TinybenchError
+
+    path = Path(run_dir) / "results.json"
+    if not path.is_file():
+        raise TinybenchError(f"no results.json in {run_dir}", "pass a run directory made by `tinybench run`")
+    try:
+        return RunResults.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise TinybenchError(f"{path} does not match results schema: {exc}") from exc

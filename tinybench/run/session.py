@@ -1,0 +1,137 @@
+"""From CLI arguments to a finished run: validate, build, deploy, connect, execute.
+
+Why separate from the CLI module: tests and benchmarks run exactly this path (the real firmware
+via ``tinybench.flash``) without going through typer, and the CLI stays a thin shell.
+Everything cheap is validated first (board, workload, mode, data set, run directory), so a typo
+costs no build or board time.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tinybench import paths
+from tinybench.errors import TinybenchError
+from tinybench.results.rundir import RunDirectory
+from tinybench.results.schema import RunResults
+from tinybench.run.common import RULE_MIN_WINDOW_S, RunOptions, RunTarget
+from tinybench.run.runner import MODES, execute
+
+
+@dataclass
+class RunRequest:
+    board: str | None
+    workload: str | None
+    mode: str | None
+    dataset: Path | None = None
+    out: Path | None = None
+    resume: bool = False
+    min_window_s: float | None = None
+    progress: bool = True
+
+
+def _model_file(workload: Any) -> Path:
+    from tinybench.workloads import fetch_model, model_path
+
+    try:
+        return model_path(workload)
+    except TinybenchError:
+        shared = paths.shared_dir()
+        if shared is None or not (shared / "mlperf-tiny" / "models" / workload.model.file).is_file():
+            raise
+        return fetch_model(workload, mirror=shared / "mlperf-tiny" / "models")
+
+
+def _default_dataset(workload: Any) -> Path:
+    from tinybench.workloads.ci_sets import ensure_ci_set
+
+    return ensure_ci_set(workload.id)
+
+
+def _resolve(req: RunRequest) -> tuple[RunRequest, RunDirectory | None, dict[str, Any]]:
+    """Fill a resumed request from the run's state; check the given arguments agree with it."""
+    if not req.resume:
+        return req, None, {}
+    if req.out is None:
+        raise TinybenchError("--resume needs --out RUN_DIR (the directory of the interrupted run)")
+    run = RunDirectory.reopen(req.out)
+    state = run.state()
+    for key in ("board", "workload", "mode"):
+        given = getattr(req, key)
+        if given is not None and given != state[key]:
+            raise TinybenchError(f"--{key} {given} differs from the interrupted run's {state[key]}",
+                                 f"omit --{key} when resuming, or start a new run")
+    if req.dataset is not None and Path(req.dataset).resolve() != Path(state["dataset"]):
+        raise TinybenchError(f"--dataset {req.dataset} differs from the run's {state['dataset']}")
+    resolved = RunRequest(board=state["board"], workload=state["workload"], mode=state["mode"],
+                          dataset=Path(state["dataset"]), out=req.out, resume=True,
+                          min_window_s=state["min_window_s"], progress=req.progress)
+    return resolved, run, state
+
+
+def start(req: RunRequest) -> tuple[RunResults, Path]:
+    """Validate everything, then build, deploy and run; returns the results and the run directory."""
+    from tinybench.boards import load_board
+    from tinybench.flash import build_firmware, deploy
+    from tinybench.protocol import connect
+    from tinybench.workloads import load_dataset, load_workload
+
+    req, run, state = _resolve(req)
+    if req.board is None or req.workload is None or req.mode is None:
+        raise TinybenchError("--board, --workload and --mode are required for a new run")
+    if req.mode not in MODES:
+        raise TinybenchError(f"unknown mode {req.mode!r}", f"choose one of: {', '.join(MODES)} "
+                             "(energy runs: `tinybench energy`)")
+    min_window = RULE_MIN_WINDOW_S if req.min_window_s is None else req.min_window_s
+    if min_window <= 0:
+        raise TinybenchError(f"--min-window-s must be positive (got {min_window})")
+    board = load_board(req.board)
+    workload = load_workload(req.workload)
+    dataset_dir = Path(req.dataset) if req.dataset else _default_dataset(workload)
+    dataset = load_dataset(dataset_dir, workload)
+    model = _model_file(workload)
+    if run is None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        out = Path(req.out) if req.out else paths.results_dir() / f"{board.name}-{workload.id}-{req.mode}-{stamp}"
+        run = RunDirectory.create(out, {
+            "board": board.name, "workload": workload.id, "mode": req.mode,
+            "dataset": str(Path(dataset_dir).resolve()), "min_window_s": min_window})
+    import sys
+    print(f"run directory: {run.path}", file=sys.stderr)
+
+    image = build_firmware(board, model, workload.id)
+    if state.get("firmware_sha256") not in (None, image.image_sha256):
+        raise TinybenchError(
+            f"the firmware image changed since {run.path} started (sha256 {image.image_sha256[:12]}… "
+            f"vs {state['firmware_sha256'][:12]}…)", "finish it with the same firmware, or start a new run")
+    run.update_state(firmware_sha256=image.image_sha256)
+    options = RunOptions(min_window_s=min_window, progress=req.progress)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _terminate(signum: int, frame: object) -> None:   # SIGTERM: clean up like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with deploy(board, image) as link:
+            target = RunTarget(
+                board=board.name, category=link.category,
+                time_base=_time_base(board.kind, link.icount_shift),
+                icount_shift=link.icount_shift, firmware=image.path, model=model)
+            with connect(link.url, link.baud, transcript=run.transcript) as client:
+                results = execute(client, run, target, dataset, req.mode, options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return results, run.path
+
+
+def _time_base(kind: str, icount_shift: int | None) -> str:
+    if kind == "qemu":
+        return f"simulated DUT clock (QEMU -icount shift={icount_shift})"
+    if kind == "host":
+        return "host clock (native process; simulated category)"
+    return "DUT clock"

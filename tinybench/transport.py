@@ -1,0 +1,45 @@
+"""The one way tinybench opens a link to a DUT.
+
+Why one function: device paths (``/dev/ttyACM0``, ``COM3``), ``socket://host:port`` (QEMU, the host
+board, Renode) and ``rfc2217://host:port`` (remote labs) all go through pyserial's
+``serial_for_url``, so the protocol client never knows or cares which kind of link it drives.
+"""
+
+from __future__ import annotations
+
+import serial
+
+from tinybench.errors import TinybenchError
+
+
+def open_link(url: str, baud: int, timeout: float) -> serial.SerialBase:
+    """Open ``url`` at ``baud`` (8N1, no flow control) with a per-read ``timeout`` in seconds.
+
+    Raises ``TinybenchError`` naming the URL when the port cannot be opened (missing device,
+    nothing listening on the socket, permission denied).
+    """
+    if not url or not url.strip():
+        raise TinybenchError("no serial port or URL given",
+                             "pass a device path such as /dev/ttyACM0 or a socket://host:port URL")
+    if baud <= 0:
+        raise TinybenchError(f"invalid baud rate {baud} for {url}", "use a positive baud such as 115200")
+    try:
+        link = serial.serial_for_url(
+            url,
+            baudrate=baud,
+            bytesize=serial.EIGHTBITS,
+            parity=serial.PARITY_NONE,
+            stopbits=serial.STOPBITS_ONE,
+            timeout=timeout,
+            write_timeout=max(timeout, 5.0),
+            xonxoff=False,
+            rtscts=False,
+            dsrdtr=False,
+        )
+    except (serial.SerialException, ValueError, OSError) as exc:
+        raise TinybenchError(
+            f"cannot open DUT link {url} at {baud} baud: {exc}",
+            "check that the board is connected (or the simulator is running) and that no other "
+            "program holds the port",
+        ) from exc
+    return link

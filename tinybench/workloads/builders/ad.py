@@ -1,0 +1,53 @@
+"""AD builder: DCASE 2020 ToyCar WAVs → 200×128 float32 log-mel files (``*_hist_librosa.bin``).
+
+Each file is 102,400 bytes: frames 50…249 of the log-mel spectrogram, frame-major float32 LE, as
+``convert_dataset.py`` writes them. Names: ``<wav stem>_hist_librosa.bin``; label 1 for files whose
+name starts with ``anomaly``. When the source holds every clip of the official ``ad01`` index, exactly
+those are built in index order; otherwise all clips, normal first (like the official index).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tinybench.errors import TinybenchError
+from tinybench.workloads.builders.common import BuiltInput, official_index, read_wav, write_layout
+from tinybench.workloads.definitions import Workload
+from tinybench.workloads.features import ad_log_mel
+
+SUFFIX = "_hist_librosa.bin"
+
+
+def clip_to_features(path: Path) -> bytes:
+    """One WAV → the 102,400-byte feature file (float32 little-endian)."""
+    samples, rate = read_wav(path)
+    try:
+        features = ad_log_mel(samples, rate)
+    except ValueError as exc:
+        raise TinybenchError(f"audio file {path}: {exc}", "AD clips are ~10 s long") from exc
+    return features.astype("<f4").tobytes()
+
+
+def build(workload: Workload, source: Path, out: Path, *, limit: int | None = None,
+          official_index: Path | None = None) -> Path:
+    wavs = {p.stem + SUFFIX: p for p in sorted(source.rglob("*.wav"))
+            if p.stem.startswith(("normal", "anomaly"))}
+    if not wavs:
+        raise TinybenchError(f"no normal_*.wav / anomaly_*.wav clips under {source}",
+                             "point --source at the extracted DCASE 2020 dev_data_ToyCar (ToyCar/test)")
+    rows = _official(workload, official_index)
+    if rows and all(r[0] in wavs for r in rows):
+        names = [r[0] for r in rows]
+    else:
+        names = sorted(wavs, key=lambda n: (n.startswith("anomaly"), n))
+    if limit is not None:
+        names = names[:limit]
+    rr = workload.run_rules
+    extra = (str(rr.window_bytes), str(rr.stride_bytes)) if rr else ()
+    inputs = [BuiltInput(n, clip_to_features(wavs[n]), int(n.startswith("anomaly")),
+                         str(wavs[n].relative_to(source)), extra) for n in names]
+    return write_layout(out, workload.dataset.num_classes, inputs)
+
+
+def _official(workload: Workload, override: Path | None) -> list[list[str]] | None:
+    return official_index(workload.id, override)
