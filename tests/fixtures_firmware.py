@@ -1,1 +1,67 @@
-"""Fixtures of the firmware area."""
+"""Fixtures of the firmware area: built images (disk-cached, shared by xdist workers) and running DUTs.
+
+Builds go through ``tinybench.flash.build_firmware``, whose cache is keyed by content and guarded
+by an fcntl lock, so parallel workers build each image once. Running DUTs are real processes
+(host firmware or QEMU) reached over real pyserial socket links.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+MODEL_FILES = {
+    "ad01": "ad01_int8.tflite",
+    "kws01": "kws_ref_model.tflite",
+    "ic01": "pretrainedResnet_quant.tflite",
+    "vww01": "vww_96_int8.tflite",
+}
+
+
+def needs_qemu(board: str) -> None:
+    """Skip (with the reason) when a QEMU board's tools are missing."""
+    if board.startswith("qemu"):
+        for tool in ("qemu-system-arm", "arm-none-eabi-gcc"):
+            if shutil.which(tool) is None:
+                pytest.skip(f"{tool} is not installed (needed for board {board})")
+
+
+@pytest.fixture(scope="session")
+def model_path(shared: Path) -> Callable[[str], Path]:
+    """``model_path("kws01")`` → the official .tflite in ../shared."""
+
+    def find(model_id: str) -> Path:
+        path = shared / "mlperf-tiny" / "models" / MODEL_FILES[model_id]
+        if not path.is_file():
+            pytest.skip(f"{path} is missing from ../shared")
+        return path
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def firmware_image(model_path: Callable[[str], Path]):  # type: ignore[no-untyped-def]
+    """``firmware_image(board, model_id, energy=False)`` → a built ``FirmwareImage`` (cached)."""
+    from tinybench.boards import load_board
+    from tinybench.flash import build_firmware
+
+    def build(board: str, model_id: str, energy: bool = False):  # type: ignore[no-untyped-def]
+        needs_qemu(board)
+        return build_firmware(load_board(board), model_path(model_id), model_id, energy=energy)
+
+    return build
+
+
+@pytest.fixture(scope="module", params=["host", pytest.param("qemu-mps2-an386", marks=pytest.mark.qemu)])
+def deployed_ad(request: pytest.FixtureRequest, firmware_image) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """The AD firmware running on the host build and on QEMU mps2-an386 (one process per module)."""
+    from tinybench.boards import load_board
+    from tinybench.flash import deploy
+
+    board = load_board(request.param)
+    image = firmware_image(request.param, "ad01")
+    with deploy(board, image) as link:
+        yield link

@@ -173,3 +173,65 @@ def replay_dut(shared: Path) -> Iterator:
     yield make
     for dut in made:
         dut.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Small generated data sets (cached on disk, safe under pytest -n 2)
+
+def _input_bytes(workload, rng) -> bytes:  # noqa: ANN001
+    import numpy as np
+
+    if workload.input.format == "float32":
+        # Plausible log-mel magnitudes; AD files get 4 windows (2560 + 3 x 512 bytes).
+        n = (workload.window_bytes + 3 * workload.stride_bytes) // 4
+        return (rng.normal(30.0, 12.0, n)).astype("<f4").tobytes()
+    return rng.integers(0, 256, workload.input.bytes, dtype=np.uint8).tobytes()
+
+
+def generate_dataset(workload_id: str, files: int, dest: Path, *, seed: int = 7) -> Path:
+    """``files`` random inputs with labels cycling over the classes, plus the TFLM reference."""
+    import numpy as np
+
+    from tinybench import fsutil
+    from tinybench.workloads import load_dataset, load_workload
+    from tinybench.workloads.reference import run_reference
+    from tinybench.run.session import _model_file
+
+    workload = load_workload(workload_id)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(files):
+        label = i % workload.dataset.num_classes
+        name = f"gen_{i:05d}_{label}.bin"
+        fsutil.atomic_write_bytes(dest / name, _input_bytes(workload, rng))
+        extra = f",{workload.window_bytes},{workload.stride_bytes}" if workload.windowed else ""
+        rows.append(f"{name},{workload.dataset.num_classes},{label}{extra}")
+    fsutil.atomic_write_text(dest / "y_labels.csv", "\n".join(rows) + "\n")
+    run_reference(load_dataset(dest, workload), _model_file(workload))
+    return dest
+
+
+def cached_dataset(workload_id: str, files: int) -> Path:
+    """A generated data set under the cache, built once across xdist workers (file lock + rename)."""
+    import fcntl
+    import shutil
+    import tempfile
+
+    from tinybench import paths
+
+    parent = paths.cache_dir() / "test-run-datasets"
+    parent.mkdir(parents=True, exist_ok=True)
+    final = parent / f"{workload_id}-{files}"
+    with open(parent / f".{workload_id}-{files}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (final / "reference.json").is_file():
+            work = Path(tempfile.mkdtemp(prefix=".gen.", dir=parent))
+            try:
+                generate_dataset(workload_id, files, work)
+                if final.exists():
+                    shutil.rmtree(final)
+                work.rename(final)
+            finally:
+                if work.exists():
+                    shutil.rmtree(work, ignore_errors=True)
+    return final

@@ -89,12 +89,16 @@ def test_stray_lines_and_stale_input_are_tolerated(replay_dut):
 
 
 def test_negotiated_big_chunks(replay_dut):
-    dut = replay_dut(KWS_PERF, caps_line="m-tb-caps-[raw,info,cmdmax=1024,]", cmdmax=1024)
+    dut = replay_dut(KWS_PERF, caps_line="m-tb-caps-[raw,info,cmdmax=1024,dbmax=3000,]", cmdmax=1024)
     with connect(dut.url, 115200, timeout=2.0) as client:
         caps = client.caps()
         data = bytes(range(256)) * 10
         client.load(data)
-    assert caps.raw and caps.info and caps.cmdmax == 1024 and caps.chunk_bytes == 510
+        sent = len(dut.received)
+        with pytest.raises(DutProtocolError, match="does not fit the DUT's 3000-byte input buffer"):
+            client.load(b"\0" * 3001)
+        assert len(dut.received) == sent                          # refused before sending anything
+    assert caps.raw and caps.info and caps.cmdmax == 1024 and caps.chunk_bytes == 510 and caps.dbmax == 3000
     assert bytes(dut.loaded) == data
     assert len([c for c in dut.received if c.startswith("db ") and "load" not in c]) == 6
 

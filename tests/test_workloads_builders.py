@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import pickle
 import shutil
 from pathlib import Path
@@ -201,3 +200,18 @@ def test_ad_builder_selects_official_rows_and_rejects_short_clips(tmp_path: Path
     wavfile.write(tmp_path / "src" / "normal_id_01_00000005.wav", 16_000, np.zeros(16_000, dtype=np.int16))
     with pytest.raises(TinybenchError, match=r"normal_id_01_00000005\.wav: clip has 16000 samples"):
         build_dataset(load_workload("ad01"), tmp_path / "src", tmp_path / "out2")
+
+
+def test_ad_builder_uses_test_clips_not_train_clips(tmp_path: Path) -> None:
+    """dev_data_ToyCar holds train/ and test/ clips with the same names; only test/ is evaluated."""
+    for part, level in (("train", 0), ("test", 3000)):
+        folder = tmp_path / "ToyCar" / part
+        folder.mkdir(parents=True)
+        rng = np.random.default_rng(7)
+        pcm = (rng.standard_normal(160_000) * level).astype(np.int16)
+        wavfile.write(folder / "normal_id_01_00000000.wav", 16_000, pcm)
+    index = build_dataset(load_workload("ad01"), tmp_path, tmp_path / "out", official_index=_no_index(tmp_path))
+    sources = list(csv.DictReader(open(index.parent / "sources.csv")))
+    assert [s["source"] for s in sources] == ["ToyCar/test/normal_id_01_00000000.wav"]
+    feats = np.frombuffer((index.parent / "normal_id_01_00000000_hist_librosa.bin").read_bytes(), dtype="<f4")
+    assert feats.mean() > -100   # the silent train clip would give ≈ −156 dB (log of eps)

@@ -22,30 +22,50 @@ static inline int8_t tb_finish(int32_t acc, int32_t mult, int32_t shift, int32_t
     return (int8_t)tb_clamp(acc, lo, hi);
 }
 
+/* Valid tap range [*k0, *k1) of a window starting at input coordinate `origin` (dilation d). */
+static void tb_tap_range(int32_t origin, int32_t k, int32_t d, int32_t in_size,
+                         int32_t *k0, int32_t *k1)
+{
+    int32_t lo = 0, hi = k;
+    while (lo < k && origin + lo * d < 0) {
+        ++lo;
+    }
+    while (hi > lo && origin + (hi - 1) * d >= in_size) {
+        --hi;
+    }
+    *k0 = lo;
+    *k1 = hi;
+}
+
 void tb_conv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
 {
-    int32_t oy, ox, oc, ky, kx;
+    int32_t oy, ox, oc, ky, kx, ky0, ky1, kx0, kx1;
+    const size_t filter_size = (size_t)p->k_h * p->k_w * p->in_c;
     for (oy = 0; oy < p->out_h; ++oy) {
         const int32_t iy0 = oy * p->stride_h - p->pad_h;
+        tb_tap_range(iy0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
         for (ox = 0; ox < p->out_w; ++ox) {
             const int32_t ix0 = ox * p->stride_w - p->pad_w;
             int8_t *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
+            tb_tap_range(ix0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
             for (oc = 0; oc < p->out_c; ++oc) {
-                const int8_t *f = p->filter + (size_t)oc * p->k_h * p->k_w * p->in_c;
+                const int8_t *f = p->filter + (size_t)oc * filter_size;
                 int32_t acc = 0;
-                for (ky = 0; ky < p->k_h; ++ky) {
-                    const int32_t iy = iy0 + ky * p->dil_h;
-                    if (iy < 0 || iy >= p->in_h) {
+                for (ky = ky0; ky < ky1; ++ky) {
+                    const int8_t *in_row =
+                        in + ((size_t)(iy0 + ky * p->dil_h) * p->in_w) * p->in_c;
+                    const int8_t *f_row = f + (size_t)ky * p->k_w * p->in_c;
+                    if (p->dil_w == 1) {
+                        /* NHWC: the valid taps of one filter row are one contiguous run. */
+                        acc += tb_dot_s8(in_row + (size_t)(ix0 + kx0) * p->in_c,
+                                         p->input_offset, f_row + (size_t)kx0 * p->in_c,
+                                         (kx1 - kx0) * p->in_c);
                         continue;
                     }
-                    for (kx = 0; kx < p->k_w; ++kx) {
-                        const int32_t ix = ix0 + kx * p->dil_w;
-                        if (ix < 0 || ix >= p->in_w) {
-                            continue;
-                        }
-                        acc += tb_dot_s8(in + ((size_t)iy * p->in_w + ix) * p->in_c,
-                                         p->input_offset,
-                                         f + ((size_t)ky * p->k_w + kx) * p->in_c, p->in_c);
+                    for (kx = kx0; kx < kx1; ++kx) {
+                        acc += tb_dot_s8(in_row + (size_t)(ix0 + kx * p->dil_w) * p->in_c,
+                                         p->input_offset, f_row + (size_t)kx * p->in_c,
+                                         p->in_c);
                     }
                 }
                 if (p->bias != NULL) {

@@ -24,7 +24,8 @@ def materialize(data: bytes, stem: str = "model") -> Path:
 def tflm_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:
     from tflite_micro.python.tflite_micro import runtime
 
-    interp = runtime.Interpreter.from_file(str(path))
+    # Default arena is 10x the file size: too small for single-op models with big activations.
+    interp = runtime.Interpreter.from_file(str(path), arena_size=max(path.stat().st_size * 10, 1 << 20))
     shape = interp.get_input_details(0)["shape"]
     outs = []
     for x in inputs:

@@ -60,7 +60,7 @@ def extract_op(data: bytes, op_index: int) -> bytes:
     out.buffers = buffers
     new_sg = sch.SubGraphT()
     new_sg.tensors = tensors
-    new_sg.inputs = np.array([remap[op.inputs[0]] if False else op.inputs[0]], dtype=np.int32)
+    new_sg.inputs = np.array([op.inputs[0]], dtype=np.int32)
     new_sg.outputs = np.array([op.outputs[0]], dtype=np.int32)
     new_sg.operators = [op]
     out.subgraphs = [new_sg]

@@ -33,9 +33,17 @@ def register(app: typer.Typer) -> None:
         """Run a performance or accuracy benchmark on a board; every result lands in a run directory."""
         from tinybench.run.session import RunRequest, start
 
-        results, run_dir = start(RunRequest(board=board, workload=workload, mode=mode,
-                                            dataset=dataset, out=out, resume=resume,
-                                            min_window_s=min_window_s, progress=not no_progress))
+        import sys
+
+        try:
+            results, run_dir = start(RunRequest(board=board, workload=workload, mode=mode,
+                                                dataset=dataset, out=out, resume=resume,
+                                                min_window_s=min_window_s, progress=not no_progress))
+        except KeyboardInterrupt:
+            # Handled here: click would swallow it with a bare "Aborted!".
+            print("interrupted: everything measured so far is saved; continue with "
+                  "`tinybench run --resume --out <run directory>`", file=sys.stderr)
+            raise typer.Exit(130) from None
         if as_json:
             typer.echo(json.dumps(results.model_dump(mode="json"), indent=2))
         else:

@@ -74,6 +74,9 @@ class _Op:
                             "INT8 activations (full-integer quantised models)")
         if t.data is not None and role != "filter":
             raise self.fail(f"{role} tensor {t.index} is a constant", "variable activations")
+        if not t.shape or any(d <= 0 for d in t.shape):
+            raise self.fail(f"{role} tensor {t.index} has shape {t.shape}",
+                            "static shapes with positive dimensions")
         if len(t.scales) != 1 or len(t.zero_points) != 1:
             raise self.fail(f"{role} tensor {t.index} has {len(t.scales)} scales",
                             "per-tensor quantised activations")

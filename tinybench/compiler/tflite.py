@@ -117,6 +117,7 @@ def parse_model(data: bytes, what: str = "model") -> Model:
     for oc in root.tables(1, "operator_codes"):
         deprecated = int(oc.scalar(0, "b"))
         builtin = int(oc.scalar(3, "i"))
+        oc.scalar(2, "i", 1)   # version: unused, but reading it catches a file cut inside the table
         codes.append(max(deprecated, builtin))
     buffers = root.tables(4, "buffers")
     subgraphs = root.tables(2, "subgraphs")

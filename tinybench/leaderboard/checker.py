@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tinybench import paths
+from tinybench.errors import TinybenchError
 from tinybench.leaderboard import recompute
 from tinybench.leaderboard.resultstxt import Figure, ResultsTxt, parse_results_txt
 from tinybench.leaderboard.safety import DEFAULT_MAX_FILE_BYTES, InputProblem, SafeTree
@@ -34,7 +35,8 @@ REQUIRED = {
     ("mlc", "energy"): {"log.txt", "results.txt"},
 }
 OPTIONAL = {"results.json", "mlperf_log_trace.json", ".gitkeep", "script.async", "trace1-energy.bin",
-            "trace1-timestamps.json"} | {f"energy_inf_{i:03d}.png" for i in range(5)}
+            "trace1-timestamps.json", "trace.npz", "trace.json", "energy_windows.png"} | {
+            f"energy_inf_{i:03d}.png" for i in range(5)}
 VALID_STATUS = {"available", "preview", "rdi"}
 
 
@@ -266,15 +268,27 @@ def _check_mode(tree: SafeTree, mode: ModeDir, report: CheckReport, labels_dir: 
     if missing:
         report.error(rel, f"missing required file(s) for the {mode.runner.upper()} runner: "
                      f"{', '.join(missing)}")
+    if "results.json" in names and mode.runner == "mlc":
+        try:
+            data = tree.read_json(mode.files["results.json"])
+        except InputProblem:
+            data = []  # already reported by the file pass
+        if not isinstance(data, list):
+            report.error(f"{rel}/results.json", "must be the MLC runner's JSON list of loop iterations")
     for extra in sorted(names - required - OPTIONAL):
         report.warn(f"{rel}/{extra}", "file not part of the MLPerf layout")
     if "results.txt" not in names:
         return
     results_rel = f"{rel}/results.txt"
     try:
-        parsed = parse_results_txt(tree.read_text(mode.files["results.txt"]))
+        results_text = tree.read_text(mode.files["results.txt"])
     except InputProblem:
         return  # already reported by the file pass
+    parsed = parse_results_txt(results_text)
+    for number, line in enumerate(results_text.splitlines(), start=1):
+        if "NOT VALID FOR SUBMISSION" in line:
+            report.warn(results_rel, "the run itself says it is not valid for submission: "
+                        + line.split("NOT VALID FOR SUBMISSION", 1)[1].lstrip(": ").strip(), number)
     if mode.benchmark == "sww":
         _check_headline_present(parsed, mode, results_rel, report)
         report.warn(results_rel, "streaming wakeword figures are not recomputed (no raw per-window "
@@ -291,8 +305,11 @@ def _check_mode(tree: SafeTree, mode: ModeDir, report: CheckReport, labels_dir: 
             _verify_accuracy(tree, mode, parsed, results_rel, report, labels_dir)
     except InputProblem as exc:
         report.problem(exc)
-    except ValueError as exc:
-        report.error(rel, f"raw data unusable: {exc}")
+    except TinybenchError as exc:
+        report.error(rel, f"raw data unusable: {exc.message}")
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # hostile or corrupt raw files (wrong JSON shapes, non-numeric samples): report, never crash
+        report.error(rel, f"raw data unusable: {type(exc).__name__}: {exc}")
 
 
 def _check_headline_present(parsed: ResultsTxt, mode: ModeDir, results_rel: str, report: CheckReport) -> bool:
@@ -327,7 +344,7 @@ def _raw(tree: SafeTree, mode: ModeDir):
 
 def _verify_performance(tree, mode, parsed, results_rel, report) -> None:
     log, data = _raw(tree, mode)
-    transcript = recompute.transcript_for(log, data, mode.runner)
+    transcript = recompute.transcript_for(mode.path, log, data, mode.runner)
     if transcript is None:
         report.warn(results_rel, "throughput not recomputed: no transcript or results.json with DUT laps")
         return
@@ -352,7 +369,7 @@ def _verify_energy(tree, mode, parsed, results_rel, report) -> None:
                         "trace1-timestamps.json and log.txt are all needed")
             return
         tree.read_bytes(mode.files["trace1-energy.bin"])  # size/symlink vetting before the importer
-        transcript = recompute.transcript_for(tree.read_text(mode.files["log.txt"]), None, "eembc")
+        transcript = recompute.transcript_for(mode.path, tree.read_text(mode.files["log.txt"]), None, "eembc")
         iterations = [x.iterations for x in transcript.inferences if x.iterations]
         published = [w.fields["Energy"].value if "Energy" in w.fields else None for w in windows_txt]
         figures = recompute.energy_energyrunner(
@@ -394,7 +411,7 @@ def _labels_for(benchmark: str, labels_dir: Path | None) -> dict[str, int] | Non
 
 def _verify_accuracy(tree, mode, parsed, results_rel, report, labels_dir) -> None:
     log, data = _raw(tree, mode)
-    transcript = recompute.transcript_for(log, data, mode.runner)
+    transcript = recompute.transcript_for(mode.path, log, data, mode.runner)
     if transcript is None:
         report.warn(results_rel, "accuracy not recomputed: no transcript or results.json with "
                     "per-input results")

@@ -115,24 +115,47 @@ def _raw_hashes(tree: SafeTree, mode: ModeDir) -> dict[str, str]:
     return {tree.rel(p): sha256_bytes(tree.read_bytes(p)) for _, p in sorted(mode.files.items())}
 
 
-def _category(manifest: dict | None, tree: SafeTree, mode: ModeDir) -> Category:
+def _manifest_entry(manifest: dict | None, tree: SafeTree, mode: ModeDir) -> dict:
     if manifest:
         entry = (manifest.get("modes") or {}).get(tree.rel(mode.path).split("/results/", 1)[-1])
-        if isinstance(entry, dict) and entry.get("category") in Category.__members__:
-            return Category(entry["category"])
+        if isinstance(entry, dict):
+            return entry
+    return {}
+
+
+def _category(entry: dict) -> Category:
+    if entry.get("category") in Category.__members__:
+        return Category(entry["category"])
     return Category.measured  # published MLPerf results are physical boards
+
+
+def _compliant(entry: dict, parsed: ResultsTxt, text: str) -> bool | None:
+    run = entry.get("run_results")
+    if isinstance(run, dict) and isinstance(run.get("compliant"), bool):
+        return run["compliant"]
+    return False if "NOT VALID FOR SUBMISSION" in text else None
 
 
 def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: dict | None) -> None:
     try:
         # v0.5 reference AD accuracy published only EnergyRunner's post-processing output.
         name = "results.txt" if "results.txt" in mode.files else "postproc.txt"
-        parsed: ResultsTxt = parse_results_txt(tree.read_text(mode.files[name]))
+        text = tree.read_text(mode.files[name])
+        parsed: ResultsTxt = parse_results_txt(text)
     except InputProblem as exc:
         raise TinybenchError(f"cannot read {exc}", "run `tinybench check` on the tree") from None
-    common = dict(category=_category(manifest, tree, mode), source_dir=tree.rel(mode.path),
-                  raw_files=_raw_hashes(tree, mode))
+    entry = _manifest_entry(manifest, tree, mode)
+    common = dict(category=_category(entry), source_dir=tree.rel(mode.path),
+                  raw_files=_raw_hashes(tree, mode), compliant=_compliant(entry, parsed, text))
     _harness(tree, record, mode)
+    run_energy = (entry.get("run_results") or {}).get("energy") if isinstance(entry.get("run_results"), dict) else None
+    if mode.mode == "energy" and isinstance(run_energy, dict):
+        instrument = run_energy.get("instrument")
+        if isinstance(instrument, dict) and isinstance(instrument.get("model"), str):
+            record.provenance.instrument = instrument["model"]
+        if isinstance(run_energy.get("voltage_v"), (int, float)):
+            record.provenance.voltage_v = float(run_energy["voltage_v"])
+            record.provenance.voltage_source = "tinybench energy run (monitor supply)"
     windows = parsed.perf_windows
     n = int(windows[0].fields["Inferences"].value) if windows and "Inferences" in windows[0].fields else None
     if mode.mode == "performance":

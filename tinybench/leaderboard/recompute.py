@@ -18,18 +18,27 @@ from pathlib import Path
 import numpy as np
 
 from tinybench.errors import TinybenchError
-from tinybench.protocol.transcripts import (Exchange, Transcript, parse_eembc_log, parse_mlc_results_json,
-                                            parse_tinybench_log)
+from tinybench.protocol.transcripts import Exchange, Transcript, parse_eembc_log, parse_mlc_results_json
 from tinybench.run import metrics
 
 
-def transcript_for(log_text: str | None, results_json: object | None, runner: str) -> Transcript | None:
+def transcript_for(mode_dir: Path, log_text: str | None, results_json: object | None,
+                   runner: str) -> Transcript | None:
     """The rawest transcript of a mode folder: an EEMBC or tinybench ``log.txt`` holds the DUT laps
-    and results verbatim; an MLC ``log.txt`` only rounded figures, so its ``results.json`` is used."""
+    and results verbatim; an MLC ``log.txt`` only rounded figures, so its ``results.json`` is used.
+    tinybench logs go through the runner's own ``tinybench.results.verify.recompute`` (tagged
+    windows, last attempt wins) so a bundle is judged exactly as ``tinybench report`` judges a run."""
     if runner == "eembc" and log_text is not None:
         return parse_eembc_log(log_text)
     if log_text is not None and _is_tinybench_log(log_text):
-        return parse_tinybench_log(log_text)
+        from tinybench.results.verify import recompute as recompute_run
+
+        rec = recompute_run(mode_dir)
+        tr = Transcript("tinybench")
+        tr.exchanges = [rec.windows[k] for k in sorted(rec.windows)]
+        tr.exchanges += [Exchange("infer 1 0", input_file=name, results=values)
+                         for name, rows in rec.file_results.items() for values in rows]
+        return tr
     if isinstance(results_json, list):
         try:
             return parse_mlc_results_json(results_json)

@@ -83,6 +83,8 @@ class ModeBlock(BaseModel):
     category: Category
     source_dir: str
     raw_files: dict[str, str] = Field(default_factory=dict, description="relative path -> sha256")
+    compliant: bool | None = Field(default=None, description="run followed the run rules (window "
+                                   "length, full data set); None when the source does not say")
 
     def fingerprint(self) -> str:
         """Content-only hash of the raw files: equal fingerprints = the same measurement re-published."""

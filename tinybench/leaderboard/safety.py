@@ -80,7 +80,8 @@ class SafeTree:
                     problems.append(InputProblem(self.rel(path), "is a symbolic link; symlinks are "
                                                  "not allowed (copy the file instead)"))
                 elif stat.S_ISDIR(info.st_mode):
-                    stack.append(path)
+                    if entry.name != ".git":  # a results repository checkout: git's own store
+                        stack.append(path)
                 elif not stat.S_ISREG(info.st_mode):
                     problems.append(InputProblem(self.rel(path), "is not a regular file"))
                 elif info.st_size > self.max_file_bytes:
@@ -122,6 +123,8 @@ class SafeTree:
         except json.JSONDecodeError as exc:
             raise InputProblem(self.rel(path), f"malformed JSON: {exc.msg} (column {exc.colno})",
                                exc.lineno) from None
+        except RecursionError:
+            raise InputProblem(self.rel(path), "malformed JSON: nested too deeply") from None
 
     def read_csv(self, path: Path) -> list[list[str]]:
         """Rows of a CSV file; every row must have the same number of fields as the first."""

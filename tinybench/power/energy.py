@@ -137,7 +137,9 @@ def compute_windows(samples_j: np.ndarray, sample_rate_hz: float,
                              "each window needs the N of its `infer N W` command")
     if sample_rate_hz <= 0:
         raise TinybenchError(f"sample rate must be positive, got {sample_rate_hz}")
-    cumulative = np.concatenate([[0.0], np.cumsum(samples)])
+    # NaN (a torn/missing sample) is refused per window below; zeroed here so it cannot leak
+    # into windows that do not contain it.
+    cumulative = np.concatenate([[0.0], np.cumsum(np.nan_to_num(samples, nan=0.0))])
     windows: list[WindowEnergy] = []
     short: list[int] = []
     for k, ((start, stop), n_inf) in enumerate(zip(bounds, inferences)):

@@ -29,6 +29,7 @@ import threading
 import time
 
 from tinybench.errors import TinybenchError
+from tinybench.power.linkio import read_available
 from tinybench.power.monitor import Capture, InstrumentInfo, PowerMonitor
 
 BAUD = 3_686_400
@@ -72,6 +73,7 @@ class Lpm01a(PowerMonitor):
         self._closing = False
         self._stale_lines = 0
         self._notes: list[str] = []
+        self._conn_notes: list[str] = []  # connection-level events, kept across acquisitions
         self._last_tick_samples = 0
         self._reported_missing = 0
         self._last_counter: int | None = None
@@ -91,15 +93,25 @@ class Lpm01a(PowerMonitor):
         pending = b""
         while not self._closing:
             try:
-                chunk = self._link.read(4096)
+                chunk = read_available(self._link)
             except Exception:  # link closed under us: the main thread reports the failure
                 return
             if not chunk:
                 continue
             pending += chunk
             *lines, pending = pending.split(b"\n")
+            batch: list[float] = []  # consecutive sample lines are added in one locked call
             for raw in lines:
-                self._handle_line(raw.decode("ascii", errors="replace").strip())
+                line = raw.decode("ascii", errors="replace").strip()
+                if self._acquiring and _SAMPLE_LINE.match(line):
+                    batch.extend(parse_sample(t) for t in line.split())
+                    continue
+                if batch:
+                    self._add_samples(batch)
+                    batch = []
+                self._handle_line(line)
+            if batch:
+                self._add_samples(batch)
 
     def _handle_line(self, line: str) -> None:
         while line.startswith(PROMPT.strip()):
@@ -220,7 +232,8 @@ class Lpm01a(PowerMonitor):
 
     def _recover_stale_queue(self) -> None:
         """A previous acquisition is still streaming: stop it and wait until the queue is quiet."""
-        self._notes.append("stale output queue at connect: sent `stop` and drained it (documented recovery)")
+        self._conn_notes.append("stale output queue at connect: sent `stop` and drained it "
+                                "(documented recovery)")
         self._completed.clear()
         self._send("stop")
         self._completed.wait(self.timeout)
@@ -292,7 +305,7 @@ class Lpm01a(PowerMonitor):
                 self._notes.append("no `Acquisition completed` after stop; trace may end early")
         finally:
             self._acquiring = False
-        return self._snapshot(self._notes)
+        return self._snapshot(self._conn_notes + self._notes)
 
     def _shutdown_link(self) -> None:
         self._closing = True

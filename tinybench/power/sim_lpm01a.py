@@ -122,6 +122,7 @@ class SimLpm01a:
         self._conn: socket.socket | None = None
         self._closing = False
         self._threads: list[threading.Thread] = []
+        self.edge_channel_open = threading.Event()
         # instrument state
         self.voltage_mv = 3300
         self.rate_hz = 100
@@ -229,6 +230,7 @@ class SimLpm01a:
 
     def _edge_loop(self) -> None:
         """Read ``edge <dut_us>`` lines from the simulated board's edge channel."""
+        from tinybench.power.linkio import read_available
         from tinybench.transport import open_link
 
         link = None
@@ -240,10 +242,12 @@ class SimLpm01a:
 
                 time.sleep(0.1)
         pending = b""
+        if link is not None:
+            self.edge_channel_open.set()
         try:
             while not self._closing and link is not None:
                 try:
-                    chunk = link.read(4096)
+                    chunk = read_available(link)
                 except Exception:
                     return
                 if not chunk:

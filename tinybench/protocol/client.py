@@ -35,6 +35,7 @@ class Caps:
 
     words: frozenset[str] = frozenset()
     cmdmax: int = STANDARD_CMDMAX
+    dbmax: int | None = None          # input buffer bytes, when advertised
 
     @property
     def extended(self) -> bool:
@@ -97,6 +98,10 @@ class DutClient:
         self.transcript = transcript
         self.timeout = timeout
         self.infer_timeout = infer_timeout
+        # Short, fixed read timeout (set once: on real ports every change reconfigures the UART);
+        # the waits themselves are bounded by deadlines in read_line.
+        if link.timeout is None or link.timeout > 0.1:
+            link.timeout = 0.1
         self._buf = bytearray()
         self._last_line: str | None = None
         self._caps: Caps | None = None
@@ -123,18 +128,16 @@ class DutClient:
         self._buf.clear()
         try:
             # Read (rather than just reset) so that what is discarded lands in the transcript.
-            old_timeout = self.link.timeout
-            self.link.timeout = 0
-            try:
-                for _ in range(256):
-                    if not self.link.in_waiting:
-                        break
-                    chunk = self.link.read(65536)
-                    if not chunk:
-                        break
-                    stale += chunk
-            finally:
-                self.link.timeout = old_timeout
+            # Only bytes already waiting are read, so no port reconfiguration is needed.
+            deadline = time.monotonic() + 0.5
+            while time.monotonic() < deadline:
+                waiting = self.link.in_waiting
+                if not waiting:
+                    break
+                chunk = self.link.read(waiting)
+                if not chunk:
+                    break
+                stale += chunk
             self.link.reset_input_buffer()
         except (serial.SerialException, OSError) as exc:
             raise DutProtocolError(f"link failed: {exc}", port=self.port, command=None,
@@ -179,8 +182,7 @@ class DutClient:
                 raise DutTimeoutError(timeout, port=self.port, command=command,
                                       last_line=self._last_line)
             try:
-                self.link.timeout = min(remaining, 0.5)
-                chunk = self.link.read(max(1, min(self.link.in_waiting or 1, 4096)))
+                chunk = self.link.read(max(1, min(self.link.in_waiting or 1, 65536)))
             except (serial.SerialException, OSError) as exc:
                 raise DutProtocolError(f"link failed: {exc}", port=self.port, command=command,
                                        last_line=self._last_line) from exc
@@ -266,6 +268,11 @@ class DutClient:
         if not data:
             raise ValueError("refusing to load an empty input (db load 0 is an error on the DUT)")
         size = chunk or (self._caps.chunk_bytes if self._caps else STANDARD_CHUNK)
+        if self._caps and self._caps.dbmax is not None and len(data) > self._caps.dbmax:
+            raise DutProtocolError(
+                f"a {len(data)}-byte input does not fit the DUT's {self._caps.dbmax}-byte input buffer",
+                port=self.port, command=f"db load {len(data)}", last_line=self._last_line,
+                hint="the firmware was built for another workload; rebuild it for this one")
         response = self.command(f"db load {len(data)}")
         expecting = None
         for text in response.lines:
@@ -335,7 +342,8 @@ class DutClient:
                         cmdmax = max(STANDARD_CMDMAX, int(kv["cmdmax"]))
                     except ValueError:
                         cmdmax = STANDARD_CMDMAX
-                caps = Caps(frozenset(kv), cmdmax)
+                dbmax = int(kv["dbmax"]) if kv.get("dbmax", "").isdigit() else None
+                caps = Caps(frozenset(kv), cmdmax, dbmax)
                 break
         self._caps = caps
         self._log("#", f"caps: {sorted(caps.words) or 'none (standard firmware)'}; "

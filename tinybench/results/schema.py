@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tinybench.power.figures import EnergyFigures   # the energy area's figures, embedded as-is
+
 SCHEMA_VERSION = 1
 
 Category = Literal["measured", "simulated", "estimated"]
@@ -109,4 +111,5 @@ class RunResults(_Model):
     dataset: str | None = None
     performance: PerformanceFigures | None = None
     accuracy: AccuracyFigures | None = None
+    energy: EnergyFigures | None = None
     inputs: list[InputResult] = Field(default_factory=list)

@@ -35,7 +35,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                *, compare_raw: bool = True) -> tuple[list[InputResult], Agreement | None, int]:
     """Run (or finish) every file of ``dataset``; return per-file results, agreement, inferences."""
     workload = dataset.workload
-    classifier = workload.metric == "top1" or workload.model.output.elements > 1
+    classifier = workload.metric == "top1"          # AD prints one anomaly score (MSE), not a vector
     reference = _reference_for(dataset) if compare_raw else None
     use_raw = reference is not None and client.caps().raw
     done = run.completed("input")

@@ -47,8 +47,12 @@ class RunOptions:
         return self.min_window_s >= RULE_MIN_WINDOW_S
 
 
-def identify(client: DutClient, workload_id: str) -> DutFacts:
-    """Name, profile, timer mode and extensions; refuse firmware built for another model."""
+def identify(client: DutClient, workload_id: str, input_bytes: int | None = None) -> DutFacts:
+    """Name, profile, timer mode and extensions; refuse firmware built for another model.
+
+    ``input_bytes``: bytes per inference the host will load; checked against ``tb-info`` when the
+    firmware offers it, so a mismatched build fails before any input is sent.
+    """
     vendor = client.name()
     profile, model = client.profile()
     if model != workload_id:
@@ -61,4 +65,9 @@ def identify(client: DutClient, workload_id: str) -> DutFacts:
             "flash the performance-mode build for performance and accuracy runs")
     caps = client.caps()
     info = client.info() if caps.info else {}
+    if input_bytes is not None and info.get("input_bytes", "").isdigit() \
+            and int(info["input_bytes"]) != input_bytes:
+        raise TinybenchError(
+            f"the DUT on {client.port} expects {info['input_bytes']}-byte inputs, the workload sends "
+            f"{input_bytes}", "rebuild the firmware for this workload")
     return DutFacts(vendor=vendor, profile=profile, model=model, caps=sorted(caps.words), info=info)

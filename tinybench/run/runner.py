@@ -62,7 +62,7 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
     facts = DutFacts()
     results = RunResults(**base, complete=False, compliant=not notes, notes=notes, dut=facts)
     try:
-        facts = identify(client, workload.id)
+        facts = identify(client, workload.id, workload.window_bytes)
         results.dut = facts
         if mode == "performance":
             results.performance = performance.run_windows(client, run, target,

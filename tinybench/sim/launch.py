@@ -42,19 +42,32 @@ def qemu_command(board: Board, image: Path, uart_port: int, edge_port: int) -> l
     return argv
 
 
-def _wait_listening(port: int, proc: SimProcess, timeout: float) -> bool:
-    """True once something accepts TCP connections on ``port``; False if the process died."""
-    import socket
+def _is_listening(port: int) -> bool:
+    """True if a socket LISTENs on ``port`` (read from /proc/net/tcp).
 
+    Why not a test connection: a client that connects and drops the QEMU edge socket while the
+    firmware writes to it leaves that chardev dead for later clients (seen with QEMU 7.2).
+    """
+    try:
+        rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return True  # cannot tell: the handshake that follows will wait for the DUT anyway
+    for row in rows:
+        fields = row.split()
+        if len(fields) > 3 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+            return True
+    return False
+
+
+def _wait_listening(ports: tuple[int, ...], proc: SimProcess, timeout: float) -> bool:
+    """True once ``ports`` all listen; False if the process died or the time ran out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not proc.alive():
             return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.05)
+        if all(_is_listening(port) for port in ports):
+            return True
+        time.sleep(0.05)
     return False
 
 
@@ -70,9 +83,7 @@ def launch_qemu(board: Board, image: Path, *, timeout: float = 20.0) -> SimProce
         argv = qemu_command(board, image, uart_port, edge_port)
         popen, log_path, log_dir = spawn(argv)
         proc = SimProcess(argv, popen, uart_port, edge_port, log_path, log_dir)
-        # Probe the edge channel only: a probe of the UART socket would take (and drop) the
-        # firmware's first client slot for nothing.
-        if _wait_listening(edge_port, proc, timeout) and proc.alive():
+        if _wait_listening((uart_port, edge_port), proc, timeout) and proc.alive():
             return proc
         last_log = proc.log_tail()
         proc.stop()

@@ -20,8 +20,14 @@ def round_half_away_from_zero(values: np.ndarray) -> np.ndarray:
 
 
 def quantize_float_input(floats: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """q = clamp(round(x / scale) + zp, −128, 127), computed in float32 like the firmware."""
-    v = np.asarray(floats, dtype=np.float32) / np.float32(scale)
+    """q = clamp(round(x / scale) + zp, −128, 127), computed in float32 like the firmware.
+
+    Same rule as ``tb_workload_quantize`` in ``firmware/monitor/tb_workload.c``: single-precision
+    division, round half away from zero, NaN counts as 0 (q = zp), ±inf saturate.
+    """
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        v = np.asarray(floats, dtype=np.float32) / np.float32(scale)
+    v = np.clip(np.nan_to_num(v, nan=0.0, posinf=1.0e6, neginf=-1.0e6), -1.0e6, 1.0e6).astype(np.float32)
     q = round_half_away_from_zero(v).astype(np.float64) + zero_point
     return np.clip(q, -128, 127).astype(np.int8)
 

@@ -108,6 +108,11 @@ class Reference:
     offset: np.ndarray
     names: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        # (name, offset) → row, built once: AD full sets have 48,608 rows looked up one by one.
+        rows = {(self.names[int(e)], int(o)): i for i, (e, o) in enumerate(zip(self.entry, self.offset))}
+        object.__setattr__(self, "_rows", rows)
+
     def outputs_for(self, name: str) -> np.ndarray:
         """[windows, output elements] int8 of one file (one row for non-windowed workloads)."""
         try:
@@ -118,10 +123,10 @@ class Reference:
 
     def expected(self, name: str, offset: int = 0) -> np.ndarray:
         """The int8 output TFLM produced for the window at ``offset`` of file ``name``."""
-        rows = self.outputs[(self.entry == self.names.index(name)) & (self.offset == offset)]
-        if len(rows) != 1:
-            raise KeyError(f"no reference output for {name} at offset {offset}")
-        return rows[0]
+        try:
+            return self.outputs[self._rows[(name, int(offset))]]  # type: ignore[attr-defined]
+        except KeyError:
+            raise KeyError(f"no reference output for {name} at offset {offset}") from None
 
     def agrees(self, name: str, offset: int, dut_output: np.ndarray | bytes) -> bool:
         """True when the DUT's int8 output equals TFLM's exactly."""

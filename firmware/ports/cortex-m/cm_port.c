@@ -74,7 +74,9 @@ void tb_port_init(void)
     UART_BAUDDIV(TB_UART_BASE) = 16u;
     UART_CTRL(TB_UART_BASE) = UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXINTEN;
     UART_BAUDDIV(TB_EDGE_UART_BASE) = 16u;
-    UART_CTRL(TB_EDGE_UART_BASE) = UART_CTRL_TXEN;
+    /* RX enabled although nothing is read: only then does QEMU poll the socket and notice that an
+     * edge client went away, so a later client can connect (RX bytes are drained per pulse). */
+    UART_CTRL(TB_EDGE_UART_BASE) = UART_CTRL_TXEN | UART_CTRL_RXEN;
     /* Every external interrupt goes to irq_handler; only the UART RX interrupt is ever enabled at
      * a peripheral, so the exact IRQ number of each board's UART does not matter. */
     for (i = 0; i < TB_NVIC_WORDS; ++i) {
@@ -139,6 +141,10 @@ void tb_port_timestamp_pulse(void)
     uint32_t now = tb_port_timestamp_us();
     int i = 0;
     const char *p;
+
+    while ((UART_STATE(TB_EDGE_UART_BASE) & UART_STATE_RXFULL) != 0u) {
+        (void)UART_DATA(TB_EDGE_UART_BASE);
+    }
 
     do {
         buf[i++] = digits[now % 10u];

@@ -2,7 +2,8 @@
 
 Each file is 102,400 bytes: frames 50…249 of the log-mel spectrogram, frame-major float32 LE, as
 ``convert_dataset.py`` writes them. Names: ``<wav stem>_hist_librosa.bin``; label 1 for files whose
-name starts with ``anomaly``. When the source holds every clip of the official ``ad01`` index, exactly
+name starts with ``anomaly``. Clips under a ``train/`` folder are ignored (the archive holds train
+and test clips with identical names; evaluation uses test). When the source holds every clip of the official ``ad01`` index, exactly
 those are built in index order; otherwise all clips, normal first (like the official index).
 """
 
@@ -30,8 +31,16 @@ def clip_to_features(path: Path) -> bytes:
 
 def build(workload: Workload, source: Path, out: Path, *, limit: int | None = None,
           official_index: Path | None = None) -> Path:
-    wavs = {p.stem + SUFFIX: p for p in sorted(source.rglob("*.wav"))
-            if p.stem.startswith(("normal", "anomaly"))}
+    wavs: dict[str, Path] = {}
+    for path in sorted(source.rglob("*.wav")):
+        # dev_data_ToyCar.zip has train/ and test/ clips with the same names: evaluate on test only.
+        if "train" in path.relative_to(source).parts[:-1] or not path.stem.startswith(("normal", "anomaly")):
+            continue
+        name = path.stem + SUFFIX
+        if name in wavs:
+            raise TinybenchError(f"two clips would both become {name}: {wavs[name]} and {path}",
+                                 "point --source at one machine type's test folder (e.g. ToyCar/test)")
+        wavs[name] = path
     if not wavs:
         raise TinybenchError(f"no normal_*.wav / anomaly_*.wav clips under {source}",
                              "point --source at the extracted DCASE 2020 dev_data_ToyCar (ToyCar/test)")

@@ -1,0 +1,78 @@
+"""Energy-mode firmware: timestamps become pulses on the edge channel, never m-lap-us lines.
+
+The edge channel (docs/architecture.md, "Energy edge channel") is a TCP stream of
+``edge <dut_us>\\n`` lines: the host build's second socket, QEMU's second CMSDK UART.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+
+import numpy as np
+import pytest
+
+from tinybench.protocol.client import connect
+
+
+def _edges(sock: socket.socket, count: int, timeout: float = 20.0) -> list[int]:
+    buf = b""
+    deadline = time.monotonic() + timeout
+    sock.settimeout(0.5)
+    while buf.count(b"\n") < count and time.monotonic() < deadline:
+        try:
+            buf += sock.recv(4096)
+        except TimeoutError:
+            continue
+    lines = buf.decode().splitlines()
+    assert len(lines) == count, lines
+    values = []
+    for line in lines:
+        match = re.fullmatch(r"edge (\d+)", line)
+        assert match, line
+        values.append(int(match.group(1)))
+    return values
+
+
+@pytest.mark.parametrize("board", ["host", pytest.param("qemu-mps2-an386", marks=pytest.mark.qemu)])
+def test_energy_timestamps_are_edges(board: str, firmware_image) -> None:  # type: ignore[no-untyped-def]
+    from tinybench.boards import load_board
+    from tinybench.flash import deploy
+
+    image = firmware_image(board, "ad01", energy=True)
+    with deploy(load_board(board), image) as link:
+        assert link.edge_url is not None and link.baud == link.board.baud.energy
+        host, port = link.edge_url.removeprefix("socket://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as edge, \
+                connect(link.url, link.baud) as dut:
+            time.sleep(0.2)  # let the simulator accept the edge client before the first pulse
+            assert "energy" in dut.caps().words
+            assert dut.info()["energy"] == "1"
+            assert dut.timestamp() is None
+            (first,) = _edges(edge, 1)
+            window = np.linspace(-10, 40, 640, dtype=np.float32).astype("<f4").tobytes()
+            dut.load(window)
+            result = dut.infer(2, 1)
+            assert result.laps == [] and not any(line.startswith("m-lap-us") for line in result.lines)
+            assert len(result.results) == 1
+            start, end = _edges(edge, 2)
+            assert first <= start < end
+
+
+def test_energy_boot_line(firmware_image) -> None:  # type: ignore[no-untyped-def]
+    from tinybench.sim import launch_host
+    from tinybench.transport import open_link
+
+    proc = launch_host(firmware_image("host", "ad01", energy=True).path)
+    try:
+        link = open_link(proc.uart_url, 9600, 5.0)
+        text = b""
+        while b"m-ready" not in text:
+            chunk = link.read(64)
+            assert chunk, text
+            text += chunk
+        assert text.decode().split("\r\n")[:3] == ["m-timestamp-mode-energy", "m-init-done", "m-ready"]
+        link.close()
+    finally:
+        proc.stop()

@@ -1,0 +1,528 @@
+"""Energy mode: 5 windows on 5 inputs, energy between the monitor's timestamp edges, median µJ/inf.
+
+Why this procedure: it is MLPerf Tiny's (``../shared/docs/run-rules-and-formats.md`` §(a)
+Energy) — energy-mode firmware pulses its timestamp pin before the first and after the last timed
+inference of ``infer N W``; the monitor records the pulses in its own sample stream; window
+energy = samples between the two edges, Energy/Inf. = energy / N, reported = median over windows.
+Timing comes from the edges too (the DUT prints no laps in energy mode). What tinybench adds:
+
+* the acquisition runs once across all windows and the **raw trace + every edge** is saved with
+  the run (``trace.npz``, compressed), also when the run fails — measured data is never lost;
+  ``tinybench energy RUN_DIR`` recomputes every figure from it;
+* N is calibrated from edge-timed probes so each window lasts ``min_window_s`` (10 s by default;
+  a smaller ``--min-window-s`` is marked non-compliant);
+* a window whose edge count is not exactly 2 (missing or extra edges) or that overlaps samples
+  the instrument dropped is **repeated once** on the same input (documented recovery; the failed
+  attempt stays in the trace and the transcript); a second failure is an error naming the
+  window. Never a silently wrong number;
+* results name the instrument (model, firmware, serial), voltage, sample rate and whether the
+  figure is ``measured`` or ``estimated`` (simulated instrument on a simulated board).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tinybench import fsutil
+from tinybench.errors import TinybenchError
+from tinybench.power.energy import compute_windows
+from tinybench.power.figures import EnergyFigures, EnergyWindowFigures, InstrumentFacts
+from tinybench.power.importers import TINYBENCH_TRACE, save_tinybench_trace
+from tinybench.power.monitor import Capture, EdgeEvent, PowerMonitor
+from tinybench.protocol import DutClient
+from tinybench.run.common import RULE_MIN_ITERATIONS, RULE_MIN_WINDOW_S, RunOptions, RunTarget
+
+PLOT_FILE = "energy_windows.png"
+EDGES_PER_WINDOW = 2
+MAX_ITERATIONS = 100_000_000
+
+
+class _WindowFault(Exception):
+    """A window attempt that cannot be used (edge count or dropped samples); retried once."""
+
+
+class EnergySession:
+    """One acquisition spanning all windows: edge bookkeeping and the window/edge map."""
+
+    def __init__(self, client: DutClient, monitor: PowerMonitor, options: RunOptions,
+                 transcript: Any, edge_timeout_s: float, settle_s: float) -> None:
+        self.client = client
+        self.monitor = monitor
+        self.options = options
+        self.transcript = transcript
+        self.edge_timeout_s = edge_timeout_s
+        self.settle_s = settle_s
+        self.wall_per_dut = 1.0
+
+    def note(self, text: str) -> None:
+        if self.transcript is not None:
+            self.transcript.note(text)
+
+    def timed_infer(self, n: int, w: int, expected_s: float,
+                    allow_zero: bool = False) -> tuple[int, int, float]:
+        """``infer n w``; returns (edge index of start, of stop, duration in s from the edges)."""
+        before = self.monitor.edge_count()
+        timeout = max(self.options.line_timeout_s, expected_s * self.wall_per_dut * 3.0 + 10.0)
+        t0 = time.monotonic()
+        self.client.infer(n, w, timeout=timeout)
+        wall = time.monotonic() - t0
+        edges = self.monitor.wait_edges(before + EDGES_PER_WINDOW, self.edge_timeout_s, self.settle_s)
+        new = edges[before:]
+        if len(new) != EDGES_PER_WINDOW:
+            kind = "missing" if len(new) < EDGES_PER_WINDOW else "extra"
+            raise _WindowFault(f"{kind} timestamp edges: {len(new)} edge(s) during `infer {n} {w}`, "
+                               f"expected {EDGES_PER_WINDOW}")
+        a, b = new
+        self._check_drops(a, b)
+        duration = (b.sample_index - a.sample_index) / self.monitor.sample_rate_hz
+        if duration <= 0 and not allow_zero:
+            raise _WindowFault(f"edges at samples {a.sample_index}, {b.sample_index} delimit no time")
+        if duration > 0.05:
+            self.wall_per_dut = max(1.0, wall / duration)
+        return before, before + 1, duration
+
+    def _check_drops(self, a: EdgeEvent, b: EdgeEvent) -> None:
+        """Refuse a window that overlaps a dropped-sample report.
+
+        A drop is reported at the next instrument tick after it happened, so the check runs again
+        on the final capture (:func:`_verify_windows`)."""
+        for drop in self.monitor.drops():
+            if drop.after_sample <= b.sample_index and drop.before_sample >= a.sample_index:
+                raise _WindowFault(f"the instrument dropped {drop.count} sample(s) between samples "
+                                   f"{drop.after_sample} and {drop.before_sample}, inside the window")
+
+
+def _calibrate(session: EnergySession, client: DutClient, data: bytes, options: RunOptions,
+               warmups: int) -> float:
+    """Seconds per inference from edge-timed probes (N grows until a probe is long enough)."""
+    client.load(data)
+    target = min(1.0, max(0.2, options.min_window_s / 10))
+    n, duration, faults = 1, 0.0, 0
+    for _ in range(16):
+        session.note(f"energy calibration probe infer {n} 0")
+        try:
+            _, _, duration = session.timed_infer(n, 0, expected_s=target, allow_zero=True)
+        except _WindowFault as fault:
+            faults += 1
+            session.note(f"calibration probe: {fault}")
+            if faults > 1:
+                raise TinybenchError(f"energy calibration failed: {fault}",
+                                     "check the timestamp wiring/edge channel and the monitor's link") from None
+            continue
+        if duration >= target or n >= MAX_ITERATIONS:
+            return duration / n
+        n = n * 10 if duration < target / 10 else max(n + 1, math.ceil(n * target * 1.2 / duration))
+    return max(duration, 1.0 / session.monitor.sample_rate_hz) / n
+
+
+def _verify_windows(capture: Capture, windows: list[tuple[int, int]]) -> None:
+    for k, (a, b) in enumerate(windows, start=1):
+        start, stop = capture.edges[a].sample_index, capture.edges[b].sample_index
+        for drop in capture.drops:
+            if drop.after_sample <= stop and drop.before_sample >= start:
+                raise TinybenchError(
+                    f"energy window {k}: the instrument dropped {drop.count} sample(s) between "
+                    f"samples {drop.after_sample} and {drop.before_sample}, overlapping the window",
+                    "the raw trace is saved with the run; re-run the measurement (check USB load "
+                    "and that nothing else reads the monitor's port)")
+
+
+def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, bytes]],
+            options: RunOptions, *, transcript: Any = None, iterations: int | None = None,
+            edge_timeout_s: float = 3.0, settle_s: float = 0.2,
+            retries: int = 1) -> tuple[Capture, list[dict[str, Any]], list[str]]:
+    """Run the acquisition; returns the capture, the per-window records and notes.
+
+    The capture is returned (and must be saved by the caller) even when a window fails: the
+    failure is raised *after* ``monitor.stop()`` as :class:`EnergyRunFailed`.
+    """
+    if len(inputs) < options.windows:
+        raise TinybenchError(f"energy mode needs {options.windows} inputs, the data set has {len(inputs)}",
+                             "use a data set with at least 5 files")
+    session = EnergySession(client, monitor, options, transcript, edge_timeout_s, settle_s)
+    records: list[dict[str, Any]] = []
+    notes: list[str] = []
+    failure: BaseException | None = None
+    monitor.start()
+    try:
+        for marker_attempt in range(1, retries + 2):
+            before = monitor.edge_count()
+            session.note(f"energy: timestamp marker edge (attempt {marker_attempt})")
+            if client.timestamp() is not None:
+                raise TinybenchError(
+                    "the DUT printed a lap for `timestamp`: it runs performance-mode firmware",
+                    "build and flash the energy-mode image (build_firmware(..., energy=True))")
+            if len(monitor.wait_edges(before + 1, edge_timeout_s, settle_s)) > before:
+                break
+            notes.append(f"no edge for `timestamp` marker attempt {marker_attempt}")
+        else:
+            raise TinybenchError(
+                "the power monitor saw no edge for the DUT's `timestamp` pulse",
+                "wire the DUT timestamp GPIO to the monitor's event input (LPM01A: D7), or for a "
+                "simulated board check that the simulated instrument reads DutLink.edge_url")
+        if iterations is None:
+            per_inf = _calibrate(session, client, inputs[0][1], options, options.warmups)
+            n_base = max(RULE_MIN_ITERATIONS, math.ceil(options.min_window_s * options.margin / per_inf))
+        else:
+            per_inf, n_base = None, int(iterations)
+        for k, (name, data) in enumerate(inputs[:options.windows], start=1):
+            n = n_base
+            attempt = 0
+            while True:
+                attempt += 1
+                session.note(f"input {name} offset 0")
+                client.load(data)
+                session.note(f"energy window {k} attempt {attempt}: infer {n} {options.warmups}")
+                try:
+                    a, b, duration = session.timed_infer(
+                        n, options.warmups, expected_s=(per_inf or 1.0) * n)
+                except _WindowFault as fault:
+                    message = f"window {k} attempt {attempt}: {fault}"
+                    notes.append(message)
+                    session.note(message)
+                    if attempt > retries:
+                        raise TinybenchError(
+                            f"energy window {k} ({name}) failed {attempt} time(s): {fault}",
+                            "the raw trace and every edge are saved with the run; check the "
+                            "timestamp wiring/edge channel and the monitor's USB link") from None
+                    continue
+                if duration < options.min_window_s and iterations is None and attempt <= 3:
+                    n = min(MAX_ITERATIONS, max(n + 1, math.ceil(
+                        n * options.min_window_s * options.margin / duration)))
+                    session.note(f"window {k} lasted {duration:.3f} s < {options.min_window_s:g} s; "
+                                 f"repeating with N={n}")
+                    continue
+                records.append({"index": k, "input_file": name, "iterations": n,
+                                "warmups": options.warmups, "edges": (a, b), "attempts": attempt})
+                break
+    except BaseException as exc:  # noqa: BLE001 - re-raised after the data is safe
+        failure = exc
+    finally:
+        capture = monitor.stop()
+    if failure is None:
+        try:
+            _verify_windows(capture, [r["edges"] for r in records])
+        except TinybenchError as exc:
+            failure = exc
+    if failure is not None:
+        raise EnergyRunFailed(capture, records, notes, failure)
+    return capture, records, notes
+
+
+class EnergyRunFailed(Exception):
+    """Carries the capture of a failed energy run so the caller can save it before reporting."""
+
+    def __init__(self, capture: Capture, records: list[dict[str, Any]], notes: list[str],
+                 cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.capture, self.records, self.notes, self.cause = capture, records, notes, cause
+
+
+def figures(capture: Capture, records: list[dict[str, Any]], notes: list[str], options: RunOptions,
+            *, power_model: str | None = None) -> EnergyFigures:
+    """Energy figures of a capture via the one energy module."""
+    bounds = [(float(capture.edges[a].sample_index), float(capture.edges[b].sample_index))
+              for a, b in (r["edges"] for r in records)]
+    summary = compute_windows(capture.samples_j, capture.sample_rate_hz, bounds,
+                              [r["iterations"] for r in records])
+    windows = [EnergyWindowFigures(
+        index=r["index"], input_file=r["input_file"], iterations=r["iterations"], warmups=r["warmups"],
+        start_sample=w.start, stop_sample=w.stop, duration_s=w.duration_s, energy_uj=w.energy_uj,
+        power_uw=w.power_uw, energy_per_inf_uj=w.energy_per_inf_uj, throughput=w.throughput_ips,
+        meets_duration_rule=w.duration_s >= RULE_MIN_WINDOW_S and r["iterations"] >= RULE_MIN_ITERATIONS,
+        attempts=r["attempts"]) for r, w in zip(records, summary.windows)]
+    info = capture.info
+    return EnergyFigures(
+        category="estimated" if info.category == "estimated" else "measured",
+        instrument=InstrumentFacts(model=info.model, firmware=info.firmware, serial=info.serial,
+                                   driver=info.driver, port=info.port),
+        power_model=power_model, voltage_v=capture.voltage_v, sample_rate_hz=capture.sample_rate_hz,
+        windows=windows, median_energy_per_inf_uj=summary.median_energy_per_inf_uj,
+        median_throughput=summary.median_throughput_ips, min_window_s=options.min_window_s,
+        trace_file=TINYBENCH_TRACE, samples=int(len(capture.samples_j)), edges=len(capture.edges),
+        dropped_samples=capture.dropped_samples, notes=list(capture.notes) + list(notes))
+
+
+def save_capture(run_dir: Path, capture: Capture, records: list[dict[str, Any]], *,
+                 power_model: str | None = None, extra: dict[str, Any] | None = None) -> Path:
+    """Write the raw trace + every edge + the window map (also for failed runs)."""
+    meta = {
+        "instrument": capture.info.to_dict(), "category": capture.info.category,
+        "voltage_v": capture.voltage_v, "sample_rate_hz": capture.sample_rate_hz,
+        "unit": "joules per sample", "power_model": power_model,
+        "drops": [d.__dict__ for d in capture.drops], "notes": capture.notes,
+        "edge_counters": [e.counter for e in capture.edges],
+        "windows": [{k: v for k, v in r.items() if k != "edges"} | {"edges": list(r["edges"])}
+                    for r in records],
+        **(extra or {}),
+    }
+    return save_tinybench_trace(
+        run_dir, samples_j=capture.samples_j, sample_rate_hz=capture.sample_rate_hz,
+        edges=[e.sample_index for e in capture.edges],
+        window_edges=[r["edges"] for r in records], inferences=[r["iterations"] for r in records],
+        meta=meta)
+
+
+def plot_windows(run_dir: Path, capture: Capture, fig: EnergyFigures) -> Path:
+    """Per-window energy plot: power trace with the windows shaded, and Energy/Inf. per window."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fs = capture.sample_rate_hz
+    t = np.arange(len(capture.samples_j)) / fs
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6))
+    top.plot(t, capture.samples_j * fs * 1e3, linewidth=0.5)
+    for w in fig.windows:
+        top.axvspan(w.start_sample / fs, w.stop_sample / fs, alpha=0.2, color="tab:orange")
+    top.set_xlabel("time (s)")
+    top.set_ylabel("power (mW)")
+    top.set_title(f"{fig.instrument.model} at {fig.voltage_v:g} V, {fs:g} Hz ({fig.category})")
+    idx = [w.index for w in fig.windows]
+    bottom.bar(idx, [w.energy_per_inf_uj for w in fig.windows])
+    bottom.axhline(fig.median_energy_per_inf_uj, color="k", linestyle="--",
+                   label=f"median {fig.median_energy_per_inf_uj:.3f} uJ/inf")
+    bottom.set_xlabel("window")
+    bottom.set_ylabel("energy / inference (uJ)")
+    bottom.legend()
+    figure.tight_layout()
+    buf = io.BytesIO()
+    figure.savefig(buf, format="png", dpi=90)
+    plt.close(figure)
+    fsutil.atomic_write_bytes(Path(run_dir) / PLOT_FILE, buf.getvalue())
+    return Path(run_dir) / PLOT_FILE
+
+
+def energy_lines(fig: EnergyFigures, prefix: str) -> list[str]:
+    """EnergyRunner-style energy lines (the checker reads ``Median energy cost is X uJ/inf``)."""
+    out = [f"Energy instrument: {fig.instrument.model}, firmware {fig.instrument.firmware}, "
+           f"serial {fig.instrument.serial}; supply {fig.voltage_v:g} V; {fig.sample_rate_hz:g} Hz; "
+           f"figures {fig.category.upper()}" + (f" ({fig.power_model})" if fig.power_model else "")]
+    for w in fig.windows:
+        out += [f"Energy data for window {w.index} at time {w.start_sample / fig.sample_rate_hz:.2f} "
+                f"for {w.duration_s:.2f} sec.:",
+                f"  Energy       : {w.energy_uj:14.3f} uJ",
+                f"  Power        : {w.power_uw:14.3f} uW",
+                f"  Energy/Inf.  : {w.energy_per_inf_uj:14.3f} uJ/inf.",
+                f"  # Inferences : {w.iterations:14d}",
+                f"  Throughput   : {w.throughput:14.3f} inf./sec."]
+        if not w.meets_duration_rule:
+            out.append("e-[The run must take at least 10 seconds and 10 iterations to be valid]")
+    out += ["---------------------------------------------------------",
+            f"Median energy cost is {fig.median_energy_per_inf_uj:.3f} uJ/inf.",
+            f"Energy-mode median throughput (from monitor edges): {fig.median_throughput:.3f} inf./sec.",
+            "---------------------------------------------------------"]
+    return [prefix + line for line in out]
+
+
+@contextlib.contextmanager
+def energy_monitor(spec: str | None, link: Any, board: Any, *,
+                   timeout: float = 2.0) -> Iterator[tuple[PowerMonitor, str | None]]:
+    """The monitor for an energy run: ``spec`` (e.g. ``lpm01a:/dev/ttyACM0``), or for a simulated
+    board without one, a simulated LPM01A fed by ``link.edge_url``. Yields (monitor, power model
+    sentence or None)."""
+    from tinybench.power.monitor import open_monitor
+
+    if spec:
+        with open_monitor(spec, timeout=timeout) as monitor:
+            yield monitor, None
+        return
+    edge_url = getattr(link, "edge_url", None)
+    if not edge_url:
+        raise TinybenchError(
+            "energy mode needs a power monitor",
+            "pass --monitor lpm01a:<port> (or joulescope / ppk2); simulated boards use the "
+            "simulated LPM01A automatically when the image is an energy build")
+    from tinybench.power.lpm01a import Lpm01a
+    from tinybench.power.sim_lpm01a import SimLpm01a, estimate_power_mw
+
+    power_mw, model = estimate_power_mw(board)
+    with SimLpm01a(edge_url, power_mw=power_mw) as sim:
+        if not sim.edge_channel_open.wait(10.0):
+            raise TinybenchError(f"the simulated instrument could not open the board's edge channel {edge_url}",
+                                 "the energy-mode simulator did not accept a connection; see its log")
+        with Lpm01a(sim.url, timeout=timeout) as monitor:
+            yield monitor, f"simulated instrument; {power_mw:.3f} mW from {model}"
+
+
+def _identify_energy(client: DutClient, workload_id: str) -> Any:
+    """Name, profile and extensions; refuse firmware for another model or a performance build."""
+    from tinybench.results.schema import DutFacts
+
+    vendor = client.name()
+    profile, model = client.profile()
+    if model != workload_id:
+        raise TinybenchError(
+            f"the DUT on {client.port} runs model {model!r}, but workload {workload_id!r} was requested",
+            f"build and flash the energy-mode firmware for {workload_id}")
+    caps = client.caps()
+    info = client.info() if caps.info else {}
+    if info.get("energy") == "0":
+        raise TinybenchError(f"the DUT on {client.port} runs performance-mode firmware (tb-info energy=0)",
+                             "build the energy-mode image: build_firmware(..., energy=True)")
+    return DutFacts(vendor=vendor, profile=profile, model=model, caps=sorted(caps.words), info=info)
+
+
+def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any, options: RunOptions,
+                   monitor: PowerMonitor, *, voltage_v: float = 1.8, sample_rate_hz: float = 1000.0,
+                   power_model: str | None = None, iterations: int | None = None,
+                   edge_timeout_s: float = 3.0) -> Any:
+    """Energy counterpart of ``tinybench.run.runner.execute``: same run directory and result files.
+
+    ``run`` is a ``RunDirectory``; ``dataset`` a workloads ``Dataset`` (first 5 files; AD: first
+    window of each). Writes log.txt, trace.npz/trace.json, energy_windows.png, results.txt,
+    results.json (``energy`` member) and manifest.json; returns the ``RunResults``.
+    """
+    from tinybench import __version__
+    from tinybench.results.rundir import build_manifest, utc_now
+    from tinybench.results.schema import DutFacts, RunResults
+    from tinybench.results.text import results_lines
+    from tinybench.run.runner import performance_inputs
+
+    workload = dataset.workload
+    started = utc_now()
+    t0 = time.monotonic()
+    client.transcript = run.transcript
+    run.transcript.note(f"session start board={target.board} workload={workload.id} mode=energy "
+                        f"harness={__version__}")
+    notes: list[str] = []
+    if not options.compliant:
+        notes.append(f"windows only required to last {options.min_window_s:g} s (--min-window-s), "
+                     "the rules require 10 s")
+    if iterations is not None:
+        notes.append(f"N fixed at {iterations} by the caller (not calibrated to the window length)")
+    # Configure and power the DUT from the monitor before talking to it (a real LPM01A supplies it).
+    monitor.configure(voltage_v, sample_rate_hz)
+    monitor.power(True)
+    facts = DutFacts()
+    capture: Capture | None = None
+    fig: EnergyFigures | None = None
+    records: list[dict[str, Any]] = []
+    extra_notes: list[str] = []
+    failure: BaseException | None = None
+    try:
+        facts = _identify_energy(client, workload.id)
+        inputs = performance_inputs(dataset)
+        capture, records, extra_notes = measure(client, monitor, inputs, options,
+                                                transcript=run.transcript, iterations=iterations,
+                                                edge_timeout_s=edge_timeout_s)
+    except EnergyRunFailed as exc:
+        capture, records, extra_notes, failure = exc.capture, exc.records, exc.notes, exc.cause
+    except BaseException as exc:  # noqa: BLE001 - results are written below, then re-raised
+        failure = exc
+    finally:
+        run.transcript.flush()
+    if capture is not None:
+        save_capture(run.path, capture, records, power_model=power_model,
+                     extra={"board": target.board, "workload": workload.id,
+                            "complete": failure is None})
+    category = "estimated" if (capture is not None and capture.info.category == "estimated") \
+        or target.category != "measured" else "measured"
+    results = RunResults(harness_version=__version__, board=target.board, category=category,
+                         workload=workload.id, mode="energy", started=started, complete=False,
+                         compliant=False, notes=notes, dut=facts, dataset=str(dataset.directory))
+    if failure is None and capture is not None:
+        fig = figures(capture, records, extra_notes, options, power_model=power_model)
+        if fig.category == "measured" and target.category != "measured":
+            fig.category = "estimated"
+        plot_windows(run.path, capture, fig)
+        results.complete = True
+        results.finished = utc_now()
+        short = [w.index for w in fig.windows if not w.meets_duration_rule]
+        if short:
+            notes.append(f"energy windows {short} shorter than 10 s or 10 inferences")
+        results.compliant = not notes
+    elif failure is not None:
+        results.notes = notes + [f"energy run failed: {failure}"]
+    data = results.model_dump(mode="json")
+    if fig is not None:
+        if "energy" in RunResults.model_fields:
+            results.energy = fig  # type: ignore[attr-defined]
+            data = results.model_dump(mode="json")
+        else:
+            data["energy"] = fig.model_dump(mode="json")
+    prefix = f"{time.monotonic() - t0:09.3f} ulp-ml: "
+    lines = results_lines(results, time.monotonic() - t0)
+    if fig is not None:
+        lines += energy_lines(fig, prefix)
+    run.write_results(data, lines)
+    if failure is not None:
+        raise failure
+    trace = run.path / TINYBENCH_TRACE
+    run.write_manifest(build_manifest(
+        firmware=target.firmware, model=target.model, inputs=[e.path for e in list(dataset)[:options.windows]],
+        extra={"board": target.board, "workload": workload.id, "mode": "energy",
+               "dut": facts.model_dump(), "dataset": str(dataset.directory),
+               "energy_trace": {"file": TINYBENCH_TRACE, "sha256": fsutil.sha256_file(trace)},
+               "instrument": fig.instrument.model_dump() if fig else None,
+               "voltage_v": capture.voltage_v if capture else None,
+               "sample_rate_hz": capture.sample_rate_hz if capture else None,
+               "category": category}))
+    return results
+
+
+def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: Path | None = None,
+               monitor: str | None = None, voltage_v: float = 1.8, sample_rate_hz: float = 1000.0,
+               min_window_s: float | None = None, iterations: int | None = None,
+               monitor_timeout_s: float = 2.0) -> tuple[Any, Path]:
+    """``tinybench run --mode energy``: validate, build the energy image, deploy, measure.
+
+    The runner's CLI dispatches here for ``--mode energy`` (same run-directory layout as
+    ``tinybench.run.session.start``). ``monitor`` is a spec for
+    :func:`tinybench.power.monitor.open_monitor`; without one, a simulated board is measured by
+    the simulated LPM01A (figures *estimated*). Energy runs are not resumable: one acquisition
+    spans all windows; an interrupted run keeps its partial trace and is re-run.
+    """
+    from datetime import datetime, timezone
+
+    from tinybench import paths
+    from tinybench.boards import load_board
+    from tinybench.flash import build_firmware, deploy
+    from tinybench.protocol import connect
+    from tinybench.results.rundir import RunDirectory
+    from tinybench.run.session import _default_dataset, _model_file, _time_base
+    from tinybench.workloads import load_dataset, load_workload
+
+    min_window = RULE_MIN_WINDOW_S if min_window_s is None else float(min_window_s)
+    if min_window <= 0:
+        raise TinybenchError(f"--min-window-s must be positive (got {min_window})")
+    if not 0.8 <= voltage_v <= 5.0:
+        raise TinybenchError(f"supply voltage {voltage_v} V is not plausible for a TinyML DUT",
+                             "MLPerf Tiny boards run at 1.8–3.3 V")
+    if iterations is not None and iterations < 1:
+        raise TinybenchError(f"--iterations must be >= 1 (got {iterations})")
+    brd = load_board(board)
+    wl = load_workload(workload)
+    if monitor is None and brd.kind == "physical":
+        raise TinybenchError(f"board {brd.name} is physical: energy mode needs --monitor",
+                             "e.g. --monitor lpm01a:/dev/ttyACM0")
+    dataset_dir = Path(dataset) if dataset else _default_dataset(wl)
+    data = load_dataset(dataset_dir, wl)
+    model = _model_file(wl)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out_dir = Path(out) if out else paths.results_dir() / f"{brd.name}-{wl.id}-energy-{stamp}"
+    run = RunDirectory.create(out_dir, {"board": brd.name, "workload": wl.id, "mode": "energy",
+                                        "dataset": str(Path(dataset_dir).resolve()),
+                                        "min_window_s": min_window, "voltage_v": voltage_v,
+                                        "sample_rate_hz": sample_rate_hz, "monitor": monitor})
+    image = build_firmware(brd, model, wl.id, energy=True)
+    run.update_state(firmware_sha256=image.image_sha256)
+    options = RunOptions(min_window_s=min_window, progress=False)
+    with deploy(brd, image) as link:
+        target = RunTarget(board=brd.name, category=link.category,
+                           time_base="power-monitor timestamp edges", icount_shift=link.icount_shift,
+                           firmware=image.path, model=model)
+        with energy_monitor(monitor, link, brd, timeout=monitor_timeout_s) as (mon, power_model):
+            with connect(link.url, link.baud, transcript=run.transcript) as client:
+                results = execute_energy(client, run, target, data, options, mon,
+                                         voltage_v=voltage_v, sample_rate_hz=sample_rate_hz,
+                                         power_model=power_model, iterations=iterations)
+    return results, run.path
