@@ -147,6 +147,7 @@ def test_persistently_missing_edges_fail_clearly_and_keep_the_trace(host_energy,
     assert data["complete"] is False and data.get("energy") is None
     arrays, meta = _trace(out)
     assert len(arrays["edges"]) == 3 and meta["complete"] is False  # marker + 2 surviving edges kept
+    assert main(["energy", str(out)]) == 2  # no complete window to recompute: a clear error, not a number
 
 
 def test_dropped_samples_inside_a_window_are_refused(host_energy, tmp_path: Path) -> None:
@@ -206,3 +207,33 @@ def test_qemu_energy_run_through_the_runner_entry_point(shared: Path, tmp_path: 
     for w in energy["windows"]:
         assert w["energy_uj"] == pytest.approx(power_mw * 1e3 * w["duration_s"], rel=0.006)
     assert (out / "trace.npz").is_file() and (out / "energy_windows.png").is_file()
+    # Energy-mode timing (monitor edges) agrees with performance-mode timing (the DUT's m-lap-us
+    # laps) on the same simulated clock: within one 1 ms sample per window.
+    from tinybench.run.session import RunRequest, start
+
+    perf, _ = start(RunRequest(board="qemu-mps2-an386", workload="ad01", mode="performance",
+                               dataset=cached_dataset("ad01", 5), out=tmp_path / "perf",
+                               min_window_s=0.5, progress=False))
+    per_inf_perf = 1.0 / perf.performance.median_throughput
+    per_inf_energy = 1.0 / energy["median_throughput"]
+    tolerance = 0.0011 / min(w["iterations"] for w in energy["windows"])
+    assert per_inf_energy == pytest.approx(per_inf_perf, abs=tolerance + per_inf_perf * 1e-3)
+
+
+def test_named_monitor_without_edges_fails_clearly(host_energy, tmp_path: Path) -> None:
+    """`run_energy(monitor=SPEC)` (the physical-board path: monitor opened, configured and powered
+    before the firmware is deployed) with an instrument whose event input is not wired."""
+    from fixtures_run import cached_dataset
+
+    from tinybench.run.energy import run_energy
+
+    out = tmp_path / "run"
+    with SimLpm01a(None, power_mw=POWER_MW) as sim:  # no edge channel: the "D7 wire" is missing
+        with pytest.raises(TinybenchError, match="saw no edge for the DUT's `timestamp` pulse"):
+            run_energy(board="host", workload="ad01", dataset=cached_dataset("ad01", 5), out=out,
+                       monitor=f"lpm01a:{sim.url}", min_window_s=MIN_WINDOW_S, edge_timeout_s=0.5)
+        assert sim.voltage_mv == 1800 and sim.rate_hz == 1000 and sim.output == "energy"
+    data = json.loads((out / "results.json").read_text())
+    assert data["complete"] is False and data["mode"] == "energy"
+    assert "saw no edge" in " ".join(data["notes"])
+    assert (out / "trace.npz").is_file()  # the (edge-less) acquisition is kept

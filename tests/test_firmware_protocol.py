@@ -264,3 +264,17 @@ def test_float_input_conversion_rounds_and_saturates(dut: Raw) -> None:
         got.append(dut.cmd("tb-raw")[0])
     assert got[0] == got[1]
     assert struct.calcsize("<f") == 4
+
+
+def test_host_stdio_mode(firmware_image) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    image = firmware_image("host", "ad01")
+    done = subprocess.run([str(image.path), "--stdio"], input=b"name%profile%bogus%", capture_output=True,
+                          timeout=30, check=False)
+    lines = done.stdout.decode().split("\r\n")
+    assert done.returncode == 0
+    assert lines[0] == "m-timestamp-mode-performance" and lines[2:4] == ["m-init-done", "m-ready"]
+    assert lines[4:] == ["m-name-dut-[tinybench-host]", "m-ready",
+                         "m-profile-[ULPMark for tinyML Firmware V0.0.1]", "m-model-[ad01]", "m-ready",
+                         "e-[Unknown command: bogus]", "m-ready", ""]

@@ -42,6 +42,15 @@ def test_bit_exact_on_qemu_mps2_an386(model_id: str, model_path) -> None:  # typ
     assert report.checked == QEMU_SAMPLES[model_id] + (24 if model_id == "ad01" else 0)
 
 
+@pytest.mark.qemu
+def test_bit_exact_on_qemu_mps3_an547_smoke(model_path) -> None:  # type: ignore[no-untyped-def]
+    from fixtures_firmware import needs_qemu
+
+    needs_qemu("qemu-mps3-an547")
+    report = verify_model(load_board("qemu-mps3-an547"), model_path("kws01"), "kws01", samples=5, seed=13)
+    assert report.ok and report.checked == 5 and report.category == "simulated"
+
+
 def test_quantize_rule() -> None:
     """The documented float→int8 rule: round half away from zero, NaN → zero point, saturation."""
     scale, zp = 0.5, 3

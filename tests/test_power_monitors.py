@@ -34,3 +34,15 @@ def test_optional_driver_without_its_package(spec: str, module: str, extra: str)
         pytest.skip(f"{module} is installed; this checks the message shown when it is not")
     with pytest.raises(TinybenchError, match=rf"pip install 'tinybench\[{extra}\]'"):
         open_monitor(spec)
+
+
+def test_simulated_power_model_comes_from_the_board() -> None:
+    from tinybench.boards import load_board
+    from tinybench.power.sim_lpm01a import DEFAULT_MW_PER_MHZ, estimate_power_mw
+
+    board = load_board("qemu-mps2-an386")
+    mw, why = estimate_power_mw(board)
+    assert mw == pytest.approx(DEFAULT_MW_PER_MHZ * board.clock_hz / 1e6)
+    assert "25 MHz" in why
+    assert estimate_power_mw({"power": {"active_power_mw": 12.5}}) == (12.5, "board definition active_power_mw = 12.5 mW")
+    assert estimate_power_mw(None)[1].endswith("(no clock in board definition)")

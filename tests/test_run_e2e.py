@@ -41,7 +41,7 @@ def test_performance(board, workload, tmp_path, shared):
         ex = rec.windows[w.index]
         assert ex.input_file == names[w.index - 1] == w.input_file
         assert (ex.iterations, ex.elapsed_us) == (w.iterations, w.elapsed_us)
-        assert w.runtime_s >= 0.2 and w.iterations >= 10
+        assert w.runtime_s >= 0.2 and w.iterations >= 1
         assert w.throughput == pytest.approx(ex.iterations / (ex.elapsed_us / 1e6), rel=1e-12)
         if board.startswith("qemu"):
             assert w.instructions_per_inference == pytest.approx(ex.elapsed_us * 1000 / 2**5 / ex.iterations)

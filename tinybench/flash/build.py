@@ -110,6 +110,16 @@ def _cached(final: Path) -> FirmwareImage | None:
     return image
 
 
+def check_port(board: Board) -> None:
+    """The board's port must exist in firmware/ports before anything is compiled."""
+    port_dir = paths.firmware_dir() / "ports" / board.build.port
+    if not (port_dir / "port.mk").is_file():
+        known = sorted(p.parent.name for p in (paths.firmware_dir() / "ports").glob("*/port.mk"))
+        raise TinybenchError(f"board '{board.name}' needs firmware port '{board.build.port}', which does "
+                             f"not exist (no {port_dir}/port.mk)",
+                             f"ports available: {', '.join(known)}; write the port or pick another board")
+
+
 def _make(board: Board, model_dir: Path, out_dir: Path, *, energy: bool, db_bytes: int) -> Path:
     tool = "gcc" if board.build.toolchain == "gcc" else "arm-none-eabi-gcc"
     if shutil.which(tool) is None:
@@ -134,6 +144,7 @@ def build_from_model_dir(board: Board, model_dir: Path, *, model_id: str, arena_
 
     ``build_firmware`` is the normal entry; this one serves callers that hold generated C already.
     """
+    check_port(board)
     model_dir = Path(model_dir).resolve()
     db_bytes = raw_input_bytes(model_id, input_elements)
     check_fit(board, model_id, arena_bytes=arena_bytes, weight_bytes=weight_bytes, db_bytes=db_bytes,
@@ -147,6 +158,7 @@ def build_from_model_dir(board: Board, model_dir: Path, *, model_id: str, arena_
 
 def build_firmware(board: Board, model: Path, model_id: str, *, energy: bool = False) -> FirmwareImage:
     """Compile ``model`` (.tflite) for ``board``, check it fits, build the image (cached)."""
+    check_port(board)
     model = Path(model)
     if not model.is_file():
         raise TinybenchError(f"model file {model} does not exist", "pass the path of a .tflite file")

@@ -74,10 +74,12 @@ class Joulescope(PowerMonitor):
         self._dev.parameter_set("sampling_frequency", raw)
         self._dev.parameter_set("current_lsb", "gpi0")
         self._dev.parameter_set("io_voltage", "3.3V")
-        self.voltage_v = float(voltage_v)  # external supply; actual voltage is measured per sample
+        self.voltage_v = float(voltage_v)  # external supply; the actual voltage is measured per sample
         self.sample_rate_hz = float(sample_rate_hz)
+        self.configured = (self.voltage_v, self.sample_rate_hz)
 
     def power(self, on: bool) -> None:
+        self.powered = on
         self._notes.append("Joulescope is an inline meter: DUT power is switched by the external supply")
 
     def start(self) -> None:

@@ -78,7 +78,6 @@ class Lpm01a(PowerMonitor):
         self._reported_missing = 0
         self._last_counter: int | None = None
         self._info: InstrumentInfo | None = None
-        self._powered = False
         self._reader = threading.Thread(target=self._read_loop, name=f"lpm01a-{port}", daemon=True)
         self._reader.start()
         try:
@@ -279,10 +278,12 @@ class Lpm01a(PowerMonitor):
             self.command(cmd)
         self.voltage_v = float(voltage_v)
         self.sample_rate_hz = float(rate)
+        self.configured = (self.voltage_v, self.sample_rate_hz)
+        self.powered = False  # the sequence starts with `pwr off`
 
     def power(self, on: bool) -> None:
         self.command("pwr on nostatus" if on else "pwr off")
-        self._powered = on
+        self.powered = on
 
     def start(self) -> None:
         self._reset_stream()
@@ -321,7 +322,7 @@ class Lpm01a(PowerMonitor):
         try:
             if self._acquiring:
                 self.stop()
-            if self._powered:
+            if self.powered:
                 self.power(False)
             self.command("hrc")
         except TinybenchError:

@@ -83,6 +83,10 @@ class PowerMonitor(ABC):
 
     sample_rate_hz: float = 1000.0
     voltage_v: float = 1.8
+    #: (voltage_v, sample_rate_hz) of the last successful ``configure``, None before.
+    configured: tuple[float, float] | None = None
+    #: whether this host switched DUT power on (inline meters: True once "on" was requested)
+    powered: bool = False
 
     @abstractmethod
     def info(self) -> InstrumentInfo:

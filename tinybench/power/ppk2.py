@@ -63,10 +63,12 @@ class Ppk2(PowerMonitor):
         self._ppk.use_source_meter()
         self._ppk.set_source_voltage(int(round(voltage_v * 1000)))
         self.voltage_v = float(voltage_v)
+        self.configured = (float(voltage_v), float(sample_rate_hz))
         self.sample_rate_hz = float(sample_rate_hz)
 
     def power(self, on: bool) -> None:
         self._ppk.toggle_DUT_power("ON" if on else "OFF")
+        self.powered = on
 
     def start(self) -> None:
         self._reset_stream()

@@ -421,3 +421,30 @@ class SimLpm01a:
         """Energy the simulator produced for samples [start, stop) (NaN-free sum), for audits."""
         values = np.asarray(self.sent_values[start:stop], dtype=np.float64)
         return float(np.nansum(values))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a simulated LPM01A until interrupted: ``python -m tinybench.power.sim_lpm01a``.
+
+    Connect the real driver with ``--monitor lpm01a:socket://127.0.0.1:<port>``.
+    """
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="Simulated X-NUCLEO-LPM01A (estimated figures only)")
+    parser.add_argument("--edge-url", help="the simulated board's edge channel, e.g. socket://127.0.0.1:5001")
+    parser.add_argument("--port", type=int, default=0, help="TCP port to serve (0 = any free port)")
+    parser.add_argument("--power-mw", type=float, default=DEFAULT_MW_PER_MHZ * DEFAULT_CLOCK_MHZ,
+                        help="stated constant power of the simulated board (mW)")
+    args = parser.parse_args(argv)
+    with SimLpm01a(args.edge_url, power_mw=args.power_mw, port=args.port) as sim:
+        print(f"simulated LPM01A (estimated figures) at {sim.url}", flush=True)
+        try:
+            while True:
+                time.sleep(1.0)
+        except KeyboardInterrupt:
+            return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -173,7 +173,7 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
             per_inf, n_base = None, int(iterations)
         for k, (name, data) in enumerate(inputs[:options.windows], start=1):
             n = n_base
-            attempt = 0
+            attempt = faults = 0
             while True:
                 attempt += 1
                 session.note(f"input {name} offset 0")
@@ -186,9 +186,10 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
                     message = f"window {k} attempt {attempt}: {fault}"
                     notes.append(message)
                     session.note(message)
-                    if attempt > retries:
+                    faults += 1
+                    if faults > retries:
                         raise TinybenchError(
-                            f"energy window {k} ({name}) failed {attempt} time(s): {fault}",
+                            f"energy window {k} ({name}) failed {faults} time(s): {fault}",
                             "the raw trace and every edge are saved with the run; check the "
                             "timestamp wiring/edge channel and the monitor's USB link") from None
                     continue
@@ -400,8 +401,12 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     if iterations is not None:
         notes.append(f"N fixed at {iterations} by the caller (not calibrated to the window length)")
     # Configure and power the DUT from the monitor before talking to it (a real LPM01A supplies it).
-    monitor.configure(voltage_v, sample_rate_hz)
-    monitor.power(True)
+    # Skipped when the caller already did (run_energy powers a physical board before flashing):
+    # `configure` starts with `pwr off`, which would reset a running DUT.
+    if monitor.configured != (float(voltage_v), float(sample_rate_hz)):
+        monitor.configure(voltage_v, sample_rate_hz)
+    if not monitor.powered:
+        monitor.power(True)
     facts = DutFacts()
     capture: Capture | None = None
     fig: EnergyFigures | None = None
@@ -472,7 +477,7 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
 def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: Path | None = None,
                monitor: str | None = None, voltage_v: float = 1.8, sample_rate_hz: float = 1000.0,
                min_window_s: float | None = None, iterations: int | None = None,
-               monitor_timeout_s: float = 2.0) -> tuple[Any, Path]:
+               monitor_timeout_s: float = 2.0, edge_timeout_s: float = 3.0) -> tuple[Any, Path]:
     """``tinybench run --mode energy``: validate, build the energy image, deploy, measure.
 
     The runner's CLI dispatches here for ``--mode energy`` (same run-directory layout as
@@ -516,13 +521,26 @@ def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: P
     image = build_firmware(brd, model, wl.id, energy=True)
     run.update_state(firmware_sha256=image.image_sha256)
     options = RunOptions(min_window_s=min_window, progress=False)
-    with deploy(brd, image) as link:
+    with contextlib.ExitStack() as stack:
+        mon: PowerMonitor | None = None
+        power_model: str | None = None
+        if monitor:
+            # A real instrument supplies the DUT: configure and power it before flashing/handshake.
+            from tinybench.power.monitor import open_monitor
+
+            mon = stack.enter_context(open_monitor(monitor, timeout=monitor_timeout_s))
+            mon.configure(voltage_v, sample_rate_hz)
+            mon.power(True)
+        link = stack.enter_context(deploy(brd, image))
+        if mon is None:
+            mon, power_model = stack.enter_context(
+                energy_monitor(None, link, brd, timeout=monitor_timeout_s))
         target = RunTarget(board=brd.name, category=link.category,
                            time_base="power-monitor timestamp edges", icount_shift=link.icount_shift,
                            firmware=image.path, model=model)
-        with energy_monitor(monitor, link, brd, timeout=monitor_timeout_s) as (mon, power_model):
-            with connect(link.url, link.baud, transcript=run.transcript) as client:
-                results = execute_energy(client, run, target, data, options, mon,
-                                         voltage_v=voltage_v, sample_rate_hz=sample_rate_hz,
-                                         power_model=power_model, iterations=iterations)
+        client = stack.enter_context(connect(link.url, link.baud, transcript=run.transcript))
+        results = execute_energy(client, run, target, data, options, mon,
+                                 voltage_v=voltage_v, sample_rate_hz=sample_rate_hz,
+                                 power_model=power_model, iterations=iterations,
+                                 edge_timeout_s=edge_timeout_s)
     return results, run.path

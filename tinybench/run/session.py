@@ -9,6 +9,8 @@ costs no build or board time.
 from __future__ import annotations
 
 import signal
+import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -94,16 +96,19 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     dataset_dir = Path(req.dataset) if req.dataset else _default_dataset(workload)
     dataset = load_dataset(dataset_dir, workload)
     model = _model_file(workload)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(req.out) if req.out else paths.results_dir() / f"{board.name}-{workload.id}-{req.mode}-{stamp}"
+    if run is None and out.exists() and any(out.iterdir()):
+        raise TinybenchError(f"run directory {out} already exists and is not empty",
+                             "pass --resume to continue it, or choose another --out")
+    # Build before creating the run directory: a failed build leaves nothing half-made behind.
+    image = build_firmware(board, model, workload.id)
     if run is None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        out = Path(req.out) if req.out else paths.results_dir() / f"{board.name}-{workload.id}-{req.mode}-{stamp}"
         run = RunDirectory.create(out, {
             "board": board.name, "workload": workload.id, "mode": req.mode,
             "dataset": str(Path(dataset_dir).resolve()), "min_window_s": min_window})
-    import sys
     print(f"run directory: {run.path}", file=sys.stderr)
 
-    image = build_firmware(board, model, workload.id)
     if state.get("firmware_sha256") not in (None, image.image_sha256):
         raise TinybenchError(
             f"the firmware image changed since {run.path} started (sha256 {image.image_sha256[:12]}… "
@@ -111,11 +116,13 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     run.update_state(firmware_sha256=image.image_sha256)
     options = RunOptions(min_window_s=min_window, progress=req.progress)
     previous = signal.getsignal(signal.SIGTERM)
+    in_main = threading.current_thread() is threading.main_thread()
 
     def _terminate(signum: int, frame: object) -> None:   # SIGTERM: clean up like Ctrl-C
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _terminate)
+    if in_main:
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         with deploy(board, image) as link:
             target = RunTarget(
@@ -125,7 +132,8 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
             with connect(link.url, link.baud, transcript=run.transcript) as client:
                 results = execute(client, run, target, dataset, req.mode, options)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     return results, run.path
 
 
