@@ -37,6 +37,7 @@ class ReplayDut:
     buffer_max: int = 27648
     fault: Fault | None = None
     stray_lines: bool = False             # print free-text debug lines inside replies
+    late_lines: list[str] = field(default_factory=list)   # sent once, after the next m-ready
 
     def __post_init__(self) -> None:
         self.received: list[str] = []
@@ -106,6 +107,8 @@ class ReplayDut:
         else:
             out += self._answer(cmd.split())
         out.append("m-ready")
+        out += self.late_lines                # unsolicited output after the end marker
+        self.late_lines = []
         self._send(conn, out)
         return True
 

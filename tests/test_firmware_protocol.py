@@ -225,16 +225,23 @@ def test_extensions(dut: Raw, deployed_ad) -> None:  # type: ignore[no-untyped-d
 
 
 def test_boot_sequence_on_a_fresh_host_process(firmware_image) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
     from tinybench.sim import launch_host
 
     proc = launch_host(firmware_image("host", "ad01").path)
     try:
-        raw = Raw(proc.uart_url)
-        boot = raw.lines_until_ready()
+        # A plain socket: pyserial's socket:// open() discards input already waiting (the boot text).
+        text = b""
+        with socket.create_connection(("127.0.0.1", proc.uart_port), timeout=5) as sock:
+            while not text.endswith(b"m-ready\r\n"):
+                chunk = sock.recv(256)
+                assert chunk, text
+                text += chunk
+        boot = text.decode().split("\r\n")
         assert boot[0] == "m-timestamp-mode-performance"
         assert re.fullmatch(r"m-lap-us-\d+", boot[1])
-        assert boot[2:] == ["m-init-done"]
-        raw.close()
+        assert boot[2:] == ["m-init-done", "m-ready", ""]
     finally:
         proc.stop()
     assert not proc.alive()
@@ -278,3 +285,28 @@ def test_host_stdio_mode(firmware_image) -> None:  # type: ignore[no-untyped-def
     assert lines[4:] == ["m-name-dut-[tinybench-host]", "m-ready",
                          "m-profile-[ULPMark for tinyML Firmware V0.0.1]", "m-model-[ad01]", "m-ready",
                          "e-[Unknown command: bogus]", "m-ready", ""]
+
+
+@pytest.mark.parametrize("model_id", ["kws01", "ic01"])
+def test_classifier_result_formats(model_id: str, firmware_image) -> None:  # type: ignore[no-untyped-def]
+    """KWS: `0.` + truncated thousandths; IC: `%0.3f` — both recomputed here from the raw int8
+    output with the documented output quantisation (scale 1/256, zero point -128)."""
+    from tinybench.boards import load_board
+    from tinybench.flash import deploy
+
+    image = firmware_image("host", model_id)
+    size = 490 if model_id == "kws01" else 3072
+    rng = np.random.default_rng(5)
+    with deploy(load_board("host"), image) as link:
+        dut = Raw(link.url)
+        for _ in range(3):
+            _load(dut, rng.integers(0, 256, size, dtype=np.uint8).tobytes(), chunk=500)
+            (results,) = [line for line in dut.cmd("infer 1 0") if line.startswith("m-results-")]
+            raw = np.frombuffer(bytes.fromhex(dut.cmd("tb-raw")[0][len("m-tb-raw-["):-1]), dtype=np.int8)
+            values = [(int(q) + 128) / 256 for q in raw]
+            if model_id == "kws01":
+                text = ",".join(f"0.{int(v * 1000):03d}" for v in values)
+            else:
+                text = ",".join(f"{v:0.3f}" for v in values)
+            assert results == f"m-results-[{text}]"
+        dut.close()

@@ -117,3 +117,10 @@ def test_missing_and_extra_edges_are_visible() -> None:
     assert positions == sim.event_positions
     assert len(positions) == len(TIMELINE)  # one lost, one spurious
     assert positions[3] - positions[2] == 5
+
+
+def test_failed_stop_still_returns_everything_received() -> None:
+    capture, sim = _acquire(Faults(error_on={"stop": "internal error"}))
+    assert any("stopping the acquisition failed" in n and "internal error" in n for n in capture.notes)
+    assert np.array_equal(capture.samples_j, np.asarray(sim.sent_values))
+    assert [e.sample_index for e in capture.edges] == sim.event_positions

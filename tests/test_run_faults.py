@@ -64,3 +64,35 @@ def test_fault_then_resume(shared, tmp_path, kind, error):
     assert [i.file for i in results.inputs] == [e.name for e in dataset.entries]
     assert _journal_keys(run.path) == [e.name for e in dataset.entries]        # none twice
     assert sum(c.startswith("db load") for c in good.received) == 12 - 3      # only the rest re-run
+
+
+def test_performance_resume_keeps_calibration_and_finished_windows(shared, tmp_path):
+    exchanges = real_exchanges(shared / "mlperf-tiny-results" / KWS_ACC)
+    dataset = load_dataset(cached_dataset("kws01", 5), load_workload("kws01"))
+    options = RunOptions(line_timeout_s=1.0, progress=False, min_window_s=0.1)
+    target = RunTarget(board="replay", category="simulated")
+    run = RunDirectory.create(tmp_path / "run", {"board": "replay", "workload": "kws01",
+                                                 "mode": "performance", "dataset": str(dataset.directory),
+                                                 "min_window_s": 0.1})
+    # setup, probe (load + infer 1), then two windows (load + infer each) succeed
+    bad = ReplayDut(model="kws01", exchanges=exchanges, fault=Fault("silent", after=SETUP + 3 * PER_INPUT + 2))
+    try:
+        with connect(bad.url, 115200, timeout=1.0) as client:
+            with pytest.raises(DutTimeoutError):
+                execute(client, run, target, dataset, "performance", options)
+    finally:
+        bad.close()
+    journal = [json.loads(line) for line in (run.path / "progress.jsonl").read_text().splitlines()]
+    assert [j["key"] for j in journal if j["kind"] == "window"] == ["1", "2"]
+    good = ReplayDut(model="kws01", exchanges=exchanges)
+    try:
+        with connect(good.url, 115200, timeout=2.0) as client:
+            results = execute(client, RunDirectory.reopen(run.path), target, dataset, "performance", options)
+    finally:
+        good.close()
+    infers = [c for c in good.received if c.startswith("infer")]
+    assert len(infers) == 3                                    # windows 3-5 only: no new probe
+    assert [w.index for w in results.performance.windows] == [1, 2, 3, 4, 5]
+    laps = {tuple(w.laps_us) for w in results.performance.windows}
+    assert all(w.elapsed_us == w.laps_us[1] - w.laps_us[0] for w in results.performance.windows)
+    assert len(laps) >= 3

@@ -38,6 +38,10 @@ def register(app: typer.Typer) -> None:
         volt = f"{trace.voltage_v:g} V" if trace.voltage_v is not None else "unknown voltage"
         typer.echo(f"{trace.path}: {trace.source} trace, {len(trace.samples_j)} samples at "
                    f"{summary.sample_rate_hz:g} Hz, {volt}, {trace.category}")
+        instrument = trace.meta.get("instrument")
+        if instrument:
+            typer.echo(f"instrument: {instrument.get('model')}, firmware {instrument.get('firmware')}, "
+                       f"serial {instrument.get('serial')}")
         for w in summary.windows:
             flag = "  (shorter than 10 s)" if w.index in summary.short_windows else ""
             typer.echo(f"window {w.index + 1}: {w.duration_s:9.3f} s  N={w.inferences:<7d} "

@@ -300,10 +300,14 @@ class Lpm01a(PowerMonitor):
             raise
 
     def stop(self) -> Capture:
+        """End acquisition. Never raises for an instrument fault: what was received is returned
+        (with a note) so the caller can save it — measured data is never lost."""
         try:
             self.command("stop")
             if not self._completed.wait(max(self.timeout, 5.0)):
                 self._notes.append("no `Acquisition completed` after stop; trace may end early")
+        except TinybenchError as exc:
+            self._notes.append(f"stopping the acquisition failed: {exc.message}")
         finally:
             self._acquiring = False
         return self._snapshot(self._conn_notes + self._notes)

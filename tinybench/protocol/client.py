@@ -220,19 +220,37 @@ class DutClient:
         return response
 
     def sync(self, timeout: float = 10.0) -> None:
-        """Wait until the monitor answers (boot may still be running): retry ``name`` until ``m-ready``."""
+        """Wait until the monitor answers ``name`` (it may still be booting), then let the link go quiet.
+
+        Boot text and ``m-ready`` lines without a name reply are skipped rather than taken as the
+        answer; ``name`` is re-sent only after a silent second. Once answered, late replies to
+        earlier attempts are drained, so the next command cannot read one of them as its answer.
+        """
         deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
+        while time.monotonic() < deadline:
+            self.send("name")
+            attempt_end = min(deadline, time.monotonic() + 1.0)
+            named = False
             try:
-                self.command("name", timeout=max(0.2, min(1.0, remaining)), check=False)
-                return
-            except DutResetError:
-                continue
+                while True:
+                    line = self.read_line(max(0.05, attempt_end - time.monotonic()), "name")
+                    if line.startswith("m-name-"):
+                        named = True
+                    elif named and L.is_ready(line):
+                        self._drain(quiet_s=0.2, limit_s=2.0)
+                        return
             except DutTimeoutError:
-                if time.monotonic() >= deadline:
-                    raise DutTimeoutError(timeout, port=self.port, command="name",
-                                          last_line=self._last_line) from None
+                continue
+        raise DutTimeoutError(timeout, port=self.port, command="name", last_line=self._last_line)
+
+    def _drain(self, quiet_s: float, limit_s: float) -> None:
+        """Read (and log) lines until nothing arrives for ``quiet_s``, at most ``limit_s``."""
+        end = time.monotonic() + limit_s
+        while time.monotonic() < end:
+            try:
+                self.read_line(quiet_s, None)
+            except DutTimeoutError:
+                return
 
     # ----------------------------------------------------------------- standard commands
     def _expect(self, response: Response, parser: Callable[[str], object], what: str) -> object:

@@ -98,8 +98,7 @@ class EnergySession:
                                    f"{drop.after_sample} and {drop.before_sample}, inside the window")
 
 
-def _calibrate(session: EnergySession, client: DutClient, data: bytes, options: RunOptions,
-               warmups: int) -> float:
+def _calibrate(session: EnergySession, client: DutClient, data: bytes, options: RunOptions) -> float:
     """Seconds per inference from edge-timed probes (N grows until a probe is long enough)."""
     client.load(data)
     target = min(1.0, max(0.2, options.min_window_s / 10))
@@ -167,7 +166,7 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
                 "wire the DUT timestamp GPIO to the monitor's event input (LPM01A: D7), or for a "
                 "simulated board check that the simulated instrument reads DutLink.edge_url")
         if iterations is None:
-            per_inf = _calibrate(session, client, inputs[0][1], options, options.warmups)
+            per_inf = _calibrate(session, client, inputs[0][1], options)
             n_base = max(RULE_MIN_ITERATIONS, math.ceil(options.min_window_s * options.margin / per_inf))
         else:
             per_inf, n_base = None, int(iterations)
