@@ -39,6 +39,11 @@ def summary_text(r: RunResults) -> str:
         lines.append("per class: " + ", ".join(f"{k} {v}" for k, v in a.per_class_counts.items()))
         if a.agreement:
             lines.append(f"TFLM reference: {a.agreement.bit_exact}/{a.agreement.compared} files bit-exact")
+    if r.energy:
+        e = r.energy
+        lines.append(f"energy ({e.category}, {e.instrument.model_dump().get('name', 'monitor')}): median "
+                     f"{e.median_energy_per_inf_uj:.3f} uJ/inference, {e.median_throughput:.3f} inf/s "
+                     f"over {len(e.windows)} windows")
     if not r.compliant:
         lines.append("NOT VALID FOR SUBMISSION: " + "; ".join(r.notes))
     return "\n".join(lines)
