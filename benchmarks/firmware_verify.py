@@ -5,6 +5,7 @@ inputs per model (default 200) plus, for AD, all windows of the real sample. Wri
 benchmarks/results/firmware_verify.md and prints it.
 
     .venv/bin/python benchmarks/firmware_verify.py [--samples 200] [--boards host,qemu-mps2-an386]
+        [--models kws01,vww01,ic01,ad01] [--out firmware_verify.md]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--boards", default="host,qemu-mps2-an386")
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--out", default="firmware_verify.md", help="report name in benchmarks/results")
     args = parser.parse_args()
     shared = paths.shared_dir()
     if shared is None:
@@ -53,7 +55,7 @@ def main() -> None:
         "# Firmware vs TFLM: bit-exact int8 outputs",
         "",
         f"Command: `.venv/bin/python benchmarks/firmware_verify.py --samples {args.samples} "
-        f"--seed {args.seed} --boards {args.boards}`",
+        f"--seed {args.seed} --boards {args.boards} --models {args.models} --out {args.out}`",
         "",
         "Each input is loaded over the DUT serial protocol (`db load`/`db`), run with `infer 1 0` and",
         "read back with `tb-raw`; the reference is the pinned tflite-micro Python interpreter on the",
@@ -65,7 +67,7 @@ def main() -> None:
         *rows,
         "",
     ])
-    fsutil.atomic_write_text(paths.repo_root() / "benchmarks" / "results" / "firmware_verify.md", text)
+    fsutil.atomic_write_text(paths.repo_root() / "benchmarks" / "results" / args.out, text)
     print(text)
 
 

@@ -13,7 +13,8 @@ from tinybench.errors import TinybenchError
 from tinybench.workloads import load_dataset, load_workload
 from tinybench.workloads.conversion import input_to_int8, quantize_float_input
 from tinybench.workloads.reference import TflmModel, load_reference, run_reference
-from tinybench.workloads.scoring import roc_auc, score_reference, top1_percent
+from tinybench.run.metrics import auc, top1
+from tinybench.workloads.scoring import score_reference
 
 # Lower bounds that show the set carries signal for the official model (chance: 1/12, 1/2, AUC 0.5).
 ABOVE_CHANCE = {"kws01": 40.0, "vww01": 60.0, "ic01": 50.0, "ad01": 0.7}
@@ -82,6 +83,6 @@ def test_stale_reference_is_refused(ci_dataset, tmp_path: Path) -> None:  # noqa
 
 
 def test_metrics() -> None:
-    assert top1_percent(np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), [1, 0, 0]) == pytest.approx(200 / 3)
-    assert roc_auc(np.array([0.1, 0.4, 0.35, 0.8]), [0, 0, 1, 1]) == pytest.approx(0.75)
-    assert roc_auc(np.array([1.0, 1.0]), [0, 1]) == pytest.approx(0.5)
+    assert top1(np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), [1, 0, 0]) == pytest.approx(200 / 3)
+    assert auc(np.array([0.1, 0.4, 0.35, 0.8]), [0, 0, 1, 1]) == pytest.approx(0.75)
+    assert auc(np.array([1.0, 1.0]), [0, 1]) == pytest.approx(0.5)

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
     def run_cmd(
         board: Optional[str] = typer.Option(None, "--board", help="board name (see `tinybench boards`)"),
         workload: Optional[str] = typer.Option(None, "--workload", help="kws01, vww01, ic01 or ad01"),
-        mode: Optional[str] = typer.Option(None, "--mode", help="performance | accuracy"),
+        mode: Optional[str] = typer.Option(None, "--mode", help="performance | accuracy | energy"),
         dataset: Optional[Path] = typer.Option(None, "--dataset", help="folder with y_labels.csv "
                                                "and .bin files (default: the workload's CI set)"),
         out: Optional[Path] = typer.Option(None, "--out", help="run directory (default: results/<...>)"),
@@ -27,18 +27,39 @@ def register(app: typer.Typer) -> None:
         min_window_s: Optional[float] = typer.Option(
             None, "--min-window-s", help="shortest timed window in DUT seconds (default 10, the "
             "rule; anything less marks the result NOT VALID FOR SUBMISSION)"),
+        monitor: Optional[str] = typer.Option(
+            None, "--monitor", help="energy mode: power monitor, e.g. lpm01a:/dev/ttyACM1, "
+            "joulescope, ppk2:/dev/ttyACM2 (default on simulated boards: the simulated LPM01A, "
+            "figures labelled estimated)"),
+        voltage: float = typer.Option(1.8, "--voltage", help="energy mode: DUT supply voltage in V"),
         as_json: bool = typer.Option(False, "--json", help="print results.json on stdout"),
         no_progress: bool = typer.Option(False, "--no-progress", help="no progress bars on stderr"),
     ) -> None:
-        """Run a performance or accuracy benchmark on a board; every result lands in a run directory."""
-        from tinybench.run.session import RunRequest, start
-
+        """Run a performance, accuracy or energy benchmark on a board; every result lands in a run directory."""
         import sys
 
+        from tinybench.errors import TinybenchError
+
         try:
-            results, run_dir = start(RunRequest(board=board, workload=workload, mode=mode,
-                                                dataset=dataset, out=out, resume=resume,
-                                                min_window_s=min_window_s, progress=not no_progress))
+            if mode == "energy":
+                if resume:
+                    raise TinybenchError(
+                        "energy runs cannot be resumed: one acquisition spans all five windows",
+                        "start a new energy run (without --resume)")
+                if board is None or workload is None:
+                    raise TinybenchError("--board and --workload are required for a new run")
+                from tinybench.run.energy import run_energy
+
+                results, run_dir = run_energy(board=board, workload=workload, dataset=dataset,
+                                              out=out, monitor=monitor, voltage_v=voltage,
+                                              min_window_s=min_window_s)
+            else:
+                from tinybench.run.session import RunRequest, start
+
+                results, run_dir = start(RunRequest(board=board, workload=workload, mode=mode,
+                                                    dataset=dataset, out=out, resume=resume,
+                                                    min_window_s=min_window_s,
+                                                    progress=not no_progress))
         except KeyboardInterrupt:
             # Handled here: click would swallow it with a bare "Aborted!".
             print("interrupted: everything measured so far is saved; continue with "

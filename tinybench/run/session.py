@@ -86,8 +86,7 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     if req.board is None or req.workload is None or req.mode is None:
         raise TinybenchError("--board, --workload and --mode are required for a new run")
     if req.mode not in MODES:
-        raise TinybenchError(f"unknown mode {req.mode!r}", f"choose one of: {', '.join(MODES)} "
-                             "(energy runs: `tinybench energy`)")
+        raise TinybenchError(f"unknown mode {req.mode!r}", f"choose one of: {', '.join(MODES)}, energy")
     min_window = RULE_MIN_WINDOW_S if req.min_window_s is None else req.min_window_s
     if min_window <= 0:
         raise TinybenchError(f"--min-window-s must be positive (got {min_window})")
