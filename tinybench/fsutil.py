@@ -8,10 +8,13 @@ in every manifest.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +61,24 @@ def append_line(path: Path, line: str) -> None:
         handle.write(line if line.endswith("\n") else line + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+
+
+@contextmanager
+def exclusive_lock(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``lock_path`` (created if missing) for the block.
+
+    Why: build caches (firmware images, host engine libraries, CI data sets) are shared by
+    parallel pytest workers and concurrent CLI runs; the first process builds, the others wait
+    and then reuse its result.
+    """
+    lock_path = Path(lock_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -45,7 +45,7 @@ def generate_model_c(*, model_id: str, sha256: str, ops: list[LoweredOp], offset
         '#include <stddef.h>\n#include <stdint.h>\n\n#include "tb_model.h"\n#include "tb_ops.h"\n\n',
         f"#define TB_ARENA_BYTES {arena_bytes}u\n",
         "/* int32 storage keeps the arena word-aligned for every port. */\n",
-        f"static int32_t tb_arena_words[(TB_ARENA_BYTES + 3u) / 4u + 1u];\n",
+        "static int32_t tb_arena_words[(TB_ARENA_BYTES + 3u) / 4u + 1u];\n",
         "#define TB_ARENA ((int8_t *)tb_arena_words)\n\n",
         "const tb_model_info_t tb_model_info = {\n",
         f"    {_c_string(model_id)}, {input_elements}u, {float(np.float32(input_qp[0])).hex()}f, "

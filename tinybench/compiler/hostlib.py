@@ -10,7 +10,6 @@ atomic rename make concurrent builders (pytest -n 2) safe.
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import hashlib
 import os
 import shutil
@@ -72,8 +71,7 @@ def build_host_library(tflite: Path, model_id: str, cc: str = "gcc") -> Path:
     if lib.is_file():
         return lib
     final.parent.mkdir(parents=True, exist_ok=True)
-    with open(final.parent / f".{final.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with fsutil.exclusive_lock(final.parent / f".{final.name}.lock"):
         if lib.is_file():
             return lib
         work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))

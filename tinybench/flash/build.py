@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -198,7 +198,10 @@ def _compiled_facts(compiled: object) -> dict[str, int]:
 
 
 def _build_cached(board: Board, key: str, *, energy: bool, model_id: str, db_bytes: int,
-                  model_sha256: str, arena_bytes: int, weight_bytes: int, generate) -> FirmwareImage:  # type: ignore[no-untyped-def]
+                  model_sha256: str, arena_bytes: int, weight_bytes: int,
+                  generate: Callable[[Path], object]) -> FirmwareImage:
+    """Under the key's lock: reuse the cached image, or generate the model C into a scratch
+    directory, run make, and rename the finished directory into place."""
     root = paths.cache_dir() / "firmware"
     final = root / key
     with _locked(root / f"{key}.lock"):

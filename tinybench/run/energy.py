@@ -492,7 +492,7 @@ def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: P
     from tinybench.flash import build_firmware, deploy
     from tinybench.protocol import connect
     from tinybench.results.rundir import RunDirectory
-    from tinybench.run.session import _default_dataset, _model_file, _time_base
+    from tinybench.run.session import _default_dataset, _model_file
     from tinybench.workloads import load_dataset, load_workload
 
     min_window = RULE_MIN_WINDOW_S if min_window_s is None else float(min_window_s)

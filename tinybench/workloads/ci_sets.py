@@ -32,16 +32,14 @@ into place only when complete.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import math
 import pickle
 import shutil
 import subprocess
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
@@ -55,17 +53,6 @@ CI_NOTE = "CI set — not the official evaluation set"
 
 def default_parent() -> Path:
     return paths.cache_dir() / "datasets" / "ci"
-
-
-@contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def generator_fingerprint(workload_id: str) -> str:
@@ -112,7 +99,7 @@ def ensure_ci_set(workload_id: str, *, parent: Path | None = None, force: bool =
     workload = load_workload(workload_id)
     parent = Path(parent) if parent else default_parent()
     target = parent / workload_id
-    with _locked(parent / f".{workload_id}.lock"):
+    with fsutil.exclusive_lock(parent / f".{workload_id}.lock"):
         if not force and _is_current(target, workload_id):
             return target
         model = _model_for(workload)

@@ -6,11 +6,16 @@ can be compared on any data set (``run-rules-and-formats.md`` (a) Accuracy).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from tinybench.run.metrics import auc, top1
 from tinybench.workloads.dataset import Dataset
 from tinybench.workloads.definitions import Workload
+
+if TYPE_CHECKING:
+    from tinybench.workloads.reference import Reference
 
 
 def dequantize(q: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
@@ -24,7 +29,7 @@ def ad_window_mse(window: bytes, output_q: np.ndarray, workload: Workload) -> fl
     return float(np.mean((dequantize(output_q, o.scale, o.zero_point) - x) ** 2))
 
 
-def score_reference(dataset: Dataset, reference: "Reference") -> dict:  # noqa: F821
+def score_reference(dataset: Dataset, reference: "Reference") -> dict:
     """The TFLM reference's metric on ``dataset`` (Top-1 % or file-level AUC)."""
     w = dataset.workload
     if w.metric == "top1":

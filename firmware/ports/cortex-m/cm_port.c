@@ -74,9 +74,10 @@ void tb_port_init(void)
     UART_BAUDDIV(TB_UART_BASE) = 16u;
     UART_CTRL(TB_UART_BASE) = UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXINTEN;
     UART_BAUDDIV(TB_EDGE_UART_BASE) = 16u;
-    /* RX enabled although nothing is read: only then does QEMU poll the socket and notice that an
-     * edge client went away, so a later client can connect (RX bytes are drained per pulse). */
-    UART_CTRL(TB_EDGE_UART_BASE) = UART_CTRL_TXEN | UART_CTRL_RXEN;
+    /* RX enabled on the edge channel for two reasons: QEMU only polls a socket whose UART can
+     * receive, which is how it notices that an edge client went away (so the next one can connect);
+     * and a client proves the channel is live by sending a byte, answered "edge-ready" (getc). */
+    UART_CTRL(TB_EDGE_UART_BASE) = UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXINTEN;
     /* Every external interrupt goes to irq_handler; only the UART RX interrupt is ever enabled at
      * a peripheral, so the exact IRQ number of each board's UART does not matter. */
     for (i = 0; i < TB_NVIC_WORDS; ++i) {
@@ -87,15 +88,35 @@ void tb_port_init(void)
     SYST_CSR = 0x7u; /* enable, interrupt, processor clock */
 }
 
+static void uart_puts(uint32_t base, const char *text)
+{
+    for (; *text != '\0'; ++text) {
+        uart_putc(base, *text);
+    }
+}
+
+static int rx_pending(void)
+{
+    return ((UART_STATE(TB_UART_BASE) | UART_STATE(TB_EDGE_UART_BASE)) & UART_STATE_RXFULL) != 0u;
+}
+
 int tb_port_getc(void)
 {
     for (;;) {
+        /* Bytes on the edge channel: a client asking whether the channel is live (see
+         * docs/architecture.md, "Energy edge channel"). Answered only here, between commands. */
+        if ((UART_STATE(TB_EDGE_UART_BASE) & UART_STATE_RXFULL) != 0u) {
+            while ((UART_STATE(TB_EDGE_UART_BASE) & UART_STATE_RXFULL) != 0u) {
+                (void)UART_DATA(TB_EDGE_UART_BASE);
+            }
+            uart_puts(TB_EDGE_UART_BASE, "edge-ready\n");
+        }
         if ((UART_STATE(TB_UART_BASE) & UART_STATE_RXFULL) != 0u) {
             return (int)(UART_DATA(TB_UART_BASE) & 0xFFu);
         }
         /* PRIMASK set: a byte arriving between the check and WFI still wakes the core. */
         __asm__ volatile("cpsid i" ::: "memory");
-        if ((UART_STATE(TB_UART_BASE) & UART_STATE_RXFULL) == 0u) {
+        if (!rx_pending()) {
             SYST_CSR = 0x6u; /* pause the DUT clock while idle */
             __asm__ volatile("dsb\n\twfi" ::: "memory");
             SYST_CSR = 0x7u;
@@ -140,19 +161,12 @@ void tb_port_timestamp_pulse(void)
     char buf[10];
     uint32_t now = tb_port_timestamp_us();
     int i = 0;
-    const char *p;
-
-    while ((UART_STATE(TB_EDGE_UART_BASE) & UART_STATE_RXFULL) != 0u) {
-        (void)UART_DATA(TB_EDGE_UART_BASE);
-    }
 
     do {
         buf[i++] = digits[now % 10u];
         now /= 10u;
     } while (now != 0u);
-    for (p = "edge "; *p != '\0'; ++p) {
-        uart_putc(TB_EDGE_UART_BASE, *p);
-    }
+    uart_puts(TB_EDGE_UART_BASE, "edge ");
     while (i > 0) {
         uart_putc(TB_EDGE_UART_BASE, buf[--i]);
     }
@@ -200,8 +214,9 @@ static void systick_handler(void) { systick_wraps += 1u; }
 
 static void irq_handler(void)
 {
-    /* Only UART RX raises interrupts; clearing it is all that is needed (getc polls the data). */
+    /* Only the two UARTs' RX raise interrupts; clearing them is all that is needed (getc polls). */
     UART_INTCLR(TB_UART_BASE) = 0xFu;
+    UART_INTCLR(TB_EDGE_UART_BASE) = 0xFu;
 }
 
 __attribute__((noreturn)) void reset_handler(void);

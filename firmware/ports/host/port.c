@@ -9,7 +9,8 @@
  *
  * Energy builds: each tb_port_timestamp_pulse() writes "edge <dut_us>\n" to a second TCP server
  * (the edge channel). Edges emitted while no client is connected to it are dropped, exactly as
- * QEMU drops output of an unconnected `wait=off` serial server.
+ * QEMU drops output of an unconnected `wait=off` serial server. A client that sends any byte on the
+ * edge channel gets "edge-ready\n" back once the firmware is idle: from then on no edge is lost.
  *
  * Arguments (or environment): --port N (TB_PORT), --edge-port N (TB_EDGE_PORT), --stdio (TB_STDIO=1).
  * Port 0 picks a free port; the chosen ports are printed once on stdout as
@@ -22,6 +23,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +158,65 @@ static void drop_uart(void)
     uart_client = -1;
 }
 
+static int write_all(int fd, const char *data, size_t n);
+
+/* Take the newest pending edge client, if any (the listener is non-blocking). */
+static void accept_edge(void)
+{
+    int fd;
+    int one = 1;
+    while ((fd = accept(edge_listen, 0, 0)) >= 0) {
+        if (edge_client >= 0) {
+            close(edge_client);
+        }
+        edge_client = fd;
+        (void)setsockopt(edge_client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+}
+
+/* Between commands: wait for UART input while serving the edge channel, where any byte a client
+ * sends is answered "edge-ready\n" (proof that the channel is live, docs/architecture.md). */
+static void wait_uart_readable(void)
+{
+    for (;;) {
+        struct pollfd fds[3];
+        nfds_t n = 2;
+        memset(fds, 0, sizeof fds);
+        fds[0].fd = uart_client >= 0 ? uart_client : uart_listen;
+        fds[0].events = POLLIN;
+        fds[1].fd = edge_listen;
+        fds[1].events = POLLIN;
+        if (edge_client >= 0) {
+            fds[2].fd = edge_client;
+            fds[2].events = POLLIN;
+            n = 3;
+        }
+        if (poll(fds, n, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            die("poll");
+        }
+        if (fds[1].revents != 0) {
+            accept_edge();
+        }
+        if (n == 3 && fds[2].revents != 0 && edge_client == fds[2].fd) {
+            char junk[256];
+            ssize_t got = read(edge_client, junk, sizeof junk);
+            if (got <= 0) {
+                close(edge_client);
+                edge_client = -1;
+            } else if (write_all(edge_client, "edge-ready\n", 11) != 0) {
+                close(edge_client);
+                edge_client = -1;
+            }
+        }
+        if (fds[0].revents != 0) {
+            return;
+        }
+    }
+}
+
 int tb_port_getc(void)
 {
     for (;;) {
@@ -169,6 +230,7 @@ int tb_port_getc(void)
                 exit(0);
             }
         } else {
+            wait_uart_readable();
             if (uart_client < 0) {
                 accept_uart();
             }
@@ -229,21 +291,12 @@ void tb_port_timestamp_pulse(void)
 {
     char line[32];
     int n;
-    int fd;
-    int one = 1;
     uint32_t now = tb_port_timestamp_us();
 
     if (use_stdio || edge_listen < 0) {
         return;
     }
-    /* Take the newest pending client, if any (non-blocking). */
-    while ((fd = accept(edge_listen, 0, 0)) >= 0) {
-        if (edge_client >= 0) {
-            close(edge_client);
-        }
-        edge_client = fd;
-        (void)setsockopt(edge_client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
+    accept_edge();
     if (edge_client < 0) {
         return;
     }
