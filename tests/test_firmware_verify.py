@@ -160,3 +160,37 @@ def test_physical_deploy_path_flashes_then_handshakes(tmp_path: Path, firmware_i
                 pass
     finally:
         proc.stop()
+
+
+def test_a_real_discrepancy_fails_verify_and_names_the_first_output(model_path, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Firmware built from a copy of the AD model with ONE weight changed, checked against the
+    official model in TFLM: verify must exit 1 and name the first differing input and output."""
+    from tinybench.cli import main
+    from tinybench.compiler.tflite import read_model
+
+    official = model_path("ad01")
+    data = bytearray(official.read_bytes())
+    model = read_model(official)
+    weights = model.tensors[model.operators[0].inputs[1]].data  # first FC layer, 640 inputs/row
+    assert weights is not None and data.count(weights) == 1
+    at = data.find(weights)
+    data[at] = (data[at] + 64) % 256               # weight [0][0] of the first layer
+    tampered = tmp_path / "ad01_tampered.tflite"
+    tampered.write_bytes(bytes(data))
+
+    capsys.readouterr()
+    code = main(["verify", "--board", "host", "--model", str(tampered), "--id", "ad01",
+                 "--reference", str(official), "--samples", "5", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert report["ok"] is False and report["reference_model"] == str(official)
+    first = report["first_mismatch"]
+    assert first["input_index"] == 0 and first["dut"] != first["reference"]
+    assert 0 <= first["output_index"] < 640
+    assert report["mismatched_inputs"] >= 1
+
+    # The human-readable form names it too.
+    code = main(["verify", "--board", "host", "--model", str(tampered), "--id", "ad01",
+                 "--reference", str(official), "--samples", "1"])
+    assert code == 1
+    assert "FIRST MISMATCH: input #0" in capsys.readouterr().out

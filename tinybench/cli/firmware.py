@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -64,6 +65,8 @@ def register(app: typer.Typer) -> None:
         model_id: str = typer.Option(None, "--id", help="model id (default: from the file name)"),
         samples: int = typer.Option(200, "--samples", help="random inputs"),
         seed: int = typer.Option(0, "--seed", help="seed of the random inputs"),
+        reference: Optional[Path] = typer.Option(
+            None, "--reference", help="model TFLM runs as the reference (default: --model)"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
         """Check the firmware's int8 outputs against TFLM over the serial protocol (bit-exact)."""
@@ -71,7 +74,7 @@ def register(app: typer.Typer) -> None:
         from tinybench.flash.verify import verify_model
 
         report = verify_model(load_board(board), model, model_id or _default_id(model),
-                              samples=samples, seed=seed)
+                              samples=samples, seed=seed, reference_model=reference)
         if as_json:
             typer.echo(json.dumps(report.to_json(), indent=2))
         else:

@@ -10,15 +10,13 @@ never leaves a half image behind.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -87,17 +85,6 @@ def _key(parts: dict[str, object], model_dir: Path | None, tflite: Path | None) 
     if model_dir is not None:
         _tree_digest(digest, model_dir, ("*.c", "*.h"))
     return digest.hexdigest()[:24]
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _cached(final: Path) -> FirmwareImage | None:
@@ -204,7 +191,7 @@ def _build_cached(board: Board, key: str, *, energy: bool, model_id: str, db_byt
     directory, run make, and rename the finished directory into place."""
     root = paths.cache_dir() / "firmware"
     final = root / key
-    with _locked(root / f"{key}.lock"):
+    with fsutil.exclusive_lock(root / f"{key}.lock"):
         hit = _cached(final)
         if hit is not None:
             return hit

@@ -35,6 +35,7 @@ class VerifyReport:
     model: str
     model_id: str
     category: str
+    reference_model: str = ""
     checked: int = 0
     random_inputs: int = 0
     real_inputs: int = 0
@@ -50,7 +51,7 @@ class VerifyReport:
     def to_json(self) -> dict[str, object]:
         return {
             "ok": self.ok, "board": self.board, "model": self.model, "model_id": self.model_id,
-            "category": self.category, "checked": self.checked, "random_inputs": self.random_inputs,
+            "reference_model": self.reference_model, "category": self.category, "checked": self.checked, "random_inputs": self.random_inputs,
             "real_inputs": self.real_inputs, "mismatched_inputs": self.mismatched_inputs,
             "bit_exact_percent": 100.0 * (self.checked - self.mismatched_inputs) / self.checked
             if self.checked else 0.0,
@@ -142,17 +143,24 @@ class _Reference:
 
 def verify_model(board: Board, model: Path, model_id: str, *, samples: int = 200, seed: int = 0,
                  real_limit: int | None = None, keep_going: bool = True,
+                 reference_model: Path | None = None,
                  progress: Callable[[int, int], None] | None = None) -> VerifyReport:
-    """Build, deploy and compare ``samples`` random inputs (+ real AD windows) with TFLM."""
+    """Build, deploy and compare ``samples`` random inputs (+ real AD windows) with TFLM.
+
+    ``reference_model`` (default: ``model``) is what TFLM runs: passing the original model checks
+    that firmware built from a modified copy (re-quantised, pruned, hand-edited) still matches it.
+    """
     from tinybench.flash.build import build_firmware
     from tinybench.flash.deploy import deploy
     from tinybench.protocol.client import connect
 
     if samples < 0:
         raise TinybenchError(f"--samples must be >= 0 (got {samples})")
-    reference = _Reference(model)
+    reference_path = Path(reference_model) if reference_model is not None else Path(model)
+    reference = _Reference(reference_path)
     image = build_firmware(board, model, model_id)
-    report = VerifyReport(board.name, str(model), model_id, board.category, image_sha256=image.image_sha256)
+    report = VerifyReport(board.name, str(model), model_id, board.category,
+                          reference_model=str(reference_path), image_sha256=image.image_sha256)
     inputs = list(random_inputs(model_id, reference.elements, reference.scale, reference.zero_point,
                                 samples, seed))
     report.random_inputs = len(inputs)

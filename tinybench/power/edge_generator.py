@@ -1,5 +1,6 @@
 """A documented stand-in for a simulated board's edge channel: a TCP server that writes
-``edge <dut_us>\\n`` lines when told to.
+``edge <dut_us>\\n`` lines when told to, and answers the ``edge-ready`` handshake like the
+firmware does (any byte received → ``edge-ready\\n``).
 
 Why: the simulated LPM01A is fed by the board's edge channel (``DutLink.edge_url``). To test the
 instrument, the driver and the energy math independently of the firmware — and to keep energy
@@ -42,6 +43,26 @@ class EdgeGenerator:
                 return
             self._conn = conn
             self._connected.set()
+            self._answer_handshake(conn)
+
+    def _answer_handshake(self, conn: socket.socket) -> None:
+        """Reply ``edge-ready`` to every probe, as the idle firmware does."""
+        from tinybench.sim.edges import READY_LINE
+
+        conn.settimeout(0.2)
+        while not self._closing:
+            try:
+                data = conn.recv(256)
+            except (socket.timeout, TimeoutError):
+                continue
+            except OSError:
+                return
+            if not data:
+                return
+            try:
+                conn.sendall(READY_LINE)
+            except OSError:
+                return
 
     def wait_connected(self, timeout: float = 5.0) -> bool:
         return self._connected.wait(timeout)

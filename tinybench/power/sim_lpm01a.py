@@ -49,7 +49,6 @@ SIM_FIRMWARE = "1.0.6-sim"
 DEFAULT_MW_PER_MHZ = 0.34
 DEFAULT_CLOCK_MHZ = 120.0
 
-_EDGE_LINE = re.compile(r"^edge\s+(\d+)\s*$")
 _FREQ = {"100k": 100_000, "50k": 50_000, "20k": 20_000, "10k": 10_000, "5k": 5_000, "2k": 2_000,
          "1k": 1_000, "500": 500, "200": 200, "100": 100, "50": 50, "20": 20, "10": 10, "5": 5,
          "2": 2, "1": 1}
@@ -229,38 +228,46 @@ class SimLpm01a:
             time.sleep(0.02)
 
     def _edge_loop(self) -> None:
-        """Read ``edge <dut_us>`` lines from the simulated board's edge channel."""
-        from tinybench.power.linkio import read_available
-        from tinybench.transport import open_link
+        """Read ``edge <dut_us>`` lines from the simulated board's edge channel.
 
-        link = None
-        while not self._closing and link is None:
+        The channel is opened with the board's ``edge-ready`` handshake
+        (:func:`tinybench.sim.edges.open_edge_channel`): QEMU drops serial output until its main
+        loop has accepted the client, so without it the first edge could be lost.
+        """
+        import time
+
+        from tinybench.errors import TinybenchError
+        from tinybench.sim.edges import open_edge_channel, parse_edge_line
+
+        sock = None
+        while not self._closing and sock is None:
             try:
-                link = open_link(self.edge_url or "", 115200, timeout=0.2)
-            except Exception:
-                import time
-
+                sock = open_edge_channel(self.edge_url or "", timeout=2.0)
+            except (TinybenchError, OSError):
                 time.sleep(0.1)
+        if sock is None:
+            return
+        self.edge_channel_open.set()
+        sock.settimeout(0.2)
         pending = b""
-        if link is not None:
-            self.edge_channel_open.set()
         try:
-            while not self._closing and link is not None:
+            while not self._closing:
                 try:
-                    chunk = read_available(link)
-                except Exception:
+                    chunk = sock.recv(1 << 16)
+                except TimeoutError:
+                    continue
+                except OSError:
                     return
                 if not chunk:
-                    continue
+                    return
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
                 for raw in lines:
-                    m = _EDGE_LINE.match(raw.decode("ascii", errors="replace").strip())
-                    if m:
-                        self.feed_edge(int(m.group(1)))
+                    dut_us = parse_edge_line(raw.decode("ascii", errors="replace"))
+                    if dut_us is not None:
+                        self.feed_edge(dut_us)
         finally:
-            if link is not None:
-                link.close()
+            sock.close()
 
     # --- commands -----------------------------------------------------------------------------
 
