@@ -68,3 +68,23 @@ def test_ci_sets_command_is_cached(ci_dataset, capsys: pytest.CaptureFixture[str
     assert main(["data", "ci-sets", "-w", "ic01", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"ic01": str(folder)}
     assert (folder / "ci.json").stat().st_mtime_ns == stamp
+
+
+def test_accuracy_on_a_ci_set_labels_the_verdict(ci_dataset, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    """`tinybench run --mode accuracy` on a CI set: Top-1, 100 % TFLM agreement, and the quality
+    target verdict marked as a CI-set verdict in every output."""
+    from tinybench.workloads.ci_sets import CI_NOTE
+
+    folder = ci_dataset("ic01")
+    out = tmp_path / "run"
+    assert main(["run", "--board", "host", "--workload", "ic01", "--mode", "accuracy",
+                 "--dataset", str(folder), "--out", str(out), "--no-progress"]) == 0
+    console = capsys.readouterr().out
+    assert f"({CI_NOTE})" in console
+    results = json.loads((out / "results.json").read_text())
+    acc = results["accuracy"]
+    assert acc["dataset_note"] == CI_NOTE
+    assert acc["agreement"]["bit_exact"] == acc["agreement"]["compared"] == acc["inputs"] > 0
+    verdict_lines = [ln for ln in (out / "results.txt").read_text().splitlines() if "Quality target" in ln]
+    assert len(verdict_lines) == 1 and verdict_lines[0].endswith(f"({CI_NOTE})")

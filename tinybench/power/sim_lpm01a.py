@@ -33,6 +33,7 @@ import math
 import re
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,12 +202,23 @@ class SimLpm01a:
                 self._conn = None
 
     def _serve(self, conn: socket.socket) -> None:
+        for raw in self._received_lines(conn, 4096):
+            line = raw.strip()
+            if line:
+                self._handle(line)
+
+    def _received_lines(self, conn: socket.socket, chunk_size: int) -> Iterator[str]:
+        """Lines from ``conn`` (without ``\\n``) until the peer hangs up, the socket fails or we close.
+
+        Both the command port and the board's edge channel are line protocols over TCP; the short
+        receive timeout lets the loop notice :meth:`close` promptly.
+        """
         conn.settimeout(0.2)
         pending = b""
         while not self._closing:
             try:
-                chunk = conn.recv(4096)
-            except (socket.timeout, TimeoutError):
+                chunk = conn.recv(chunk_size)
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -215,9 +227,7 @@ class SimLpm01a:
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for raw in lines:
-                line = raw.decode("ascii", errors="replace").strip()
-                if line:
-                    self._handle(line)
+                yield raw.decode("ascii", errors="replace")
 
     def _stale_streamer(self) -> None:
         """Fault: samples of an acquisition nobody stopped keep arriving until `stop`."""
@@ -248,24 +258,11 @@ class SimLpm01a:
         if sock is None:
             return
         self.edge_channel_open.set()
-        sock.settimeout(0.2)
-        pending = b""
         try:
-            while not self._closing:
-                try:
-                    chunk = sock.recv(1 << 16)
-                except TimeoutError:
-                    continue
-                except OSError:
-                    return
-                if not chunk:
-                    return
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                for raw in lines:
-                    dut_us = parse_edge_line(raw.decode("ascii", errors="replace"))
-                    if dut_us is not None:
-                        self.feed_edge(dut_us)
+            for line in self._received_lines(sock, 1 << 16):
+                dut_us = parse_edge_line(line)
+                if dut_us is not None:
+                    self.feed_edge(dut_us)
         finally:
             sock.close()
 

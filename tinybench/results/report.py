@@ -35,7 +35,7 @@ def summary_text(r: RunResults) -> str:
         if a.auc is not None:
             lines.append(f"AUC {a.auc:.3f}")
         lines.append(f"{a.inputs} inputs, {a.inferences} inferences; quality target "
-                     f"{a.metric} >= {a.quality_target:g}: {'met' if a.target_met else 'NOT met'}")
+                     f"{a.metric} >= {a.quality_target:g}: {a.verdict}")
         lines.append("per class: " + ", ".join(f"{k} {v}" for k, v in a.per_class_counts.items()))
         if a.agreement:
             lines.append(f"TFLM reference: {a.agreement.bit_exact}/{a.agreement.compared} files bit-exact")

@@ -90,6 +90,13 @@ class AccuracyFigures(_Model):
     metric_value: float | None             # the workload metric (None when undefined, e.g. one class)
     quality_target: float
     target_met: bool
+    dataset_note: str | None = None          # e.g. "CI set — not the official evaluation set"
+
+    @property
+    def verdict(self) -> str:
+        """``met`` / ``NOT met``, labelled with the data set note when there is one."""
+        word = "met" if self.target_met else "NOT met"
+        return f"{word} ({self.dataset_note})" if self.dataset_note else word
     per_class_counts: dict[str, int]
     confusion_matrix: list[list[int]] | None = None
     agreement: Agreement | None = None

@@ -61,8 +61,7 @@ def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
             line(f"Top-1: {acc.top1:.1f}%")
         if acc.auc is not None:
             line(f"AUC: {acc.auc:.3f}")
-        verdict = "met" if acc.target_met else "NOT met"
-        line(f"Quality target {acc.metric} >= {acc.quality_target:g}: {verdict}")
+        line(f"Quality target {acc.metric} >= {acc.quality_target:g}: {acc.verdict}")
         if acc.agreement is not None:
             line(f"TFLM reference agreement: {acc.agreement.bit_exact}/{acc.agreement.compared} "
                  "files bit-exact")

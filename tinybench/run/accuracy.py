@@ -85,8 +85,11 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
 
 
 def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | None,
-            inferences: int) -> AccuracyFigures:
-    """Top-1, AUC, per-class counts, confusion matrix and the quality-target verdict."""
+            inferences: int, dataset_note: str | None = None) -> AccuracyFigures:
+    """Top-1, AUC, per-class counts, confusion matrix and the quality-target verdict.
+
+    ``dataset_note`` labels the verdict when the data set is not the official one (CI sets).
+    """
     labels = [i.label for i in inputs]
     scores = np.vstack([np.asarray(i.score, dtype=float) for i in inputs])
     classifier = scores.shape[1] > 1
@@ -102,4 +105,5 @@ def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | Non
         auc=None if np.isnan(auc_value) else auc_value, metric=workload.metric,
         metric_value=None if value is None or np.isnan(value) else value, quality_target=workload.quality_target,
         target_met=bool(value is not None and not np.isnan(value) and workload.target_met(value)),
-        per_class_counts=counts, confusion_matrix=confusion, agreement=agreement)
+        per_class_counts=counts, confusion_matrix=confusion, agreement=agreement,
+        dataset_note=dataset_note)

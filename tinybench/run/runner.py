@@ -70,7 +70,10 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
         elif mode == "accuracy":
             inputs, agreement, inferences = accuracy.run_inputs(client, run, dataset, options)
             results.inputs = inputs
-            results.accuracy = accuracy.figures(inputs, workload, agreement, inferences)
+            from tinybench.workloads.ci_sets import ci_set_note
+
+            results.accuracy = accuracy.figures(inputs, workload, agreement, inferences,
+                                                dataset_note=ci_set_note(dataset.directory))
         else:
             raise ValueError(f"unknown mode {mode!r}")
         results.complete = True

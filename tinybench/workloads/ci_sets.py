@@ -65,6 +65,18 @@ def generator_fingerprint(workload_id: str) -> str:
     return fsutil.sha256_bytes("\n".join(parts).encode())
 
 
+def ci_set_note(directory: Path) -> str | None:
+    """``CI_NOTE`` when ``directory`` is an offline CI set (it carries a ``ci.json`` stamp), else None.
+
+    Why: a quality-target verdict on a CI set must never be mistaken for one on the official set.
+    """
+    try:
+        stamp = json.loads((Path(directory) / "ci.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return str(stamp.get("note") or CI_NOTE) if isinstance(stamp, dict) else None
+
+
 def _is_current(target: Path, workload_id: str) -> bool:
     stamp = target / "ci.json"
     if not stamp.is_file() or not (target / "reference.npz").is_file():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tinybench.errors import TinybenchError
-from tinybench.workloads.builders.common import BuiltInput, official_index, read_wav, write_layout
+from tinybench.workloads.builders.common import BuiltInput, read_wav, select_names, write_layout
 from tinybench.workloads.definitions import Workload
 from tinybench.workloads.features import ad_log_mel
 
@@ -44,19 +44,10 @@ def build(workload: Workload, source: Path, out: Path, *, limit: int | None = No
     if not wavs:
         raise TinybenchError(f"no normal_*.wav / anomaly_*.wav clips under {source}",
                              "point --source at the extracted DCASE 2020 dev_data_ToyCar (ToyCar/test)")
-    rows = _official(workload, official_index)
-    if rows and all(r[0] in wavs for r in rows):
-        names = [r[0] for r in rows]
-    else:
-        names = sorted(wavs, key=lambda n: (n.startswith("anomaly"), n))
-    if limit is not None:
-        names = names[:limit]
+    names = select_names(workload.id, wavs, official_index,
+                         lambda n: (n.startswith("anomaly"), n), limit)
     rr = workload.run_rules
     extra = (str(rr.window_bytes), str(rr.stride_bytes)) if rr else ()
     inputs = [BuiltInput(n, clip_to_features(wavs[n]), int(n.startswith("anomaly")),
                          str(wavs[n].relative_to(source)), extra) for n in names]
     return write_layout(out, workload.dataset.num_classes, inputs)
-
-
-def _official(workload: Workload, override: Path | None) -> list[list[str]] | None:
-    return official_index(workload.id, override)

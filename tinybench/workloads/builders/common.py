@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +44,22 @@ def official_index(workload_id: str, override: Path | None = None) -> list[list[
         return None
     with open(path, newline="", encoding="utf-8") as handle:
         return [[f.strip() for f in row] for row in csv.reader(handle, skipinitialspace=True) if row]
+
+
+def select_names(workload_id: str, available: Collection[str], override: Path | None,
+                 fallback_key: Callable[[str], Any], limit: int | None) -> list[str]:
+    """Output names in the official index's order when it lists only files we have, else sorted.
+
+    Following the official ``y_labels.csv`` makes a regenerated set match MLCommons' file list;
+    when the source lacks some of those files the builder falls back to its own stable order.
+    ``limit`` keeps the first names of that order.
+    """
+    rows = official_index(workload_id, override)
+    if rows and all(r[0] in available for r in rows):
+        names = [r[0] for r in rows]
+    else:
+        names = sorted(available, key=fallback_key)
+    return names if limit is None else names[:limit]
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from tinybench.errors import TinybenchError
-from tinybench.workloads.builders.common import BuiltInput, official_index, read_rgb, write_layout
+from tinybench.workloads.builders.common import BuiltInput, read_rgb, select_names, write_layout
 from tinybench.workloads.definitions import Workload
 from tinybench.workloads.features import vww_image_bytes
 
@@ -36,17 +36,8 @@ def build(workload: Workload, source: Path, out: Path, *, limit: int | None = No
     if not found:
         raise TinybenchError(f"no images in {source}/person or {source}/non_person",
                              "point --source at the extracted vw_coco2014_96 folder")
-    rows = _official(workload, official_index)
-    if rows and all(r[0] in found for r in rows):
-        names = [r[0] for r in rows]
-    else:  # person images first, like the official index
-        names = sorted(found, key=lambda n: (-found[n][1], n))
-    if limit is not None:
-        names = names[:limit]
+    # fallback order: person images first, like the official index
+    names = select_names(workload.id, found, official_index, lambda n: (-found[n][1], n), limit)
     inputs = [BuiltInput(n, vww_image_bytes(read_rgb(found[n][0])), found[n][1],
                          str(found[n][0].relative_to(source))) for n in names]
     return write_layout(out, workload.dataset.num_classes, inputs)
-
-
-def _official(workload: Workload, override: Path | None) -> list[list[str]] | None:
-    return official_index(workload.id, override)
