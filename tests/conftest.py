@@ -14,6 +14,7 @@ from tinybench import paths
 
 pytest_plugins = [
     "fixtures_firmware",
+    "fixtures_leaderboard",
     "fixtures_run",
     "fixtures_workloads",
 ]

@@ -13,14 +13,6 @@ from pathlib import Path
 
 import pytest
 
-MODEL_FILES = {
-    "ad01": "ad01_int8.tflite",
-    "kws01": "kws_ref_model.tflite",
-    "ic01": "pretrainedResnet_quant.tflite",
-    "vww01": "vww_96_int8.tflite",
-}
-
-
 def needs_qemu(board: str) -> None:
     """Skip (with the reason) when a QEMU board's tools are missing."""
     if board.startswith("qemu"):
@@ -31,10 +23,16 @@ def needs_qemu(board: str) -> None:
 
 @pytest.fixture(scope="session")
 def model_path(shared: Path) -> Callable[[str], Path]:
-    """``model_path("kws01")`` → the official .tflite in ../shared."""
+    """``model_path("kws01")`` → the official .tflite in ../shared.
+
+    The file name comes from the workload definition (``workloads/<id>.yaml``), the one place that
+    names each model. Unlike ``official_models`` this is the mirror file itself: no copy into the
+    cache and no sha256 check, so firmware tests skip per missing file instead of failing.
+    """
+    from tinybench.workloads import load_workload
 
     def find(model_id: str) -> Path:
-        path = shared / "mlperf-tiny" / "models" / MODEL_FILES[model_id]
+        path = shared / "mlperf-tiny" / "models" / load_workload(model_id).model.file
         if not path.is_file():
             pytest.skip(f"{path} is missing from ../shared")
         return path

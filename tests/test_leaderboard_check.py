@@ -17,11 +17,6 @@ BUNDLE_MODE = "closed/MyLab/results/NUCLEO_L4R5ZI-P/kws"
 
 
 @pytest.fixture(scope="module")
-def published(shared: Path) -> Path:
-    return shared / "mlperf-tiny-results"
-
-
-@pytest.fixture(scope="module")
 def bundle(published: Path, tmp_path_factory) -> Path:
     """A fresh bundle written by `tinybench submit` from the MLC runner folders ST published."""
     out = tmp_path_factory.mktemp("bundle")

@@ -19,11 +19,6 @@ ST = "v1.3/closed/STMicroelectronics/NUCLEO_L4R5ZI-P"
 
 
 @pytest.fixture(scope="module")
-def published(shared: Path) -> Path:
-    return shared / "mlperf-tiny-results"
-
-
-@pytest.fixture(scope="module")
 def records(published: Path):
     return {(r.system_key, r.workload): r for r in import_tree(published)}
 

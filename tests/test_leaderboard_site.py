@@ -22,11 +22,6 @@ ST_RESULTS = "v1.3/closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P"
 
 
 @pytest.fixture(scope="module")
-def published(shared: Path) -> Path:
-    return shared / "mlperf-tiny-results"
-
-
-@pytest.fixture(scope="module")
 def relabelled_bundle(published: Path, tmp_path_factory) -> Path:
     """Real published MLC runner folders submitted with category 'simulated' and a KWS-only system.
 

@@ -22,6 +22,18 @@ PER_INPUT = 1 + 16 + 1          # db load, 16 chunks of <= 31 bytes, infer
 SETUP = 5                       # sync name, name, profile, timestamp, tb-caps
 
 
+def _resume(exchanges, run_dir, target, dataset, mode, options):
+    """Resume ``run_dir`` against a healthy replay DUT; returns the results and that DUT.
+
+    The DUT is returned (already closed) so a test can check what the resumed run sent to it.
+    """
+    good = ReplayDut(model="kws01", exchanges=exchanges)
+    try:
+        with connect(good.url, 115200, timeout=2.0) as client:
+            return execute(client, RunDirectory.reopen(run_dir), target, dataset, mode, options), good
+    finally:
+        good.close()
+
 def _journal_keys(run_dir):
     keys = []
     for line in (run_dir / "progress.jsonl").read_text().splitlines():
@@ -54,12 +66,7 @@ def test_fault_then_resume(shared, tmp_path, kind, error):
     assert "INCOMPLETE RUN" in (run.path / "results.txt").read_text()
     assert _journal_keys(run.path) == [e.name for e in dataset.entries[:3]]
 
-    good = ReplayDut(model="kws01", exchanges=exchanges)
-    try:
-        with connect(good.url, 115200, timeout=2.0) as client:
-            results = execute(client, RunDirectory.reopen(run.path), target, dataset, "accuracy", options)
-    finally:
-        good.close()
+    results, good = _resume(exchanges, run.path, target, dataset, "accuracy", options)
     assert results.complete and results.accuracy.inputs == 12
     assert [i.file for i in results.inputs] == [e.name for e in dataset.entries]
     assert _journal_keys(run.path) == [e.name for e in dataset.entries]        # none twice
@@ -84,12 +91,7 @@ def test_performance_resume_keeps_calibration_and_finished_windows(shared, tmp_p
         bad.close()
     journal = [json.loads(line) for line in (run.path / "progress.jsonl").read_text().splitlines()]
     assert [j["key"] for j in journal if j["kind"] == "window"] == ["1", "2"]
-    good = ReplayDut(model="kws01", exchanges=exchanges)
-    try:
-        with connect(good.url, 115200, timeout=2.0) as client:
-            results = execute(client, RunDirectory.reopen(run.path), target, dataset, "performance", options)
-    finally:
-        good.close()
+    results, good = _resume(exchanges, run.path, target, dataset, "performance", options)
     infers = [c for c in good.received if c.startswith("infer")]
     assert len(infers) == 3                                    # windows 3-5 only: no new probe
     assert [w.index for w in results.performance.windows] == [1, 2, 3, 4, 5]

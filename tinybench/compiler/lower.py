@@ -128,6 +128,15 @@ def _padding(o: _Op, in_size: int, k: int, stride: int, dil: int, out_size: int,
     return total // 2
 
 
+def _bias(o: _Op, b: Tensor | None, count: int, per: str) -> np.ndarray | None:
+    """The optional int32 bias as constant data, one value per output ``per`` (channel/output)."""
+    if b is None:
+        return None
+    bias = o.constant(b, "bias", INT32)
+    if bias.size != count:
+        raise o.fail(f"bias has {bias.size} values for {count} {per}s", f"one bias per {per}")
+    return bias
+
 def _conv_like(o: _Op, depthwise: bool) -> LoweredOp:
     op = o.op
     x = o.int8_activation(o.tensor(0, "input"), "input")
@@ -156,11 +165,7 @@ def _conv_like(o: _Op, depthwise: bool) -> LoweredOp:
     if len(f.scales) not in (1, out_c):
         raise o.fail(f"{len(f.scales)} filter scales for {out_c} channels",
                      "per-tensor or per-output-channel filter scales")
-    bias = None
-    if b is not None:
-        bias = o.constant(b, "bias", INT32)
-        if bias.size != out_c:
-            raise o.fail(f"bias has {bias.size} values for {out_c} channels", "one bias per channel")
+    bias = _bias(o, b, out_c, "channel")
     s_h, s_w = int(op.options.get("stride_h", 1)), int(op.options.get("stride_w", 1))
     d_h, d_w = int(op.options.get("dilation_h", 1)), int(op.options.get("dilation_w", 1))
     pad_h = _padding(o, in_h, k_h, s_h, d_h, out_h, "height")
@@ -201,11 +206,7 @@ def _fully_connected(o: _Op) -> LoweredOp:
     if y.elements != batches * out_f:
         raise o.fail(f"output has {y.elements} elements, expected {batches * out_f}",
                      "consistent tensor shapes")
-    bias = None
-    if b is not None:
-        bias = o.constant(b, "bias", INT32)
-        if bias.size != out_f:
-            raise o.fail(f"bias has {bias.size} values for {out_f} outputs", "one bias per output")
+    bias = _bias(o, b, out_f, "output")
     xs, xz = _qp(x)
     ys, yz = _qp(y)
     if len(f.scales) > 1:
