@@ -34,16 +34,24 @@ class EdgeGenerator:
         self.close()
 
     def _accept(self) -> None:
-        while not self._closing and self._conn is None:
+        """Serve one client at a time; a reconnecting client replaces the previous one (as the
+        firmware's edge channel does), so a reader that retried its handshake still gets edges."""
+        while not self._closing:
             try:
                 conn, _ = self._server.accept()
             except (socket.timeout, TimeoutError):
                 continue
             except OSError:
                 return
-            self._conn = conn
+            previous, self._conn = self._conn, conn
+            if previous is not None:
+                try:
+                    previous.close()
+                except OSError:
+                    pass
             self._connected.set()
-            self._answer_handshake(conn)
+            threading.Thread(target=self._answer_handshake, args=(conn,),
+                             name="edge-generator-handshake", daemon=True).start()
 
     def _answer_handshake(self, conn: socket.socket) -> None:
         """Reply ``edge-ready`` to every probe, as the idle firmware does."""

@@ -252,7 +252,7 @@ class SimLpm01a:
         sock = None
         while not self._closing and sock is None:
             try:
-                sock = open_edge_channel(self.edge_url or "", timeout=2.0)
+                sock = open_edge_channel(self.edge_url or "", timeout=10.0)
             except (TinybenchError, OSError):
                 time.sleep(0.1)
         if sock is None:
