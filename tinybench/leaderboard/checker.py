@@ -21,7 +21,6 @@ from pathlib import Path
 from tinybench import paths
 from tinybench.errors import TinybenchError
 from tinybench.leaderboard import recompute, rules
-from tinybench.run import metrics
 from tinybench.leaderboard.rules import official_rules_problems  # noqa: F401  (re-export for `suite`)
 from tinybench.leaderboard.resultstxt import Figure, ResultsTxt, parse_results_txt
 from tinybench.leaderboard.safety import DEFAULT_MAX_FILE_BYTES, InputProblem, SafeTree
@@ -474,8 +473,12 @@ def _labels_for(benchmark: str, labels_dir: Path | None) -> dict[str, int] | Non
         base = shared / "mlperf-tiny" / "datasets" if shared else None
     if base is None or benchmark not in DATASET_OF:
         return None
-    csv_path = base / DATASET_OF[benchmark] / "y_labels.csv"
-    return recompute.load_labels(csv_path) if csv_path.is_file() else None
+    # every official index of the workload (IC: y_labels.csv and the EnergyRunner set's
+    # y_labels_energyrunner.csv; AD: y_labels.csv and y_labels_alt.csv)
+    labels: dict[str, int] = {}
+    for csv_path in sorted((base / DATASET_OF[benchmark]).glob("y_labels*.csv")):
+        labels.update(recompute.load_labels(csv_path))
+    return labels or None
 
 
 def _verify_accuracy(tree, mode, parsed, results_rel, report, labels_dir) -> None:
@@ -499,7 +502,7 @@ def _verify_accuracy(tree, mode, parsed, results_rel, report, labels_dir) -> Non
                         (parsed.top1 or parsed.auc).line if (parsed.top1 or parsed.auc) else None)
             return
     try:
-        figures = recompute.accuracy(exchanges, labels)
+        figures = recompute.accuracy(exchanges, labels, mode.runner)
     except KeyError as exc:
         files = {x.input_file for x in exchanges if x.results is not None}
         unknown = sorted(f for f in files if f not in labels)
@@ -509,23 +512,12 @@ def _verify_accuracy(tree, mode, parsed, results_rel, report, labels_dir) -> Non
                     parsed.top1.line if parsed.top1 else None)
         return
     source = "log.txt m-results" if transcript.kind in ("eembc", "tinybench") else "results.json"
-    if parsed.top1 is not None and figures.top1_pct is not None and mode.benchmark != "ad":
-        _compare(report, results_rel, parsed.top1, figures.top1_pct, f"Top-1 ({source})")
+    method = figures.auc_method   # the method of the tool that printed the figures
+    if parsed.top1 is not None and figures.top1_pct is not None:
+        what = "AD Top-1 (EEMBC simplified; " if mode.benchmark == "ad" else "Top-1 ("
+        _compare(report, results_rel, parsed.top1, figures.top1_pct, f"{what}{source})")
     if parsed.auc is not None and figures.auc is not None:
-        if mode.runner == "eembc":
-            # Seam: EnergyRunner prints EEMBC's "simplified" AUC, not sklearn's. The method of the
-            # tool that printed a figure belongs to tinybench.run.metrics (owned by the metrics
-            # work); once it offers `eembc_auc(scores, labels)` it is used here automatically.
-            eembc_auc = getattr(metrics, "eembc_auc", None)
-            if eembc_auc is None:
-                report.warn(results_rel, f"EnergyRunner AUC ({parsed.auc.text}) not compared: the EEMBC "
-                            f"simplified AUC is not available (sklearn-style AUC: {figures.auc:.3f})",
-                            parsed.auc.line)
-            else:
-                _compare(report, results_rel, parsed.auc, float(eembc_auc(figures.scores, figures.labels)),
-                         f"AUC, EEMBC simplified method ({source})")
-        else:
-            _compare(report, results_rel, parsed.auc, figures.auc, f"AUC ({source})")
+        _compare(report, results_rel, parsed.auc, figures.auc, f"AUC ({method}; {source})")
 
 
 def report_json(report: CheckReport) -> str:
