@@ -276,7 +276,8 @@ def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: di
     before = (record.performance, record.energy, record.accuracy)
     entry = _manifest_entry(manifest, tree, mode)
     common = dict(category=_category(entry), source_dir=tree.rel(mode.path),
-                  raw_files=_raw_hashes(tree, mode), compliant=_compliant(entry, parsed, text))
+                  raw_files=_raw_hashes(tree, mode), compliant=_compliant(entry, parsed, text),
+                  unstable="UNSTABLE TIMING" in text)
     _harness(tree, record, mode)
     run_energy = (entry.get("run_results") or {}).get("energy") if isinstance(entry.get("run_results"), dict) else None
     if mode.mode == "energy" and isinstance(run_energy, dict):

@@ -88,6 +88,8 @@ class ModeBlock(BaseModel):
     raw_files: dict[str, str] = Field(default_factory=dict, description="relative path -> sha256")
     compliant: bool | None = Field(default=None, description="run followed the run rules (window "
                                    "length, full data set); None when the source does not say")
+    unstable: bool = Field(default=False, description="window spread above tinybench's timing "
+                           "bound (results.txt 'UNSTABLE TIMING' line)")
 
     def fingerprint(self) -> str:
         """Content-only hash of the raw files: equal fingerprints = the same measurement re-published."""
