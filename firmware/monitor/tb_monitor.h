@@ -19,6 +19,9 @@
 #ifndef TB_ENERGY
 #define TB_ENERGY 0
 #endif
+#ifndef TB_BUILD_ID /* the image's build id (tinybench's cache key); tb-info reports it */
+#define TB_BUILD_ID "unknown"
+#endif
 #ifndef TB_FW_VERSION
 #define TB_FW_VERSION "0.1.0"
 #endif

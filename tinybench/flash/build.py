@@ -107,14 +107,16 @@ def check_port(board: Board) -> None:
                              f"ports available: {', '.join(known)}; write the port or pick another board")
 
 
-def _make(board: Board, model_dir: Path, out_dir: Path, *, energy: bool, db_bytes: int) -> Path:
+def _make(board: Board, model_dir: Path, out_dir: Path, *, energy: bool, db_bytes: int,
+          build_id: str) -> Path:
     tool = "gcc" if board.build.toolchain == "gcc" else "arm-none-eabi-gcc"
     if shutil.which(tool) is None:
         raise TinybenchError(f"the {tool} compiler is not installed (needed for board '{board.name}')",
                              "run ./quickstart.sh --setup or apt-get install the toolchain")
     argv = ["nice", "make", "-s", "-C", str(paths.firmware_dir()), f"BOARD={board.build.port}",
             f"MODEL_DIR={model_dir}", f"OUT={out_dir}", f"ENERGY={1 if energy else 0}",
-            f"CMD_MAX={CMD_MAX}", f"DB_MAX={db_bytes}", f"FW_VERSION={FIRMWARE_VERSION}"]
+            f"CMD_MAX={CMD_MAX}", f"DB_MAX={db_bytes}", f"FW_VERSION={FIRMWARE_VERSION}",
+            f"BAUD={board.baud_for('energy' if energy else 'performance')}", f"BUILD_ID={build_id}"]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip()[-3000:]
@@ -137,7 +139,8 @@ def build_from_model_dir(board: Board, model_dir: Path, *, model_id: str, arena_
     check_fit(board, model_id, arena_bytes=arena_bytes, weight_bytes=weight_bytes, db_bytes=db_bytes,
               cmd_bytes=CMD_MAX)
     key = _key({"build": board.build.model_dump(), "energy": energy, "model_id": model_id,
-                "db": db_bytes}, model_dir, None)
+                "db": db_bytes, "baud": board.baud_for("energy" if energy else "performance")},
+               model_dir, None)
     return _build_cached(board, key, energy=energy, model_id=model_id, db_bytes=db_bytes,
                          model_sha256=model_sha256, arena_bytes=arena_bytes,
                          weight_bytes=weight_bytes, generate=lambda dest: shutil.copytree(model_dir, dest))
@@ -153,7 +156,8 @@ def build_firmware(board: Board, model: Path, model_id: str, *, energy: bool = F
         raise TinybenchError(f"model file {model} is empty", "re-download or re-export the .tflite")
     from tinybench.compiler import analyze_model, compile_model
 
-    key = _key({"build": board.build.model_dump(), "energy": energy, "model_id": model_id}, None, model)
+    key = _key({"build": board.build.model_dump(), "energy": energy, "model_id": model_id,
+                "baud": board.baud_for("energy" if energy else "performance")}, None, model)
     final = paths.cache_dir() / "firmware" / key
     hit = _cached(final)
     if hit is not None:
@@ -198,7 +202,8 @@ def _build_cached(board: Board, key: str, *, energy: bool, model_id: str, db_byt
         work = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
         try:
             generate(work / "model")
-            built = _make(board, work / "model", work / "out", energy=energy, db_bytes=db_bytes)
+            built = _make(board, work / "model", work / "out", energy=energy, db_bytes=db_bytes,
+                          build_id=key)
             image = FirmwareImage(
                 path=final / "out" / built.name, board=board.name, port=board.build.port,
                 model_id=model_id, energy=energy, key=key, model_sha256=model_sha256,
