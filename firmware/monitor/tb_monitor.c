@@ -104,7 +104,9 @@ static void cmd_help(void)
     tb_line("db print          : print the loaded bytes");
     tb_line("infer N [W=10]    : run W warm-up and N timed inferences");
     tb_line("results           : print the results of the last inference");
+#if !TB_STANDARD_ONLY
     tb_line("tb-caps, tb-info, tb-raw : tinybench extensions");
+#endif
 }
 
 static int hex_value(char c)
@@ -283,6 +285,7 @@ static void cmd_results(void)
     tb_workload_print_results(db_buf);
 }
 
+#if !TB_STANDARD_ONLY
 static void cmd_caps(void)
 {
     tb_puts("m-tb-caps-[raw,info,cmdmax=");
@@ -331,6 +334,7 @@ static void cmd_raw(void)
     }
     tb_line("]");
 }
+#endif /* !TB_STANDARD_ONLY */
 
 static void dispatch(char *line)
 {
@@ -370,12 +374,14 @@ static void dispatch(char *line)
         cmd_infer(tok, ntok);
     } else if (strcmp(tok[0], "results") == 0) {
         cmd_results();
+#if !TB_STANDARD_ONLY
     } else if (strcmp(tok[0], "tb-caps") == 0) {
         cmd_caps();
     } else if (strcmp(tok[0], "tb-info") == 0) {
         cmd_info();
     } else if (strcmp(tok[0], "tb-raw") == 0) {
         cmd_raw();
+#endif
     } else {
         error2("Unknown command: ", tok[0]);
     }

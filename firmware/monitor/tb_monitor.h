@@ -6,6 +6,9 @@
  *                cmdmax=<n> in tb-caps). The standard monitor holds 80.
  *   TB_DB_MAX    bytes the `db` buffer holds (default 27648, the reference template's maximum).
  *   TB_ENERGY    1 = energy-mode firmware: timestamps are pulses, never m-lap-us lines.
+ *   TB_STANDARD_ONLY 1 = no tb- extensions at all (`make STANDARD=1`): the firmware answers
+ *                `e-[Unknown command: tb-caps]` like vendor firmware, so the host's standard-only
+ *                path (31-byte chunks, m-results only) is tested against a real DUT.
  */
 #ifndef TB_MONITOR_H
 #define TB_MONITOR_H
@@ -21,6 +24,9 @@
 #endif
 #ifndef TB_BUILD_ID /* the image's build id (tinybench's cache key); tb-info reports it */
 #define TB_BUILD_ID "unknown"
+#endif
+#ifndef TB_STANDARD_ONLY
+#define TB_STANDARD_ONLY 0
 #endif
 #ifndef TB_FW_VERSION
 #define TB_FW_VERSION "0.1.0"
