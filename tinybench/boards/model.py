@@ -33,6 +33,9 @@ class BuildConfig(_Strict):
     port: str = Field(min_length=1, description="firmware/ports/<port>")
     toolchain: Literal["gcc", "arm-none-eabi-gcc"]
     stack_bytes: int = Field(32768, gt=0, description="stack reserved by the linker script")
+    opt: Literal["-O0", "-O1", "-O2", "-O3", "-Os"] = Field(
+        "-O2", description="compiler optimisation level of the firmware (make OPT=); a board "
+                           "variant with another level is how a size- or speed-tuned build is compared")
 
 
 class QemuConfig(_Strict):
