@@ -64,7 +64,13 @@ class RenodeConfig(_Strict):
     commands: list[str] = Field(default_factory=list,
                                 description="monitor commands run after the platform loads, "
                                             "before the ELF (e.g. register presets)")
-    global_quantum_s: float | None = Field(None, gt=0, description="emulation SetGlobalQuantum")
+    global_quantum_s: float | None = Field(
+        0.01, gt=0, description="emulation SetGlobalQuantum: virtual seconds between Renode's sync "
+                                "points; Renode's tiny default makes emulation several times slower, "
+                                "while DUT time (SysTick) stays exact at any quantum")
+    advance_immediately: bool = Field(
+        True, description="emulation SetGlobalAdvanceImmediately: skip idle (WFI) time instead of "
+                          "waiting for it; the firmware's clock is paused in WFI, so DUT time is unchanged")
     start_timeout_s: float = Field(90.0, gt=0, description="launch to name% answered")
 
 
