@@ -68,23 +68,40 @@ def test_hal_start_up_sequence_fails_on_constant_registers(tmp_path: Path) -> No
     assert _first_line(board, _hal_elf(tmp_path)).startswith("hal-seq fail 3")
 
 
-@pytest.mark.parametrize("twin", ["renode-nucleo-l4r5zi", "renode-nrf52840dk"])
-def test_twin_flashed_through_gdb_then_verified(twin: str, model_path) -> None:  # type: ignore[no-untyped-def]
-    """`tinybench flash` into an empty twin (GDB load + compare-sections, reset, tb-info names the
-    image), then `verify` on a new twin, flashed the same way: bit-exact with TFLM."""
+def _needs_gdb() -> None:
     needs_renode()
     if shutil.which("gdb-multiarch") is None and shutil.which("arm-none-eabi-gdb") is None:
         pytest.skip("no GDB for Arm installed (apt-get install gdb-multiarch)")
+
+
+def test_flash_into_empty_twin_identifies_then_run_verifies(model_path) -> None:  # type: ignore[no-untyped-def]
+    """`tinybench flash` into an empty L4R5 twin (GDB load + compare-sections, reset, tb-info
+    names the image), then `verify` on a new twin flashed the same way: bit-exact with TFLM."""
+    _needs_gdb()
     from tinybench.flash import build_firmware
     from tinybench.flash.verify import verify_model
 
-    board = load_board(twin)
+    board = load_board("renode-nucleo-l4r5zi")
     model = model_path("kws01")
     image = build_firmware(board, model, "kws01")
-    physical = load_board(twin.removeprefix("renode-"))
-    assert build_firmware(physical, model, "kws01").path == image.path   # the very same ELF
+    assert build_firmware(load_board("nucleo-l4r5zi"), model, "kws01").path == image.path  # same ELF
     facts = flash_session(board, image)
     assert facts["flasher"] == "gdb" and facts["build"] == image.key
-    assert facts["sha256"] == image.model_sha256
-    report = verify_model(board, model, "kws01", samples=3)
-    assert report.ok and report.checked >= 3, report.to_json()
+    assert facts["sha256"] == image.model_sha256 and facts["board"] == "tinybench-nucleo-l4r5zi"
+    report = verify_model(board, model, "kws01", samples=2)
+    assert report.ok and report.checked >= 2, report.to_json()
+
+
+def test_nrf52840_twin_runs_the_dk_image_bit_exact(model_path) -> None:  # type: ignore[no-untyped-def]
+    """The nRF52840-DK ELF on Renode's bundled DK platform (UARTE0 EasyDMA, TIMER1 µs, CLOCK),
+    flashed through GDB: KWS bit-exact with TFLM."""
+    _needs_gdb()
+    from tinybench.flash import build_firmware
+    from tinybench.flash.verify import verify_model
+
+    board = load_board("renode-nrf52840dk")
+    model = model_path("kws01")
+    assert (build_firmware(board, model, "kws01").path
+            == build_firmware(load_board("nrf52840dk"), model, "kws01").path)
+    report = verify_model(board, model, "kws01", samples=2)
+    assert report.ok and report.checked >= 2, report.to_json()

@@ -12,6 +12,7 @@ reset, which reads the vector table just written.
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 
 from tinybench.boards.model import Board
@@ -56,13 +57,20 @@ def _launch_and_flash(board: Board, image: FirmwareImage) -> RenodeProcess:
 
 
 def _gdb_server(proc: RenodeProcess) -> int:
-    """``machine StartGdbServer <port> false`` (do not start the machine when GDB connects)."""
+    """``machine StartGdbServer <port> false`` (do not start the machine when GDB connects).
+
+    A slow answer may still have started the server: Renode then says the CPU "is already
+    attached to an existing GDB server, running on port :N", and N is the server to use."""
     last: TinybenchError | None = None
     for _ in range(5):
         port = free_port()
         try:
-            proc.command(f"machine StartGdbServer {port} false")
+            proc.command(f"machine StartGdbServer {port} false", timeout=180.0)
             return port
         except TinybenchError as exc:   # the port got taken in between: try another
+            attached = re.search(r"already attached to an existing GDB server, running on port :(\d+)",
+                                 exc.message)
+            if attached:
+                return int(attached.group(1))
             last = exc
     raise TinybenchError(f"Renode could not start its GDB server: {last}")
