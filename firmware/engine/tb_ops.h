@@ -28,6 +28,7 @@ typedef struct {
     const int32_t *bias;           /* may be NULL */
     const int32_t *out_mult;       /* per output channel */
     const int32_t *out_shift;      /* per output channel, TFLM sign convention (>0: left) */
+    const int32_t *wsum;           /* may be NULL: per output channel sum of the filter (conv) */
 } tb_conv_params_t;
 
 typedef struct {
@@ -39,6 +40,7 @@ typedef struct {
     const int32_t *bias;           /* may be NULL */
     const int32_t *out_mult;
     const int32_t *out_shift;
+    const int32_t *wsum;           /* may be NULL: per output sum of the weights */
 } tb_fc_params_t;
 
 typedef struct {

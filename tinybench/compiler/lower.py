@@ -137,6 +137,12 @@ def _bias(o: _Op, b: Tensor | None, count: int, per: str) -> np.ndarray | None:
         raise o.fail(f"bias has {bias.size} values for {count} {per}s", f"one bias per {per}")
     return bias
 
+def _weight_sums(index: int, rows: np.ndarray) -> ConstArray:
+    """Per-output sum of the weights: lets SIMD kernels fold the input zero point into the
+    accumulator start (sum (x + o) w = sum x w + o sum w) instead of widening x + o."""
+    return ConstArray(f"op{index}_wsum", "int32_t", rows.astype(np.int64).sum(axis=1))
+
+
 def _conv_like(o: _Op, depthwise: bool) -> LoweredOp:
     op = o.op
     x = o.int8_activation(o.tensor(0, "input"), "input")
@@ -179,6 +185,8 @@ def _conv_like(o: _Op, depthwise: bool) -> LoweredOp:
               "out_shift": ConstArray(f"op{op.index}_shift", "int32_t", np.array(shifts, np.int64))}
     if bias is not None:
         arrays["bias"] = ConstArray(f"op{op.index}_bias", "int32_t", bias)
+    if not depthwise:
+        arrays["wsum"] = _weight_sums(op.index, w.reshape(out_c, -1))
     params = {"in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w,
               "out_c": out_c, "k_h": k_h, "k_w": k_w, "stride_h": s_h, "stride_w": s_w,
               "dil_h": d_h, "dil_w": d_w, "pad_h": pad_h, "pad_w": pad_w,
@@ -227,6 +235,7 @@ def _fully_connected(o: _Op) -> LoweredOp:
               "out_shift": ConstArray(f"op{op.index}_shift", "int32_t", np.array(shifts, np.int64))}
     if bias is not None:
         arrays["bias"] = ConstArray(f"op{op.index}_bias", "int32_t", bias)
+    arrays["wsum"] = _weight_sums(op.index, w.reshape(out_f, in_f))
     params = {"batches": batches, "in_features": in_f, "out_features": out_f,
               "input_offset": -xz, "filter_offset": -fz, "output_offset": yz,
               "act_min": act_min, "act_max": act_max, "per_channel": per_channel}
