@@ -77,9 +77,7 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
 
 /* Which primitive implementation this target compiles (tb_prim_<impl>.c test these). */
 #if !defined(TB_PRIM_CUSTOM) && !defined(TB_PRIM_FORCE_GENERIC)
-#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
-#define TB_PRIM_MVE 1
-#elif defined(__ARM_FEATURE_DSP) && (__ARM_FEATURE_DSP == 1)
+#if defined(__ARM_FEATURE_DSP) && (__ARM_FEATURE_DSP == 1)
 #define TB_PRIM_DSP 1
 #endif
 #endif
