@@ -37,94 +37,14 @@ static void tb_tap_range(int32_t origin, int32_t k, int32_t d, int32_t in_size,
     *k1 = hi;
 }
 
-static void tb_conv2d_direct(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
-{
-    int32_t oy, ox, oc, ky, kx, ky0, ky1, kx0, kx1;
-    const size_t filter_size = (size_t)p->k_h * p->k_w * p->in_c;
-    for (oy = 0; oy < p->out_h; ++oy) {
-        const int32_t iy0 = oy * p->stride_h - p->pad_h;
-        tb_tap_range(iy0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
-        for (ox = 0; ox < p->out_w; ++ox) {
-            const int32_t ix0 = ox * p->stride_w - p->pad_w;
-            int8_t *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
-            tb_tap_range(ix0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
-            for (oc = 0; oc < p->out_c; ++oc) {
-                const int8_t *f = p->filter + (size_t)oc * filter_size;
-                int32_t acc = 0;
-                for (ky = ky0; ky < ky1; ++ky) {
-                    const int8_t *in_row =
-                        in + ((size_t)(iy0 + ky * p->dil_h) * p->in_w) * p->in_c;
-                    const int8_t *f_row = f + (size_t)ky * p->k_w * p->in_c;
-                    if (p->dil_w == 1) {
-                        /* NHWC: the valid taps of one filter row are one contiguous run. */
-                        acc += tb_dot_s8(in_row + (size_t)(ix0 + kx0) * p->in_c,
-                                         p->input_offset, f_row + (size_t)kx0 * p->in_c,
-                                         (kx1 - kx0) * p->in_c);
-                        continue;
-                    }
-                    for (kx = kx0; kx < kx1; ++kx) {
-                        acc += tb_dot_s8(in_row + (size_t)(ix0 + kx * p->dil_w) * p->in_c,
-                                         p->input_offset, f_row + (size_t)kx * p->in_c,
-                                         p->in_c);
-                    }
-                }
-                if (p->bias != NULL) {
-                    acc += p->bias[oc];
-                }
-                o[oc] = tb_finish(acc, p->out_mult[oc], p->out_shift[oc], p->output_offset,
-                                  p->act_min, p->act_max);
-            }
-        }
-    }
-}
-
-/* Channels handled per pass of the depthwise kernel: bounds the stack accumulator. */
-#define TB_DW_BLOCK 32
-
 static void tb_dwconv2d_direct(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
 {
-    int32_t oy, ox, ky, kx, c0, i, ic, m;
-    int32_t acc[TB_DW_BLOCK];
+    int32_t oy, ox, ky, kx, ic, m;
     for (oy = 0; oy < p->out_h; ++oy) {
         const int32_t iy0 = oy * p->stride_h - p->pad_h;
         for (ox = 0; ox < p->out_w; ++ox) {
             const int32_t ix0 = ox * p->stride_w - p->pad_w;
             int8_t *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
-            if (p->depth_multiplier == 1) {
-                for (c0 = 0; c0 < p->out_c; c0 += TB_DW_BLOCK) {
-                    const int32_t n = p->out_c - c0 < TB_DW_BLOCK ? p->out_c - c0 : TB_DW_BLOCK;
-                    for (i = 0; i < n; ++i) {
-                        acc[i] = 0;
-                    }
-                    for (ky = 0; ky < p->k_h; ++ky) {
-                        const int32_t iy = iy0 + ky * p->dil_h;
-                        if (iy < 0 || iy >= p->in_h) {
-                            continue;
-                        }
-                        for (kx = 0; kx < p->k_w; ++kx) {
-                            const int32_t ix = ix0 + kx * p->dil_w;
-                            if (ix < 0 || ix >= p->in_w) {
-                                continue;
-                            }
-                            tb_mac_row_s8(acc,
-                                          in + ((size_t)iy * p->in_w + ix) * p->in_c + c0,
-                                          p->input_offset,
-                                          p->filter + ((size_t)ky * p->k_w + kx) * p->out_c + c0,
-                                          n);
-                        }
-                    }
-                    for (i = 0; i < n; ++i) {
-                        int32_t a = acc[i];
-                        const int32_t oc = c0 + i;
-                        if (p->bias != NULL) {
-                            a += p->bias[oc];
-                        }
-                        o[oc] = tb_finish(a, p->out_mult[oc], p->out_shift[oc],
-                                          p->output_offset, p->act_min, p->act_max);
-                    }
-                }
-                continue;
-            }
             /* General depth multiplier: output channel ic * M + m reads input channel ic. */
             for (ic = 0; ic < p->in_c; ++ic) {
                 for (m = 0; m < p->depth_multiplier; ++m) {
@@ -182,10 +102,6 @@ static void tb_fc_direct(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
     }
 }
 
-
-/* Largest im2col scratch (two pixels' patches, int8) kept on the stack; larger patches use the
- * direct loops above. */
-#define TB_IM2COL_MAX 2304
 
 static void tb_conv_rq(const tb_conv_params_t *p, tb_rq_t *q)
 {
@@ -245,10 +161,6 @@ void tb_conv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
     const int pointwise = p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0;
     int32_t i;
     tb_rq_t q;
-    if (!pointwise && 2 * k > TB_IM2COL_MAX) {
-        tb_conv2d_direct(p, in, out);
-        return;
-    }
     tb_conv_rq(p, &q);
     if (pointwise) {
         /* 1x1: every output pixel's patch is one input pixel, used in place (no im2col). */
@@ -267,7 +179,8 @@ void tb_conv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
         return;
     }
     {
-        int8_t col[TB_IM2COL_MAX];
+        /* Two pixels' patches on the stack (C99 VLA: 2 x k_h x k_w x in_c bytes). */
+        int8_t col[2 * k];
         for (i = 0; i < pixels; i += 2) {
             const int two = i + 1 < pixels;
             tb_im2col(p, in, i / p->out_w, i % p->out_w, col);

@@ -57,24 +57,6 @@ static inline int32_t bias_of(const tb_rq_t *q, int32_t oc)
     return q->bias != NULL ? q->bias[oc] : 0;
 }
 
-/* sum_j (x[j] + off) * w[j], k values, SIMD body + scalar tail. */
-static int32_t dot1(const int8_t *x, const int8_t *w, int32_t k, int32_t off, uint32_t off2,
-                    int32_t acc)
-{
-    int32_t j = k >> 2;
-    while (j-- > 0) {
-        const uint32_t xv = ld32(x), wv = ld32(w);
-        x += 4;
-        w += 4;
-        acc = smlad(exta_even(off2, xv), ext_even(wv), acc);
-        acc = smlad(exta_odd(off2, xv), ext_odd(wv), acc);
-    }
-    for (j = k & 3; j > 0; --j) {
-        acc += ((int32_t)*x++ + off) * (int32_t)*w++;
-    }
-    return acc;
-}
-
 /* Accumulator start for output oc: bias plus the input offset folded in through the weight sum,
  * sum_j (x_j + off) w_j = sum_j x_j w_j + off * sum_j w_j (so the inner loops widen x as is). */
 static inline int32_t start_of(const tb_rq_t *q, int32_t oc)
@@ -105,13 +87,12 @@ void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32
     const int32_t tail = k & 3;
     int32_t oc = 0;
     if (q->wsum == NULL) {
-        const int32_t off = q->input_offset;
-        const uint32_t off2 = ((uint32_t)(uint16_t)off) * 0x10001u;
+        /* Models compiled without weight sums: the portable dot product. */
         for (; oc < n; ++oc) {
             const int8_t *wr = w + (size_t)oc * k;
-            y0[oc] = tb_rq_out(q, dot1(x0, wr, k, off, off2, bias_of(q, oc)), oc);
+            y0[oc] = tb_rq_out(q, tb_dot_s8(x0, q->input_offset, wr, k) + bias_of(q, oc), oc);
             if (x1 != NULL) {
-                y1[oc] = tb_rq_out(q, dot1(x1, wr, k, off, off2, bias_of(q, oc)), oc);
+                y1[oc] = tb_rq_out(q, tb_dot_s8(x1, q->input_offset, wr, k) + bias_of(q, oc), oc);
             }
         }
         return;
