@@ -113,7 +113,7 @@ static void tb_conv_rq(const tb_conv_params_t *p, tb_rq_t *q)
     q->bias = p->bias;
     q->mult = p->out_mult;
     q->shift = p->out_shift;
-    q->wsum = p->wsum;
+    q->bias_folded = p->bias_folded;
 }
 
 /* One pixel's patch (k_h x k_w x in_c) into col; taps outside the image hold the input zero
@@ -235,7 +235,7 @@ void tb_fc_s8(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
     q.bias = p->bias;
     q.mult = p->out_mult;
     q.shift = p->out_shift;
-    q.wsum = p->wsum;
+    q.bias_folded = p->bias_folded;
     for (b = 0; b < p->batches; b += 2) {
         const int two = b + 1 < p->batches;
         tb_gemm_rows_s8(&q, in + (size_t)b * p->in_features,

@@ -59,7 +59,8 @@ typedef struct {
     int32_t per_channel;           /* 0: mult[0] / shift[0] for every output */
     const int32_t *bias;           /* may be NULL */
     const int32_t *mult, *shift;
-    const int32_t *wsum;           /* may be NULL: sum of each weight row (offset folding) */
+    int32_t bias_folded;           /* 1: bias[oc] includes input_offset * sum(w row), so dot products
+                                    * run on the raw inputs (the compiler folds it; see lower.py) */
 } tb_rq_t;
 
 /* Matrix rows: for oc < n, y0[oc] = rq(sum_j (x0[j] + input_offset) * w[oc * k + j]) and the same
@@ -77,7 +78,9 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
 
 /* Which primitive implementation this target compiles (tb_prim_<impl>.c test these). */
 #if !defined(TB_PRIM_CUSTOM) && !defined(TB_PRIM_FORCE_GENERIC)
-#if defined(__ARM_FEATURE_DSP) && (__ARM_FEATURE_DSP == 1)
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#define TB_PRIM_MVE 1
+#elif defined(__ARM_FEATURE_DSP) && (__ARM_FEATURE_DSP == 1)
 #define TB_PRIM_DSP 1
 #endif
 #endif

@@ -57,11 +57,11 @@ static inline int32_t bias_of(const tb_rq_t *q, int32_t oc)
     return q->bias != NULL ? q->bias[oc] : 0;
 }
 
-/* Accumulator start for output oc: bias plus the input offset folded in through the weight sum,
+/* Accumulator start for output oc: the bias, which the compiler folded the input offset into,
  * sum_j (x_j + off) w_j = sum_j x_j w_j + off * sum_j w_j (so the inner loops widen x as is). */
 static inline int32_t start_of(const tb_rq_t *q, int32_t oc)
 {
-    return bias_of(q, oc) + q->input_offset * q->wsum[oc];
+    return bias_of(q, oc);
 }
 
 /* sum_j x[j] * w[j] (no offset), k values. */
@@ -86,8 +86,8 @@ void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32
 {
     const int32_t tail = k & 3;
     int32_t oc = 0;
-    if (q->wsum == NULL) {
-        /* Models compiled without weight sums: the portable dot product. */
+    if (!q->bias_folded) {
+        /* Models compiled without the folded bias: the portable dot product. */
         for (; oc < n; ++oc) {
             const int8_t *wr = w + (size_t)oc * k;
             y0[oc] = tb_rq_out(q, tb_dot_s8(x0, q->input_offset, wr, k) + bias_of(q, oc), oc);

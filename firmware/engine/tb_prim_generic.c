@@ -43,13 +43,14 @@ int32_t tb_sum_s8(const int8_t *x, int32_t n)
 void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
                      const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
 {
+    const int32_t off = q->bias_folded ? 0 : q->input_offset;
     int32_t oc;
     for (oc = 0; oc < n; ++oc) {
         const int8_t *wr = w + (size_t)oc * k;
         const int32_t b = q->bias != NULL ? q->bias[oc] : 0;
-        y0[oc] = tb_rq_out(q, tb_dot_s8(x0, q->input_offset, wr, k) + b, oc);
+        y0[oc] = tb_rq_out(q, tb_dot_s8(x0, off, wr, k) + b, oc);
         if (x1 != NULL) {
-            y1[oc] = tb_rq_out(q, tb_dot_s8(x1, q->input_offset, wr, k) + b, oc);
+            y1[oc] = tb_rq_out(q, tb_dot_s8(x1, off, wr, k) + b, oc);
         }
     }
 }

@@ -75,8 +75,6 @@ def generate_model_c(*, model_id: str, sha256: str, ops: list[LoweredOp], offset
                 fields.append(f"    .{key} = {op.arrays[key].name},")
             elif op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
                 fields.append(f"    .{key} = NULL,")
-        if "wsum" in op.arrays:
-            fields.append(f"    .wsum = {op.arrays['wsum'].name},")
         out.append(f"static const {struct} op{op.index}_params = {{\n" + "\n".join(fields) + "\n};\n\n")
         args = ", ".join(f"TB_ARENA + {offsets[t]}" for t in op.inputs)
         calls.append(f"    {fn}(&op{op.index}_params, {args}, TB_ARENA + {offsets[op.output]});"
