@@ -19,7 +19,7 @@ _PROFILE = re.compile(r"^m-profile-\[([^\]]+)\]$")
 _MODEL = re.compile(r"^m-model-\[([^\]]+)\]$")
 _EXPECTING = re.compile(r"^m-\[Expecting ([0-9]+) bytes\]$")
 _ERROR = re.compile(r"^e-\[(.*)\]\s*$")
-_EXT = re.compile(r"^m-tb-(caps|info|raw)-\[([^\]]*)\]$")
+_EXT = re.compile(r"^m-tb-(caps|info|raw|crc)-\[([^\]]*)\]$")
 _BOOT = re.compile(r"^m-(init-done|timestamp-mode-(performance|energy))$")
 
 
