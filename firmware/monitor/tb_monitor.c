@@ -38,10 +38,12 @@ static uint8_t db_buf[TB_DB_MAX];
 static uint32_t db_expected; /* size announced by the last accepted `db load` */
 static uint32_t db_pos;      /* bytes stored since then */
 
+#if !TB_STANDARD_ONLY
 /* tb-load in progress: raw payload bytes still expected (0 = command mode). */
 static uint32_t bin_left;
 static uint32_t bin_crc;      /* CRC-32 the host announced */
 static int bin_bad_args;      /* the command was malformed: consume the payload, then report */
+#endif
 
 static void ready(void) { tb_line("m-ready"); }
 
@@ -117,7 +119,9 @@ static void cmd_help(void)
     tb_line("db print          : print the loaded bytes");
     tb_line("infer N [W=10]    : run W warm-up and N timed inferences");
     tb_line("results           : print the results of the last inference");
+#if !TB_STANDARD_ONLY
     tb_line("tb-caps, tb-info, tb-raw, tb-crc, tb-load : tinybench extensions");
+#endif
 }
 
 static int hex_value(char c)
@@ -296,6 +300,7 @@ static void cmd_results(void)
     tb_workload_print_results(db_buf);
 }
 
+#if !TB_STANDARD_ONLY
 /* CRC-32 (IEEE 802.3, reflected, as zlib.crc32), a nibble at a time: a 64-byte table keeps flash
  * small, and the cost (two lookups per byte) is far below a UART byte time. */
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, uint32_t n)
@@ -484,6 +489,7 @@ static void cmd_crc(void)
     put_hex32(crc32_update(0u, db_buf, db_pos));
     tb_line("]");
 }
+#endif /* !TB_STANDARD_ONLY */
 
 static void dispatch(char *line)
 {
@@ -523,6 +529,7 @@ static void dispatch(char *line)
         cmd_infer(tok, ntok);
     } else if (strcmp(tok[0], "results") == 0) {
         cmd_results();
+#if !TB_STANDARD_ONLY
     } else if (strcmp(tok[0], "tb-caps") == 0) {
         cmd_caps();
     } else if (strcmp(tok[0], "tb-info") == 0) {
@@ -540,6 +547,7 @@ static void dispatch(char *line)
         if (cmd_load(tok, ntok)) {
             return; /* no reply until the payload is in (load_finish) */
         }
+#endif
     } else {
         error2("Unknown command: ", tok[0]);
     }
@@ -548,6 +556,7 @@ static void dispatch(char *line)
 
 void tb_monitor_feed(char c)
 {
+#if !TB_STANDARD_ONLY
     if (bin_left != 0u) {
         db_buf[db_pos++] = (uint8_t)c;
         if (--bin_left == 0u) {
@@ -555,6 +564,7 @@ void tb_monitor_feed(char c)
         }
         return;
     }
+#endif
     if (c != '%') {
         if (cmd_len < (uint32_t)TB_CMD_MAX) {
             cmd_buf[cmd_len++] = c;

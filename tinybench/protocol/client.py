@@ -281,7 +281,7 @@ class DutClient:
             try:
                 while True:
                     line = self.read_line(max(0.05, attempt_end - time.monotonic()), "name")
-                    if line.startswith("m-name-"):
+                    if L.protocol_part(line).startswith("m-name-"):
                         named = True
                     elif named and L.is_ready(line):
                         self._drain(quiet_s=0.2, limit_s=2.0)
@@ -386,7 +386,7 @@ class DutClient:
                                                 "db " + self._payload_text(data, offset, offset + len(piece)))
             else:
                 reply = self.command("db " + piece.hex())
-            done = any(text == "m-load-done" for text in reply.lines)
+            done = any(L.protocol_part(text) == "m-load-done" for text in reply.lines)
             if done and offset + len(piece) < len(data):
                 raise DutProtocolError("m-load-done before all bytes were sent", port=self.port,
                                        command="db <hex>", last_line=reply.lines[-1])
@@ -515,7 +515,7 @@ class DutClient:
         command = f"infer {n} {w}"
         response = self.command(command, timeout=self.infer_timeout if timeout is None else timeout)
         laps = [lap for lap in (L.parse_lap(t) for t in response.lines) if lap is not None]
-        if "m-infer-done" not in response.lines:
+        if not any(L.protocol_part(t) == "m-infer-done" for t in response.lines):
             raise DutProtocolError("reply lacks m-infer-done", port=self.port, command=command,
                                    last_line=response.lines[-1] if response.lines else None)
         if len(laps) not in (0, 2):

@@ -27,7 +27,7 @@ def summary_text(r: RunResults) -> str:
         lines.append(f"median throughput {p.median_throughput:.3f} inf/s, latency {p.latency_ms:.3f} ms, "
                      f"spread {p.spread_pct:.2f} %")
         if p.median_instructions_per_inference is not None:
-            lines.append(f"instructions per inference (QEMU icount): {p.median_instructions_per_inference:,.0f}")
+            lines.append(f"instructions per inference (simulator instruction count): {p.median_instructions_per_inference:,.0f}")
     if r.accuracy:
         a = r.accuracy
         if a.top1 is not None:

@@ -44,7 +44,7 @@ def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
             line(f"  Runtime      : {w.runtime_s:12.3f} sec.")
             line(f"  Throughput   : {w.throughput:12.3f} inf./sec.")
             if w.instructions_per_inference is not None:
-                line(f"  Instructions : {w.instructions_per_inference:12.0f} per inference (QEMU icount)")
+                line(f"  Instructions : {w.instructions_per_inference:12.0f} per inference (simulator instruction count)")
             if w.meets_duration_rule:
                 line("Runtime requirements have been met.")
             else:

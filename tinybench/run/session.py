@@ -126,8 +126,8 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
         with deploy(board, image) as link:
             target = RunTarget(
                 board=board.name, category=link.category,
-                time_base=_time_base(board.kind, link.icount_shift),
-                icount_shift=link.icount_shift, firmware=image.path, model=model)
+                time_base=link.time_base, icount_shift=link.icount_shift,
+                instructions_per_us=link.instructions_per_us, firmware=image.path, model=model)
             with connect(link.url, link.baud, transcript=run.transcript) as client:
                 results = execute(client, run, target, dataset, req.mode, options)
     finally:
@@ -135,10 +135,3 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
             signal.signal(signal.SIGTERM, previous)
     return results, run.path
 
-
-def _time_base(kind: str, icount_shift: int | None) -> str:
-    if kind == "qemu":
-        return f"simulated DUT clock (QEMU -icount shift={icount_shift})"
-    if kind == "host":
-        return "host clock (native process; simulated category)"
-    return "DUT clock"
