@@ -357,12 +357,12 @@ static int cmd_load(char **tok, int ntok)
         return 0;
     }
     bin_bad_args = !parse_hex32(tok[2], &bin_crc);
-    if (ntok > 3 && (!parse_u32(tok[3], &keep) || keep >= size || db_pos != db_expected ||
-                     keep > db_pos)) {
+    if (ntok > 3 && (!parse_u32(tok[3], &keep) || keep >= size)) {
         bin_bad_args = 1;
         keep = 0;
-    }
-    if (keep != 0u) {
+    } else if (keep != 0u && (db_pos != db_expected || keep > db_pos)) {
+        bin_bad_args = 1; /* no previous input to keep from: still consume SIZE-KEEP bytes */
+    } else if (keep != 0u) {
         memmove(db_buf, db_buf + (db_pos - keep), keep);
     }
     db_expected = size;

@@ -627,12 +627,15 @@ class DutClient:
 
 
 def connect(url: str, baud: int, *, timeout: float = 5.0, transcript: TranscriptFn | None = None,
-            sync_timeout: float = 10.0) -> DutClient:
-    """Open ``url`` through ``tinybench.transport`` and wait until the monitor answers."""
+            sync_timeout: float = 10.0, host_files: bool = False,
+            payload_refs: bool = False) -> DutClient:
+    """Open ``url`` through ``tinybench.transport`` and wait until the monitor answers.
+
+    ``host_files`` and ``payload_refs``: see ``DutClient``."""
     from tinybench.transport import open_link
 
     client = DutClient(open_link(url, baud, min(timeout, 0.5)), port=url, transcript=transcript,
-                       timeout=timeout)
+                       timeout=timeout, host_files=host_files, payload_refs=payload_refs)
     try:
         client.sync(sync_timeout)
     except BaseException:
