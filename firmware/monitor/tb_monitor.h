@@ -26,6 +26,9 @@
 #ifndef TB_HOSTFILE
 #define TB_HOSTFILE 0 /* 1: the port offers tb_port_host_read() (simulators with semihosting) */
 #endif
+#ifndef TB_BUILD_ID /* the image's build id (tinybench's cache key); tb-info reports it */
+#define TB_BUILD_ID "unknown"
+#endif
 #ifndef TB_STANDARD_ONLY
 #define TB_STANDARD_ONLY 0
 #endif
