@@ -70,8 +70,13 @@ def register(app: typer.Typer) -> None:
 
         w = load_workload(workload)
         index = build_dataset(w, source, out, limit=limit)
+        from tinybench.workloads.official import check_official
+
         ds = load_dataset(index.parent, w)
-        note = "" if ds.is_official_size else f" (official set: {w.dataset.size})"
+        verdict = check_official(ds)
+        note = (f" — the official set ({verdict.list_name}), verified by sha256" if verdict.official else
+                f" — not the official set ({verdict.differing_count} file(s) differ from "
+                f"{verdict.list_name or 'any known official list'})")
         typer.echo(f"{w.id}: {len(ds)} files in {index.parent}{note}")
 
     @data.command("download")
@@ -104,6 +109,19 @@ def register(app: typer.Typer) -> None:
         else:
             for wid, path in done.items():
                 typer.echo(f"{wid}: {path}  (CI set — not the official evaluation set)")
+
+    @data.command("official-size")
+    def data_official_size(
+        workload: str = typer.Argument(..., help="kws01, vww01, ic01 or ad01"),
+        out: Path = typer.Option(..., "--out", help="new folder for the set"),
+        source: Optional[Path] = typer.Option(None, "--source",
+                                              help="set with reference.npz to repeat (default: the CI set)"),
+    ) -> None:
+        """Official file counts and sizes (for timing runs), repeating the CI set's files."""
+        from tinybench.workloads.timing import NOTE, build_official_size
+
+        path = build_official_size(workload, out, source=source)
+        typer.echo(f"{workload}: {path}  ({NOTE})")
 
     @app.command("reference")
     def reference_cmd(

@@ -45,13 +45,16 @@ def register(app: typer.Typer) -> None:
         model: Path = typer.Option(..., "--model", help=".tflite file"),
         model_id: str = typer.Option(None, "--id", help="model id (default: from the file name)"),
         energy: bool = typer.Option(False, "--energy", help="energy-mode firmware (timestamp pulses)"),
+        standard: bool = typer.Option(False, "--standard-only", help="compile the tb- extensions out: "
+                                      "the image speaks only the standard protocol, like vendor firmware"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:
         """Compile a model and build firmware for a board (cached)."""
         from tinybench.boards import load_board
         from tinybench.flash import build_firmware
 
-        image = build_firmware(load_board(board), model, model_id or _default_id(model), energy=energy)
+        image = build_firmware(load_board(board), model, model_id or _default_id(model), energy=energy,
+                               standard=standard)
         if as_json:
             typer.echo(json.dumps(image.to_json(), indent=2))
         else:

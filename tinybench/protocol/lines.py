@@ -12,15 +12,23 @@ import re
 
 WRAP_32 = 1 << 32
 
-_LAP = re.compile(r"^m-lap-us-([0-9]+)$")
+# Bounded digit counts: a garbled line of thousands of digits is "not a lap", not a crash.
+_LAP = re.compile(r"^m-lap-us-([0-9]{1,20})$")
 _RESULTS = re.compile(r"^m-results-\[([^\]]*)\]$")
 _NAME = re.compile(r"^m-name-dut-\[([^\]]*)\]$")
 _PROFILE = re.compile(r"^m-profile-\[([^\]]+)\]$")
 _MODEL = re.compile(r"^m-model-\[([^\]]+)\]$")
-_EXPECTING = re.compile(r"^m-\[Expecting ([0-9]+) bytes\]$")
+_EXPECTING = re.compile(r"^m-\[Expecting ([0-9]{1,12}) bytes\]$")
 _ERROR = re.compile(r"^e-\[(.*)\]\s*$")
-_EXT = re.compile(r"^m-tb-(caps|info|raw)-\[([^\]]*)\]$")
+_EXT = re.compile(r"^m-tb-(caps|info|raw|crc)-\[([^\]]*)\]$")
 _BOOT = re.compile(r"^m-(init-done|timestamp-mode-(performance|energy))$")
+# Where a protocol message starts inside a line that vendor firmware glued to other text: an
+# echoed command (``infer 50000 1%m-warmup-start-1``, Alibaba v0.7) or debug output without a line
+# end (``th_load_tensor starting at 152226051m-warmup-start-0``, Syntiant v1.0).
+_TOKEN = re.compile(r"(?:m-(?:lap-us-[0-9]|results-\[|warmup-|infer-|load-done|name-dut-\[|profile-\[|"
+                    r"model-\[|\[Expecting |timestamp-mode-|init-done|tb-)|e-\[)")
+# KWS reference quirk: integer printing turns 1.0 into "0.1000" (dut-protocol.md §7).
+_KWS_ONE = "0.1000"
 
 
 def clean(raw: bytes | str) -> str:
@@ -30,68 +38,85 @@ def clean(raw: bytes | str) -> str:
     return raw.replace("\r", "").replace("\x00", "").strip()
 
 
+def protocol_part(line: str) -> str:
+    """The protocol message inside ``line``: itself, or what follows glued-on echo or debug text.
+
+    Lines that hold no protocol token are returned unchanged (free text stays free text).
+    """
+    if line.startswith(("m-", "e-")):
+        return line
+    m = _TOKEN.search(line)
+    return line[m.start():] if m else line
+
+
 def is_ready(line: str) -> bool:
     """End-of-response marker; a substring match, as the MLCommons host does."""
     return "m-ready" in line
 
 
 def parse_lap(line: str) -> int | None:
-    m = _LAP.match(line)
+    m = _LAP.match(protocol_part(line))
     return int(m.group(1)) if m else None
 
 
 def parse_results(line: str) -> list[float] | None:
-    """Values of an ``m-results-[…]`` line; empty fields (trailing comma) are dropped."""
-    m = _RESULTS.match(line)
+    """Values of an ``m-results-[…]`` line in any vendor format seen in published results.
+
+    Empty fields (trailing comma) are dropped; three or six decimals, raw integers (Skymizer v1.1
+    printed int8 outputs) and blanks around values are accepted; the KWS reference's ``0.1000``
+    (its integer printer's rendering of 1.0) reads as 1.0 when the other fields have three
+    decimals. Glued-on echo or debug text before the message is skipped.
+    """
+    m = _RESULTS.match(protocol_part(line))
     if not m:
         return None
+    fields = [f.strip() for f in m.group(1).split(",")]
+    fields = [f for f in fields if f]
+    three = all(len(f.partition(".")[2]) == 3 for f in fields if f != _KWS_ONE)
     out: list[float] = []
-    for field in m.group(1).split(","):
-        field = field.strip()
-        if not field:
-            continue
+    for field in fields:
         try:
-            out.append(float(field))
+            out.append(1.0 if field == _KWS_ONE and three and len(fields) > 1 else float(field))
         except ValueError:
             return None
     return out
 
 
 def parse_name(line: str) -> str | None:
-    m = _NAME.match(line)
+    m = _NAME.match(protocol_part(line))
     return m.group(1) if m else None
 
 
 def parse_profile(line: str) -> str | None:
-    m = _PROFILE.match(line)
+    m = _PROFILE.match(protocol_part(line))
     return m.group(1) if m else None
 
 
 def parse_model(line: str) -> str | None:
-    m = _MODEL.match(line)
+    m = _MODEL.match(protocol_part(line))
     return m.group(1) if m else None
 
 
 def parse_expecting(line: str) -> int | None:
-    m = _EXPECTING.match(line)
+    m = _EXPECTING.match(protocol_part(line))
     return int(m.group(1)) if m else None
 
 
 def parse_error(line: str) -> str | None:
     """The message of an ``e-[…]`` line, or None."""
-    m = _ERROR.match(line)
+    m = _ERROR.match(protocol_part(line))
     return m.group(1) if m else None
 
 
 def parse_extension(line: str) -> tuple[str, str] | None:
     """``m-tb-<kind>-[<payload>]`` → (kind, payload) for the tinybench extensions."""
-    m = _EXT.match(line)
+    m = _EXT.match(protocol_part(line))
     return (m.group(1), m.group(2)) if m else None
 
 
 def is_boot_line(line: str) -> bool:
     """Lines only printed while the firmware initialises; seeing one mid-command means a reset."""
-    return bool(_BOOT.match(line))
+    return bool(_BOOT.match(protocol_part(line)))
 
 
 def elapsed_us(t0: int, t1: int) -> int:

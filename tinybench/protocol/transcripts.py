@@ -11,11 +11,43 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinybench.errors import TinybenchError
 from tinybench.protocol import lines as L
 
+
+class TranscriptError(TinybenchError, ValueError):
+    """A transcript (log.txt, results.json) is malformed in a way that makes a figure unreadable.
+
+    Also a ``ValueError`` so callers that already guard number parsing keep working."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "the file is corrupt or was edited; use the run's original "
+                                  "log.txt / results.json")
+
+
+def _int_or_none(text: str) -> int | None:
+    """A decimal count from a log (``infer N W``); None when the field is not one."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def _float_or_none(text: str, default: float | None = None) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return default
+
+
+def _floats(fields: list[str]) -> list[float] | None:
+    """Numbers of a results list, or None when any field is not a number (a garbled line)."""
+    try:
+        return [float(v) for v in fields if v.strip()]
+    except ValueError:
+        return None
 
 @dataclass
 class Exchange:
@@ -84,11 +116,15 @@ def finish_infer(ex: Exchange) -> Exchange:
     """Fill laps, elapsed time and results of an ``infer`` exchange from its DUT lines."""
     parts = ex.command.split()
     if parts and parts[0] == "infer":
-        ex.iterations = int(parts[1]) if len(parts) > 1 else 1
-        ex.warmups = int(parts[2]) if len(parts) > 2 else 10
+        # A malformed count (a garbled log line) leaves the figure unknown rather than guessed.
+        ex.iterations = _int_or_none(parts[1]) if len(parts) > 1 else 1
+        ex.warmups = _int_or_none(parts[2]) if len(parts) > 2 else 10
     ex.laps = [lap for lap in (L.parse_lap(t) for t in ex.lines) if lap is not None]
     if len(ex.laps) >= 2:
-        ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+        try:
+            ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+        except ValueError as exc:
+            raise TranscriptError(f"`{ex.command}`: {exc}") from None
     for text in ex.lines:
         values = L.parse_results(text)
         if values is not None:
@@ -97,8 +133,8 @@ def finish_infer(ex: Exchange) -> Exchange:
 
 
 # --------------------------------------------------------------------- summary lines (both runners)
-_WINDOW = re.compile(r"Performance results for window (\d+)")
-_INFERENCES = re.compile(r"# Inferences\s*:\s*(\d+)")
+_WINDOW = re.compile(r"Performance results for window ([0-9]{1,9})\b")
+_INFERENCES = re.compile(r"# Inferences\s*:\s*([0-9]{1,18})\b")
 _RUNTIME = re.compile(r"Runtime\s*:\s*([\d.]+) sec\.")
 _THROUGHPUT = re.compile(r"(?<!Median )Throughput\s*:\s*([\d.]+) inf\./sec\.")
 # The MLCommons submission checker's own regexes (run-rules-and-formats.md §(c)).
@@ -109,7 +145,10 @@ CHECKER_ENERGY = re.compile(r"Median energy cost is ([\d\.]+) uJ/inf")
 
 
 def parse_summary(text: str) -> Summary:
-    """Figures of a ``results.txt`` (EEMBC or MLC) with the checker's last-match-wins rule."""
+    """Figures of a ``results.txt`` (EEMBC or MLC) with the checker's last-match-wins rule.
+
+    The checker's own regexes accept strings like ``1.2.3``; such a match is not a number and is
+    skipped (the MLCommons checker would crash on it)."""
     summary = Summary()
     current: Window | None = None
     for line in text.splitlines():
@@ -122,24 +161,24 @@ def parse_summary(text: str) -> Summary:
             if (m := _INFERENCES.search(line)):
                 current.inferences = int(m.group(1))
             elif (m := _RUNTIME.search(line)):
-                current.runtime_s = float(m.group(1))
+                current.runtime_s = _float_or_none(m.group(1))
             elif (m := _THROUGHPUT.search(line)):
-                current.throughput = float(m.group(1))
+                current.throughput = _float_or_none(m.group(1))
         if (m := CHECKER_TOP1.match(line)):
-            summary.top1 = float(m.group(1))
+            summary.top1 = _float_or_none(m.group(1), summary.top1)
         if (m := CHECKER_AUC.match(line)):
-            summary.auc = float(m.group(1))
+            summary.auc = _float_or_none(m.group(1), summary.auc)
         if (m := CHECKER_THROUGHPUT.match(line)):
-            summary.median_throughput = float(m.group(1))
+            summary.median_throughput = _float_or_none(m.group(1), summary.median_throughput)
         if (m := CHECKER_ENERGY.search(line)):
-            summary.median_energy_uj = float(m.group(1))
+            summary.median_energy_uj = _float_or_none(m.group(1), summary.median_energy_uj)
     return summary
 
 
 # --------------------------------------------------------------------- EEMBC EnergyRunner
 _EEMBC_LINE = re.compile(r"^(\d+\.\d+) ([\w-]+): ?(.*)$")
 _SEQ_COMMAND = re.compile(r"-command\[(.*)\]-ack\[")
-_BLOAD = re.compile(r'^bloadp? (?:dut )?"([^"]+)"(?:\s+(\d+)(?:\s+(\d+))?)?')
+_BLOAD = re.compile(r'^bloadp? (?:dut )?"([^"]+)"(?:\s+([0-9]{1,18})\b(?:\s+([0-9]{1,18})\b)?)?')
 
 
 def parse_eembc_log(text: str) -> Transcript:
@@ -199,8 +238,8 @@ def parse_eembc_log(text: str) -> Transcript:
 
 
 # --------------------------------------------------------------------- MLCommons runner
-_MLC_LOAD = re.compile(r"Loading file (\S+) segment (\d+)")
-_MLC_RUN = re.compile(r"Running inference with (\d+)/(\d+) \(warmup/measured\)")
+_MLC_LOAD = re.compile(r"Loading file (\S+) segment ([0-9]{1,18})\b")
+_MLC_RUN = re.compile(r"Running inference with ([0-9]{1,18})/([0-9]{1,18}) \(warmup/measured\)")
 _MLC_RESULTS = re.compile(r"m-results\s*:\s*\[(.*)\]")
 _MLC_MODEL = re.compile(r"Device model retrieved: (\S+)")
 
@@ -222,59 +261,103 @@ def parse_mlc_log(text: str) -> Transcript:
             tr.exchanges.append(current)
         elif current is not None:
             if (m := _RUNTIME.search(line)) and "ulp-mlperf" in line:
-                current.published_runtime_s = float(m.group(1))
+                current.published_runtime_s = _float_or_none(m.group(1))
             elif (m := _THROUGHPUT.search(line)) and "ulp-mlperf" in line:
-                current.published_throughput = float(m.group(1))
+                current.published_throughput = _float_or_none(m.group(1))
             elif (m := _MLC_RESULTS.search(line)):
-                values = [float(v) for v in m.group(1).split(",") if v.strip()]
+                values = _floats(m.group(1).split(","))
+                if values is None:
+                    raise TranscriptError(f"unreadable m-results line in the MLC log: {line.strip()[:120]!r}")
                 current.results = values
     tr.summary = parse_summary(text)
     return tr
 
 
-def parse_mlc_results_json(data: list[dict]) -> Transcript:
-    """An MLCommons-runner ``results.json`` (list of per-window/per-file objects with raw laps)."""
+def parse_mlc_results_json(data: object) -> Transcript:
+    """An MLCommons-runner ``results.json`` (list of per-window/per-file objects with raw laps).
+
+    Every member is type-checked: a wrong shape raises :class:`TranscriptError` naming the entry,
+    never a ``TypeError`` from deep inside (the file may come from an untrusted bundle)."""
+    if not isinstance(data, list):
+        raise TranscriptError(f"results.json must hold a list of entries, not {type(data).__name__}")
     tr = Transcript("mlc-json")
-    for item in data:
+    for k, item in enumerate(data):
+        where = f"results.json entry {k}"
+        if not isinstance(item, dict):
+            raise TranscriptError(f"{where} is a {type(item).__name__}, not an object")
         infer = item.get("infer") or {}
-        n = int(infer.get("iterations", 1))
-        w = int(infer.get("warmups", 0))
-        ex = Exchange(f"infer {n} {w}", item.get("file"), iterations=n, warmups=w,
-                      results=[float(v) for v in infer.get("results", [])])
+        if not isinstance(infer, dict):
+            raise TranscriptError(f"{where}: 'infer' is a {type(infer).__name__}, not an object")
+        n = _json_int(infer.get("iterations", 1), where, "iterations")
+        w = _json_int(infer.get("warmups", 0), where, "warmups")
+        results = infer.get("results", [])
+        if not isinstance(results, list):
+            raise TranscriptError(f"{where}: 'results' is not a list")
+        name = item.get("file")
+        ex = Exchange(f"infer {n} {w}", name if isinstance(name, str) else None, iterations=n,
+                      warmups=w, results=[_json_float(v, where, "results") for v in results])
         if "start_time" in infer and "end_time" in infer:
-            ex.laps = [int(infer["start_time"]), int(infer["end_time"])]
-            ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+            ex.laps = [_json_int(infer["start_time"], where, "start_time"),
+                       _json_int(infer["end_time"], where, "end_time")]
+            try:
+                ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+            except ValueError as exc:
+                raise TranscriptError(f"{where}: {exc}") from None
         if "throughput" in infer:
-            ex.published_throughput = float(infer["throughput"])
+            ex.published_throughput = _json_float(infer["throughput"], where, "throughput")
         tr.exchanges.append(ex)
     return tr
 
 
+def _json_int(value: object, where: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
+            or value < 0 or value != int(value) or value > 2**63:
+        raise TranscriptError(f"{where}: {key!r} is {value!r}, not a non-negative integer")
+    return int(value)
+
+
+def _json_float(value: object, where: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TranscriptError(f"{where}: {key!r} holds {value!r}, not a number")
+    return float(value)
+
+
 # --------------------------------------------------------------------- tinybench's own log.txt
 _TB_LINE = re.compile(r"^(\d+\.\d+) ([<>#]) (.*)$")
-_TB_INPUT = re.compile(r"^input (\S+) offset (\d+)")
+_TB_INPUT = re.compile(r"^input (\S+) offset ([0-9]{1,18})\b")
 _TB_MEASURE = re.compile(r"^measure (.+)$")
+_TB_TIME_BASE = re.compile(r"^time-base (\d+\.\d+)$")
+_TB_PAYLOAD = re.compile(r"^payload (?:=(\d+)\+(\d+)|([0-9a-f]*))$")
+_TB_DB_REF = re.compile(r"^db =(\d+)\+(\d+)$")
 
 
 def format_log_line(direction: str, text: str, host_time: float) -> str:
-    """One transcript line: ``<unix seconds, µs> <direction> <text>`` (direction ``>``, ``<``, ``#``)."""
+    """One transcript line: ``<seconds, µs> <direction> <text>`` (direction ``>``, ``<``, ``#``).
+
+    Seconds are Unix time, or relative to the last ``# time-base <unix seconds>`` note."""
     return f"{host_time:.6f} {direction} {text}"
 
 
 def parse_tinybench_log(text: str) -> Transcript:
-    """tinybench ``log.txt``: ``>`` sent, ``<`` received, ``# input <file> offset <n>`` notes."""
+    """tinybench ``log.txt``: ``>`` sent, ``<`` received, ``# input <file> offset <n>`` notes.
+
+    Input payloads may be logged by reference (``# payload =K+N``, ``> db =K+N``, see
+    docs/architecture.md "Protocol extensions"); ``expand_payloads`` turns them back into bytes."""
     tr = Transcript("tinybench")
     current: Exchange | None = None
     input_file: str | None = None
     offset = 0
     tag: str | None = None
+    base = 0.0                       # "# time-base <t>": later stamps are relative to it
     for raw in text.splitlines():
         m = _TB_LINE.match(raw)
         if not m:
             continue
-        stamp, direction, body = float(m.group(1)), m.group(2), m.group(3)
+        stamp, direction, body = float(m.group(1)) + base, m.group(2), m.group(3)
         if direction == "#":
-            if (im := _TB_INPUT.match(body)):
+            if (bm := _TB_TIME_BASE.match(body)):
+                base = float(bm.group(1))
+            elif (im := _TB_INPUT.match(body)):
                 input_file, offset = im.group(1), int(im.group(2))
             elif (mm := _TB_MEASURE.match(body)):
                 tag = mm.group(1)
@@ -300,12 +383,87 @@ def parse_tinybench_log(text: str) -> Transcript:
     return tr
 
 
+@dataclass
+class Payload:
+    """The bytes one load command put on the wire, rebuilt from the log and the input files."""
+
+    command: str            # as logged: "tb-load 2560 1a2b3c4d 2048", "db =0+31", "db <hex>", ...
+    input_file: str | None
+    input_offset: int
+    data: bytes
+
+
+def expand_payloads(text: str, read_input: Callable[[str], bytes]) -> list[Payload]:
+    """Every input payload of a tinybench ``log.txt``, as the bytes that were sent.
+
+    ``read_input(name)`` returns the bytes of an input file (its sha256 is in the log's
+    ``# input-file`` notes and in ``manifest.json``; callers check it). A reference ``=K+N`` means
+    bytes K..K+N of the window loaded after the last ``# input <file> offset <o>`` note.
+    Raises ValueError on a reference without a preceding input note or past the file's end.
+    """
+    out: list[Payload] = []
+    files: dict[str, bytes] = {}
+    hashes: dict[str, str] = {}
+    name: str | None = None
+    offset = 0
+    last_command = ""
+    for raw in text.splitlines():
+        m = _TB_LINE.match(raw)
+        if not m:
+            continue
+        direction, body = m.group(2), m.group(3)
+        if direction == "#":
+            if body.startswith("input-file "):
+                parts = body.split()
+                if len(parts) >= 4 and parts[2] == "sha256":
+                    hashes[parts[1]] = parts[3]
+            elif (im := _TB_INPUT.match(body)):
+                name, offset = im.group(1), int(im.group(2))
+            elif (pm := _TB_PAYLOAD.match(body)):
+                if pm.group(3) is not None:
+                    out.append(Payload(last_command, name, offset, bytes.fromhex(pm.group(3))))
+                else:
+                    out.append(Payload(last_command, name, offset,
+                                       _window_slice(files, hashes, read_input, name, offset,
+                                                     int(pm.group(1)), int(pm.group(2)))))
+            continue
+        if direction == ">":
+            last_command = body
+            if (dm := _TB_DB_REF.match(body)):
+                out.append(Payload(body, name, offset, _window_slice(
+                    files, hashes, read_input, name, offset, int(dm.group(1)), int(dm.group(2)))))
+            elif body.startswith("db ") and not body.startswith(("db load", "db print")):
+                out.append(Payload(body, name, offset, bytes.fromhex(body[3:])))
+    return out
+
+
+def _window_slice(files: dict[str, bytes], hashes: dict[str, str], read_input: Callable[[str], bytes],
+                  name: str | None, offset: int, start: int, length: int) -> bytes:
+    import hashlib
+
+    if name is None:
+        raise ValueError("payload reference before any '# input <file> offset <o>' note")
+    if name not in files:
+        data = read_input(name)
+        if name in hashes and hashlib.sha256(data).hexdigest() != hashes[name]:
+            raise ValueError(f"input file {name} does not have the sha256 the log recorded")
+        files[name] = data
+    data = files[name]
+    if offset + start + length > len(data):
+        raise ValueError(f"payload reference {start}+{length} at offset {offset} is past the end of {name}")
+    return data[offset + start:offset + start + length]
+
+
 def load_transcript(path: Path) -> Transcript:
     """Detect the format of ``path`` (a ``log.txt`` or MLC ``results.json``) and parse it."""
     path = Path(path)
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".json":
-        return parse_mlc_results_json(json.loads(text))
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise TranscriptError(f"{path} is not valid JSON: {exc}") from None
+        return parse_mlc_results_json(data)
     head = text[:4000]
     if re.search(r"^\d+\.\d+ (session|parser|sequencer|dut|io|emon):", head, re.M):
         tr = parse_eembc_log(text)

@@ -9,11 +9,13 @@ compared bit-exactly with it.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tinybench import fsutil
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import AccuracyFigures, Agreement, InputResult
@@ -38,6 +40,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
     classifier = workload.metric == "top1"          # AD prints one anomaly score (MSE), not a vector
     reference = _reference_for(dataset) if compare_raw else None
     use_raw = reference is not None and client.caps().raw
+    use_crc = use_raw and client.caps().output_crc
     done = run.completed("input")
     progress = Progress(len(dataset), f"accuracy {workload.id}", done=len(done)) if options.progress else None
     try:
@@ -47,6 +50,8 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
             data = entry.read()
             window_results: list[list[float]] = []
             raw_match: bool | None = None
+            # The file's hash once: the payload references of its windows point into these bytes.
+            run.transcript.note(f"input-file {entry.name} sha256 {fsutil.sha256_bytes(data)} bytes {len(data)}")
             for offset in entry.window_offsets:
                 run.transcript.note(f"input {entry.name} offset {offset}")
                 client.load(data[offset:offset + entry.window_bytes])
@@ -54,7 +59,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                 r = client.infer(1, 0, timeout=options.line_timeout_s)
                 window_results.append(r.results)
                 if use_raw:
-                    same = reference.agrees(entry.name, offset, client.raw_output())
+                    same = _agrees(client, reference, entry.name, offset, use_crc)
                     raw_match = same if raw_match is None else (raw_match and same)
             record = {"row": entry.row, "file": entry.name, "label": entry.label,
                       "window_results": window_results, "raw_match": raw_match}
@@ -84,6 +89,17 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
     return inputs, agreement, inferences
 
 
+def _agrees(client: DutClient, reference: Any, name: str, offset: int, use_crc: bool) -> bool:
+    """Bit-exact agreement of the DUT's output with TFLM's for one window.
+
+    With ``tb-crc`` only the CRC-32 of the output crosses the link (and the transcript); the whole
+    tensor is fetched, and so logged as evidence, only when the CRC differs.
+    """
+    if use_crc and client.output_crc() == zlib.crc32(reference.expected(name, offset).tobytes()):
+        return True
+    return reference.agrees(name, offset, client.raw_output())
+
+
 def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | None,
             inferences: int, dataset_note: str | None = None) -> AccuracyFigures:
     """Top-1, AUC, per-class counts, confusion matrix and the quality-target verdict.
@@ -94,15 +110,25 @@ def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | Non
     scores = np.vstack([np.asarray(i.score, dtype=float) for i in inputs])
     classifier = scores.shape[1] > 1
     top1 = metrics.top1(scores, labels) if classifier else None
-    auc_value = metrics.auc(scores, labels)
+    auc_value = metrics.auc(scores, labels, metrics.SKLEARN)
+    auc_eembc = metrics.auc(scores, labels, metrics.EEMBC)
     value = top1 if workload.metric == "top1" else auc_value
     counts = {workload.classes[c]: labels.count(c) for c in range(len(workload.classes))}
     confusion = None
+    per_class: dict[str, float] = {}
     if classifier:
-        confusion = metrics.confusion_matrix([i.predicted for i in inputs], labels, scores.shape[1])
+        predicted = [i.predicted for i in inputs]
+        confusion = metrics.confusion_matrix(predicted, labels, scores.shape[1])
+        per_class = metrics.per_class_top1(predicted, labels, list(workload.classes))
+
+    def _num(x: float) -> float | None:
+        return None if np.isnan(x) else x
+
     return AccuracyFigures(
         inputs=len(inputs), inferences=inferences, top1=top1,
-        auc=None if np.isnan(auc_value) else auc_value, metric=workload.metric,
+        auc=_num(auc_value), auc_method=metrics.SKLEARN, auc_eembc=_num(auc_eembc),
+        top1_eembc_ad=None if classifier else _num(metrics.ad_top1_eembc(scores[:, 0], labels)),
+        per_class_top1=per_class, metric=workload.metric,
         metric_value=None if value is None or np.isnan(value) else value, quality_target=workload.quality_target,
         target_met=bool(value is not None and not np.isnan(value) and workload.target_met(value)),
         per_class_counts=counts, confusion_matrix=confusion, agreement=agreement,

@@ -18,6 +18,11 @@ from tinybench.results.schema import DutFacts
 #: EnergyRunner's validity rule for one timed window.
 RULE_MIN_WINDOW_S = 10.0
 RULE_MIN_ITERATIONS = 10
+#: Timing sanity bound (tinybench's, not an MLPerf rule): the five windows run the same model on
+#: inputs of the same size, so their throughputs should agree; a spread (max − min) / median above
+#: this marks the run "unstable" (a loaded host, a throttling or interrupted board). Reference
+#: physical boards and QEMU with -icount stay well below 1 %. Documented in docs/architecture.md.
+SPREAD_BOUND_PCT = 10.0
 
 
 @dataclass
@@ -28,9 +33,15 @@ class RunTarget:
     category: str = "simulated"               # "measured" | "simulated"
     time_base: str = "DUT clock"
     icount_shift: int | None = None           # QEMU -icount shift: 1 instruction = 2**shift ns
+    #: simulators whose DUT clock follows the instruction count (DutLink.instructions_per_us)
+    instructions_per_us: float | None = None
     firmware: Path | None = None
     model: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.instructions_per_us is None and self.icount_shift is not None:
+            self.instructions_per_us = 1000.0 / (1 << self.icount_shift)
 
 
 @dataclass
@@ -41,6 +52,7 @@ class RunOptions:
     margin: float = 1.15                      # aim this much above min_window_s
     line_timeout_s: float = 60.0              # bound on DUT silence for a 1-inference command
     progress: bool = True
+    spread_bound_pct: float = SPREAD_BOUND_PCT   # timing sanity: above it the run is "unstable"
 
     @property
     def compliant(self) -> bool:

@@ -536,7 +536,7 @@ def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: P
                 energy_monitor(None, link, brd, timeout=monitor_timeout_s))
         target = RunTarget(board=brd.name, category=link.category,
                            time_base="power-monitor timestamp edges", icount_shift=link.icount_shift,
-                           firmware=image.path, model=model)
+                           instructions_per_us=link.instructions_per_us, firmware=image.path, model=model)
         client = stack.enter_context(connect(link.url, link.baud, transcript=run.transcript))
         results = execute_energy(client, run, target, data, options, mon,
                                  voltage_v=voltage_v, sample_rate_hz=sample_rate_hz,
