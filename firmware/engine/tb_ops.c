@@ -281,9 +281,10 @@ void tb_add_s8(const tb_add_params_t *p, const int8_t *in1, const int8_t *in2, i
     for (i = 0; i < p->size; ++i) {
         const int32_t a = (int32_t)((uint32_t)((int32_t)in1[i] + p->input1_offset) << p->left_shift);
         const int32_t b = (int32_t)((uint32_t)((int32_t)in2[i] + p->input2_offset) << p->left_shift);
-        const int32_t sa = tb_requant(a, p->input1_mult, p->input1_shift);
-        const int32_t sb = tb_requant(b, p->input2_mult, p->input2_shift);
-        const int32_t r = tb_requant(sa + sb, p->output_mult, p->output_shift) + p->output_offset;
+        /* The compiler's ADD multipliers are non-negative (quant.add_params). */
+        const int32_t sa = tb_requant_nonneg(a, p->input1_mult, p->input1_shift);
+        const int32_t sb = tb_requant_nonneg(b, p->input2_mult, p->input2_shift);
+        const int32_t r = tb_requant_nonneg(sa + sb, p->output_mult, p->output_shift) + p->output_offset;
         out[i] = (int8_t)tb_clamp(r, p->act_min, p->act_max);
     }
 }
