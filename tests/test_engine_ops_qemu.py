@@ -1,7 +1,7 @@
 """The Cortex-M kernels (DSP on Cortex-M4, the same primitives on M55) against TFLM, per operator
 type, through QEMU: a chained graph of random shapes and quantisation parameters exercising the
 SIMD paths and their tails (channel counts and patch sizes not multiples of 4, odd pixel counts,
-SAME padding folded through im2col zero points, stride 2, batched FC with an odd batch).
+SAME padding folded through im2col zero points, stride 2, ADD, batched FC with an odd batch).
 The host build runs the generic C primitives: tests/test_engine_ops.py covers those.
 """
 
@@ -48,10 +48,13 @@ def _graph(seed: int) -> bytes:
     y2 = act([1, h, w, c1])
     g.op("DEPTHWISE_CONV_2D", [y1, weights([1, 3, 3, c1], c1, 3), bias(c1, 1.0)], [y2],
          *tb.dw_options(act=3))
+    # element-wise ADD of two activations with unequal scales (vector body + scalar tail)
+    ys = act([1, h, w, c1])
+    g.op("ADD", [y1, y2], [ys], *tb.add_options(act=int(rng.integers(0, 2))))
     # 3x3 stride-2 SAME conv (im2col with zero-point padding, patch 9 x c1)
     oh, ow = (h + 1) // 2, (w + 1) // 2
     y3 = act([1, oh, ow, c2])
-    g.op("CONV_2D", [y2, weights([c2, 3, 3, c1], c2), bias(c2, 1.0)], [y3],
+    g.op("CONV_2D", [ys, weights([c2, 3, 3, c1], c2), bias(c2, 1.0)], [y3],
          *tb.conv_options(stride=(2, 2)))
     # batched fully connected: oh * ow rows (odd) of c2 features, per-tensor weights
     wf = g.tensor([f, c2], float(rng.uniform(0.003, 0.03)), 0,

@@ -277,8 +277,12 @@ void tb_avgpool_s8(const tb_pool_params_t *p, const int8_t *in, int8_t *out)
 
 void tb_add_s8(const tb_add_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out)
 {
-    int32_t i;
-    for (i = 0; i < p->size; ++i) {
+    const int32_t m[3] = {p->input1_mult, p->input2_mult, p->output_mult};
+    const int32_t s[3] = {p->input1_shift, p->input2_shift, p->output_shift};
+    const int32_t off[3] = {p->input1_offset, p->input2_offset, p->output_offset};
+    int32_t i = tb_add_block_s8(in1, in2, out, p->size, m, s, off, p->left_shift, p->act_min,
+                                p->act_max);
+    for (; i < p->size; ++i) {
         const int32_t a = (int32_t)((uint32_t)((int32_t)in1[i] + p->input1_offset) << p->left_shift);
         const int32_t b = (int32_t)((uint32_t)((int32_t)in2[i] + p->input2_offset) << p->left_shift);
         /* The compiler's ADD multipliers are non-negative (quant.add_params). */

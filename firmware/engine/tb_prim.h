@@ -76,6 +76,13 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
                     const int8_t *w, int32_t w_row, int32_t rows, int32_t taps, int32_t c,
                     int8_t *y);
 
+/* Element-wise quantised ADD (TFLM's int8 ADD arithmetic) over the first elements of n; returns
+ * how many it did (a SIMD multiple; the caller finishes the rest). 0 where not vectorised.
+ * m/s: input1, input2, output multiplier and shift; off: input1, input2, output offsets. */
+int32_t tb_add_block_s8(const int8_t *a, const int8_t *b, int8_t *y, int32_t n,
+                        const int32_t m[3], const int32_t s[3], const int32_t off[3],
+                        int32_t left_shift, int32_t act_min, int32_t act_max);
+
 /* Which primitive implementation this target compiles (tb_prim_<impl>.c test these). */
 #if !defined(TB_PRIM_CUSTOM) && !defined(TB_PRIM_FORCE_GENERIC)
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)

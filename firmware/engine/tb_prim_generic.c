@@ -38,6 +38,19 @@ int32_t tb_sum_s8(const int8_t *x, int32_t n)
 
 #endif /* TB_PRIM_CUSTOM */
 
+#if !defined(TB_PRIM_CUSTOM) && !defined(TB_PRIM_MVE)
+
+int32_t tb_add_block_s8(const int8_t *a, const int8_t *b, int8_t *y, int32_t n,
+                        const int32_t m[3], const int32_t s[3], const int32_t off[3],
+                        int32_t left_shift, int32_t act_min, int32_t act_max)
+{
+    (void)a, (void)b, (void)y, (void)n, (void)m, (void)s, (void)off;
+    (void)left_shift, (void)act_min, (void)act_max;
+    return 0;
+}
+
+#endif
+
 #if !defined(TB_PRIM_CUSTOM) && !defined(TB_PRIM_DSP) && !defined(TB_PRIM_MVE)
 
 void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,

@@ -162,4 +162,33 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
     }
 }
 
+/* Per-tensor requantisation of a vector (same steps as rq4 without offset and clamp). */
+static inline int32x4_t rq_tensor(int32x4_t acc, int32_t mult, int32_t shift)
+{
+    const int32x4_t rneg = vdupq_n_s32(shift > 0 ? 0 : shift);
+    acc = vshlq_r_s32(acc, shift > 0 ? shift : 0);
+    acc = vqrdmulhq_n_s32(acc, mult);
+    acc = vqaddq_s32(acc, vshrq_n_s32(vandq_s32(acc, rneg), 31));
+    return vrshlq_s32(acc, rneg);
+}
+
+int32_t tb_add_block_s8(const int8_t *a, const int8_t *b, int8_t *y, int32_t n,
+                        const int32_t m[3], const int32_t s[3], const int32_t off[3],
+                        int32_t left_shift, int32_t act_min, int32_t act_max)
+{
+    const int32_t done = n & ~3;
+    int32_t i;
+    for (i = 0; i < done; i += 4) {
+        int32x4_t va = vshlq_r_s32(vaddq_n_s32(vldrbq_s32(a + i), off[0]), left_shift);
+        int32x4_t vb = vshlq_r_s32(vaddq_n_s32(vldrbq_s32(b + i), off[1]), left_shift);
+        int32x4_t r;
+        va = rq_tensor(va, m[0], s[0]);
+        vb = rq_tensor(vb, m[1], s[1]);
+        r = vaddq_n_s32(rq_tensor(vaddq_s32(va, vb), m[2], s[2]), off[2]);
+        r = vminq_s32(vmaxq_s32(r, vdupq_n_s32(act_min)), vdupq_n_s32(act_max));
+        vstrbq_s32(y + i, r);
+    }
+    return done;
+}
+
 #endif /* TB_PRIM_MVE */
