@@ -9,11 +9,13 @@ compared bit-exactly with it.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tinybench import fsutil
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import AccuracyFigures, Agreement, InputResult
@@ -38,6 +40,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
     classifier = workload.metric == "top1"          # AD prints one anomaly score (MSE), not a vector
     reference = _reference_for(dataset) if compare_raw else None
     use_raw = reference is not None and client.caps().raw
+    use_crc = use_raw and client.caps().output_crc
     done = run.completed("input")
     progress = Progress(len(dataset), f"accuracy {workload.id}", done=len(done)) if options.progress else None
     try:
@@ -47,6 +50,8 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
             data = entry.read()
             window_results: list[list[float]] = []
             raw_match: bool | None = None
+            # The file's hash once: the payload references of its windows point into these bytes.
+            run.transcript.note(f"input-file {entry.name} sha256 {fsutil.sha256_bytes(data)} bytes {len(data)}")
             for offset in entry.window_offsets:
                 run.transcript.note(f"input {entry.name} offset {offset}")
                 client.load(data[offset:offset + entry.window_bytes])
@@ -54,7 +59,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                 r = client.infer(1, 0, timeout=options.line_timeout_s)
                 window_results.append(r.results)
                 if use_raw:
-                    same = reference.agrees(entry.name, offset, client.raw_output())
+                    same = _agrees(client, reference, entry.name, offset, use_crc)
                     raw_match = same if raw_match is None else (raw_match and same)
             record = {"row": entry.row, "file": entry.name, "label": entry.label,
                       "window_results": window_results, "raw_match": raw_match}
@@ -82,6 +87,17 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                               mismatched_files=[i.file for i in compared if not i.raw_match],
                               reference=str(Path(dataset.directory) / "reference.npz"))
     return inputs, agreement, inferences
+
+
+def _agrees(client: DutClient, reference: Any, name: str, offset: int, use_crc: bool) -> bool:
+    """Bit-exact agreement of the DUT's output with TFLM's for one window.
+
+    With ``tb-crc`` only the CRC-32 of the output crosses the link (and the transcript); the whole
+    tensor is fetched, and so logged as evidence, only when the CRC differs.
+    """
+    if use_crc and client.output_crc() == zlib.crc32(reference.expected(name, offset).tobytes()):
+        return True
+    return reference.agrees(name, offset, client.raw_output())
 
 
 def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | None,
