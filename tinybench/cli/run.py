@@ -32,6 +32,18 @@ def register(app: typer.Typer) -> None:
             "joulescope, ppk2:/dev/ttyACM2 (default on simulated boards: the simulated LPM01A, "
             "figures labelled estimated)"),
         voltage: float = typer.Option(1.8, "--voltage", help="energy mode: DUT supply voltage in V"),
+        firmware: Optional[Path] = typer.Option(
+            None, "--firmware", help="benchmark this image (ELF/HEX/BIN, e.g. a vendor's port) "
+            "instead of building tinybench firmware; flashed or launched with the board's backend"),
+        no_flash: bool = typer.Option(False, "--no-flash", help="the DUT is already programmed: "
+                                      "just talk to it (at --port, or the board's serial.url)"),
+        port: Optional[str] = typer.Option(None, "--port", help="--no-flash: the DUT's serial port "
+                                           "or URL (/dev/ttyACM0, socket://127.0.0.1:5000)"),
+        edge: Optional[str] = typer.Option(None, "--edge", help="--no-flash energy runs on a "
+                                           "simulated DUT: URL of its edge channel (second UART)"),
+        baud: Optional[int] = typer.Option(None, "--baud", help="override the board's baud for this mode"),
+        vendor: Optional[str] = typer.Option(None, "--vendor", help="refuse a DUT whose name% reply "
+                                             "is not m-name-dut-[VENDOR]"),
         as_json: bool = typer.Option(False, "--json", help="print results.json on stdout"),
         no_progress: bool = typer.Option(False, "--no-progress", help="no progress bars on stderr"),
     ) -> None:
@@ -39,7 +51,10 @@ def register(app: typer.Typer) -> None:
         import sys
 
         from tinybench.errors import TinybenchError
+        from tinybench.flash.source import DutSource
 
+        source = DutSource(firmware=firmware, no_flash=no_flash, port=port, edge=edge, baud=baud,
+                           vendor=vendor)
         try:
             if mode == "energy":
                 if resume:
@@ -52,14 +67,15 @@ def register(app: typer.Typer) -> None:
 
                 results, run_dir = run_energy(board=board, workload=workload, dataset=dataset,
                                               out=out, monitor=monitor, voltage_v=voltage,
-                                              min_window_s=min_window_s)
+                                              min_window_s=min_window_s, source=source)
             else:
                 from tinybench.run.session import RunRequest, start
 
                 results, run_dir = start(RunRequest(board=board, workload=workload, mode=mode,
                                                     dataset=dataset, out=out, resume=resume,
                                                     min_window_s=min_window_s,
-                                                    progress=not no_progress))
+                                                    progress=not no_progress,
+                                                    source=None if resume and source == DutSource() else source))
         except KeyboardInterrupt:
             # Handled here: click would swallow it with a bare "Aborted!".
             print("interrupted: everything measured so far is saved; continue with "

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tinybench.errors import TinybenchError
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import AccuracyFigures, Agreement, InputResult
@@ -52,6 +53,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                 client.load(data[offset:offset + entry.window_bytes])
                 run.transcript.note("measure accuracy")
                 r = client.infer(1, 0, timeout=options.line_timeout_s)
+                check_result_count(r.results, workload, client.port)
                 window_results.append(r.results)
                 if use_raw:
                     same = reference.agrees(entry.name, offset, client.raw_output())
@@ -82,6 +84,18 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                               mismatched_files=[i.file for i in compared if not i.raw_match],
                               reference=str(Path(dataset.directory) / "reference.npz"))
     return inputs, agreement, inferences
+
+
+def check_result_count(values: list[float], workload: Any, port: str) -> None:
+    """A DUT whose m-results has the wrong length runs another model (or prints another format):
+    stop at the first input rather than score garbage."""
+    expected = len(workload.classes) if workload.metric == "top1" else 1
+    if len(values) != expected:
+        raise TinybenchError(
+            f"the DUT on {port} printed {len(values)} result values; {workload.id} needs {expected} "
+            f"({'one per class' if expected > 1 else 'the anomaly score'})",
+            "check that the firmware runs the workload's model and prints m-results-[...] as the "
+            "reference does")
 
 
 def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | None,

@@ -353,11 +353,12 @@ def energy_monitor(spec: str | None, link: Any, board: Any, *,
             yield monitor, f"simulated instrument; {power_mw:.3f} mW from {model}"
 
 
-def _identify_energy(client: DutClient, workload_id: str) -> Any:
+def _identify_energy(client: DutClient, workload_id: str, expect_vendor: str | None = None) -> Any:
     """Name, profile and extensions; refuse firmware for another model or a performance build."""
     from tinybench.results.schema import DutFacts
+    from tinybench.run.common import check_vendor
 
-    vendor = client.name()
+    vendor = check_vendor(client, expect_vendor)
     profile, model = client.profile()
     if model != workload_id:
         raise TinybenchError(
@@ -385,7 +386,7 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     from tinybench.results.rundir import build_manifest, utc_now
     from tinybench.results.schema import DutFacts, RunResults
     from tinybench.results.text import results_lines
-    from tinybench.run.runner import performance_inputs
+    from tinybench.run.runner import performance_inputs, target_provenance
 
     workload = dataset.workload
     started = utc_now()
@@ -413,7 +414,7 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     extra_notes: list[str] = []
     failure: BaseException | None = None
     try:
-        facts = _identify_energy(client, workload.id)
+        facts = _identify_energy(client, workload.id, target.expect_vendor)
         inputs = performance_inputs(dataset)
         capture, records, extra_notes = measure(client, monitor, inputs, options,
                                                 transcript=run.transcript, iterations=iterations,
@@ -432,7 +433,8 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
         or target.category != "measured" else "measured"
     results = RunResults(harness_version=__version__, board=target.board, category=category,
                          workload=workload.id, mode="energy", started=started, complete=False,
-                         compliant=False, notes=notes, dut=facts, dataset=str(dataset.directory))
+                         compliant=False, notes=notes, dut=facts, dataset=str(dataset.directory),
+                         **target_provenance(target))
     if failure is None and capture is not None:
         fig = figures(capture, records, extra_notes, options, power_model=power_model)
         if fig.category == "measured" and target.category != "measured":
@@ -476,7 +478,8 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
 def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: Path | None = None,
                monitor: str | None = None, voltage_v: float = 1.8, sample_rate_hz: float = 1000.0,
                min_window_s: float | None = None, iterations: int | None = None,
-               monitor_timeout_s: float = 2.0, edge_timeout_s: float = 3.0) -> tuple[Any, Path]:
+               monitor_timeout_s: float = 2.0, edge_timeout_s: float = 3.0,
+               source: Any = None) -> tuple[Any, Path]:
     """``tinybench run --mode energy``: validate, build the energy image, deploy, measure.
 
     The runner's CLI dispatches here for ``--mode energy`` (same run-directory layout as
@@ -484,12 +487,14 @@ def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: P
     :func:`tinybench.power.monitor.open_monitor`; without one, a simulated board is measured by
     the simulated LPM01A (figures *estimated*). Energy runs are not resumable: one acquisition
     spans all windows; an interrupted run keeps its partial trace and is re-run.
+    ``source`` (``tinybench.flash.source.DutSource``): a vendor image or an already-running DUT
+    instead of our energy build.
     """
     from datetime import datetime, timezone
 
     from tinybench import paths
     from tinybench.boards import load_board
-    from tinybench.flash import build_firmware, deploy
+    from tinybench.flash.source import DutSource
     from tinybench.protocol import connect
     from tinybench.results.rundir import RunDirectory
     from tinybench.run.session import _default_dataset, _model_file
@@ -504,21 +509,23 @@ def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: P
     if iterations is not None and iterations < 1:
         raise TinybenchError(f"--iterations must be >= 1 (got {iterations})")
     brd = load_board(board)
+    source = source or DutSource()
+    source.check(brd)
     wl = load_workload(workload)
     if monitor is None and brd.kind == "physical":
         raise TinybenchError(f"board {brd.name} is physical: energy mode needs --monitor",
                              "e.g. --monitor lpm01a:/dev/ttyACM0")
     dataset_dir = Path(dataset) if dataset else _default_dataset(wl)
     data = load_dataset(dataset_dir, wl)
-    model = _model_file(wl)
+    model = _model_file(wl) if source.origin == "tinybench" else None
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out_dir = Path(out) if out else paths.results_dir() / f"{brd.name}-{wl.id}-energy-{stamp}"
     run = RunDirectory.create(out_dir, {"board": brd.name, "workload": wl.id, "mode": "energy",
                                         "dataset": str(Path(dataset_dir).resolve()),
                                         "min_window_s": min_window, "voltage_v": voltage_v,
                                         "sample_rate_hz": sample_rate_hz, "monitor": monitor})
-    image = build_firmware(brd, model, wl.id, energy=True)
-    run.update_state(firmware_sha256=image.image_sha256)
+    image = source.image(brd, model, wl.id, energy=True)
+    run.update_state(firmware_sha256=image.image_sha256 if image is not None else None)
     options = RunOptions(min_window_s=min_window, progress=False)
     with contextlib.ExitStack() as stack:
         mon: PowerMonitor | None = None
@@ -530,13 +537,14 @@ def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: P
             mon = stack.enter_context(open_monitor(monitor, timeout=monitor_timeout_s))
             mon.configure(voltage_v, sample_rate_hz)
             mon.power(True)
-        link = stack.enter_context(deploy(brd, image))
+        link = stack.enter_context(source.reach(brd, image, "energy"))
         if mon is None:
             mon, power_model = stack.enter_context(
                 energy_monitor(None, link, brd, timeout=monitor_timeout_s))
         target = RunTarget(board=brd.name, category=link.category,
                            time_base="power-monitor timestamp edges", icount_shift=link.icount_shift,
-                           firmware=image.path, model=model)
+                           firmware=source.firmware_file(image), model=model,
+                           identity=source.identity(image), expect_vendor=source.vendor)
         client = stack.enter_context(connect(link.url, link.baud, transcript=run.transcript))
         results = execute_energy(client, run, target, data, options, mon,
                                  voltage_v=voltage_v, sample_rate_hz=sample_rate_hz,
