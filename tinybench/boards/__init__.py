@@ -4,7 +4,7 @@ Why pydantic: a typo in a board file (``clock_hz: 25MHz``, an unknown key) must 
 message naming the file and the field, not surface later as a QEMU or serial failure.
 """
 
-from tinybench.boards.model import Board, BuildConfig, Discovery, FlashConfig, QemuConfig, SerialConfig
+from tinybench.boards.model import Board, BuildConfig, Discovery, FlashConfig, QemuConfig, RenodeConfig, SerialConfig
 from tinybench.boards.registry import list_boards, load_board
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Discovery",
     "FlashConfig",
     "QemuConfig",
+    "RenodeConfig",
     "SerialConfig",
     "list_boards",
     "load_board",

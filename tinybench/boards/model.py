@@ -41,6 +41,30 @@ class QemuConfig(_Strict):
     icount_shift: int = Field(5, ge=0, le=10)
 
 
+class RenodeConfig(_Strict):
+    """Resources of a Renode-simulated board (``kind: renode``); see docs/architecture.md.
+
+    ``platform``: a ``.repl`` file — a path relative to the board yaml's folder (the project's own
+    platforms live in ``boards/renode/``), or, when no such file exists, a file bundled with Renode
+    (``platforms/boards/nrf52840dk_nrf52840.repl``). A project ``.repl`` may use Renode Python
+    peripherals: their ``filename:`` is resolved against the platform's folder (it is added to
+    Renode's search path), e.g. ``filename: "renode/rcc.py"`` next to it. ``platform_extra``: more
+    ``.repl`` text loaded on top (adds or overrides peripherals of a bundled platform).
+    """
+
+    platform: str = Field(min_length=1)
+    platform_extra: str | None = None
+    uart: str = Field(min_length=1, description="sysbus peripheral name of the DUT link UART")
+    edge_uart: str | None = Field(None, description="UART carrying the energy edge channel")
+    cpu: str = Field("cpu", min_length=1, description="sysbus name of the CPU peripheral")
+    performance_in_mips: int = Field(100, gt=0, description="instructions per virtual microsecond")
+    commands: list[str] = Field(default_factory=list,
+                                description="monitor commands run after the platform loads, "
+                                            "before the ELF (e.g. register presets)")
+    global_quantum_s: float | None = Field(None, gt=0, description="emulation SetGlobalQuantum")
+    start_timeout_s: float = Field(90.0, gt=0, description="launch to name% answered")
+
+
 class Discovery(_Strict):
     vid: int = Field(ge=0, le=0xFFFF)
     pid: int = Field(ge=0, le=0xFFFF)
@@ -75,6 +99,7 @@ class Board(_Strict):
     baud: BaudConfig = BaudConfig()
     build: BuildConfig
     qemu: QemuConfig | None = None
+    renode: RenodeConfig | None = None
     serial: SerialConfig | None = None
     flash: FlashConfig | None = None
     source: Path | None = Field(None, exclude=True, description="the yaml file it was loaded from")
@@ -83,9 +108,11 @@ class Board(_Strict):
     def _kind_needs(self) -> Board:
         if self.kind == "qemu" and self.qemu is None:
             raise ValueError("kind 'qemu' needs a 'qemu' section (machine, icount_shift)")
+        if self.kind == "renode" and self.renode is None:
+            raise ValueError("kind 'renode' needs a 'renode' section (platform, uart)")
         if self.kind == "physical" and self.serial is None:
             raise ValueError("kind 'physical' needs a 'serial' section (url or discovery)")
-        if self.kind in ("host", "qemu") and self.category != "simulated":
+        if self.kind in ("host", "qemu", "renode") and self.category != "simulated":
             raise ValueError(f"kind '{self.kind}' can only produce category 'simulated'")
         return self
 

@@ -85,10 +85,14 @@ class DutSource:
         whose ``baud`` is the board's baud for ``mode`` (boards may use one baud per mode)."""
         baud = self.baud or board.baud_for(mode)  # type: ignore[arg-type]
         if self.no_flash:
-            from tinybench.flash.backends.url import UrlBackend
+            from tinybench.boards.model import BaudConfig, SerialConfig
+            from tinybench.flash.backends import get_backend
 
-            with UrlBackend(self.port, baud=baud, edge_url=self.edge).open(board, image) as link:
-                yield link
+            url = self.port or (board.serial.url if board.serial else None)
+            at = board.model_copy(update={"serial": SerialConfig(url=url),
+                                          "baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
+            with get_backend("url").open(at, None, timeout=15.0) as link:  # type: ignore[arg-type]
+                yield replace(link, edge_url=self.edge)
             return
         from tinybench.flash import deploy
 

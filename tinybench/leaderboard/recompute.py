@@ -70,10 +70,14 @@ class AccuracyFigures:
     files: int
     top1_pct: float | None
     auc: float | None
+    auc_method: str = metrics.SKLEARN
 
 
-def accuracy(exchanges: list[Exchange], labels: dict[str, int]) -> AccuracyFigures:
-    """Per-file scores (normalised, averaged over windows), Top-1 by argmax, AUC as the host does."""
+def accuracy(exchanges: list[Exchange], labels: dict[str, int],
+             runner: str = "mlc") -> AccuracyFigures:
+    """Per-file scores (normalised, averaged over windows), Top-1 by argmax, AUC — all with the
+    method of the tool that printed the figures (``runner``: EnergyRunner → EEMBC simplified,
+    including its AD "Top-1"; MLCommons runner and tinybench → sklearn)."""
     per_file: "OrderedDict[str, list[list[float]]]" = OrderedDict()
     for ex in exchanges:
         if ex.results is not None and ex.input_file:
@@ -89,9 +93,13 @@ def accuracy(exchanges: list[Exchange], labels: dict[str, int]) -> AccuracyFigur
     classifier = widths.pop() > 1
     scores = np.vstack([metrics.file_scores(rows, classifier=classifier) for rows in per_file.values()])
     y = [labels[f] for f in per_file]
-    top1 = metrics.top1(scores, y) if classifier else None
-    auc = metrics.auc(scores, y)
-    return AccuracyFigures(len(per_file), top1, None if np.isnan(auc) else auc)
+    method = metrics.AUC_METHOD_OF_RUNNER.get(runner, metrics.SKLEARN)
+    if classifier:
+        top1 = metrics.top1(scores, y)
+    else:
+        top1 = metrics.ad_top1_eembc(scores[:, 0], y) if method == metrics.EEMBC else None
+    auc = metrics.auc(scores, y, method)
+    return AccuracyFigures(len(per_file), top1, None if np.isnan(auc) else auc, method)
 
 
 def labels_from_mlc_json(entries: object) -> dict[str, int]:

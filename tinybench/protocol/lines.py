@@ -12,12 +12,13 @@ import re
 
 WRAP_32 = 1 << 32
 
-_LAP = re.compile(r"^m-lap-us-([0-9]+)$")
+# Bounded digit counts: a garbled line of thousands of digits is "not a lap", not a crash.
+_LAP = re.compile(r"^m-lap-us-([0-9]{1,20})$")
 _RESULTS = re.compile(r"^m-results-\[([^\]]*)\]$")
 _NAME = re.compile(r"^m-name-dut-\[([^\]]*)\]$")
 _PROFILE = re.compile(r"^m-profile-\[([^\]]+)\]$")
 _MODEL = re.compile(r"^m-model-\[([^\]]+)\]$")
-_EXPECTING = re.compile(r"^m-\[Expecting ([0-9]+) bytes\]$")
+_EXPECTING = re.compile(r"^m-\[Expecting ([0-9]{1,12}) bytes\]$")
 _ERROR = re.compile(r"^e-\[(.*)\]\s*$")
 _EXT = re.compile(r"^m-tb-(caps|info|raw)-\[([^\]]*)\]$")
 _BOOT = re.compile(r"^m-(init-done|timestamp-mode-(performance|energy))$")

@@ -14,8 +14,39 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tinybench.errors import TinybenchError
 from tinybench.protocol import lines as L
 
+
+class TranscriptError(TinybenchError, ValueError):
+    """A transcript (log.txt, results.json) is malformed in a way that makes a figure unreadable.
+
+    Also a ``ValueError`` so callers that already guard number parsing keep working."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "the file is corrupt or was edited; use the run's original "
+                                  "log.txt / results.json")
+
+
+def _int_or_none(text: str) -> int | None:
+    """A decimal count from a log (``infer N W``); None when the field is not one."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def _float_or_none(text: str, default: float | None = None) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return default
+
+
+def _floats(fields: list[str]) -> list[float] | None:
+    """Numbers of a results list, or None when any field is not a number (a garbled line)."""
+    try:
+        return [float(v) for v in fields if v.strip()]
+    except ValueError:
+        return None
 
 @dataclass
 class Exchange:
@@ -84,11 +115,15 @@ def finish_infer(ex: Exchange) -> Exchange:
     """Fill laps, elapsed time and results of an ``infer`` exchange from its DUT lines."""
     parts = ex.command.split()
     if parts and parts[0] == "infer":
-        ex.iterations = int(parts[1]) if len(parts) > 1 else 1
-        ex.warmups = int(parts[2]) if len(parts) > 2 else 10
+        # A malformed count (a garbled log line) leaves the figure unknown rather than guessed.
+        ex.iterations = _int_or_none(parts[1]) if len(parts) > 1 else 1
+        ex.warmups = _int_or_none(parts[2]) if len(parts) > 2 else 10
     ex.laps = [lap for lap in (L.parse_lap(t) for t in ex.lines) if lap is not None]
     if len(ex.laps) >= 2:
-        ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+        try:
+            ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+        except ValueError as exc:
+            raise TranscriptError(f"`{ex.command}`: {exc}") from None
     for text in ex.lines:
         values = L.parse_results(text)
         if values is not None:
@@ -97,8 +132,8 @@ def finish_infer(ex: Exchange) -> Exchange:
 
 
 # --------------------------------------------------------------------- summary lines (both runners)
-_WINDOW = re.compile(r"Performance results for window (\d+)")
-_INFERENCES = re.compile(r"# Inferences\s*:\s*(\d+)")
+_WINDOW = re.compile(r"Performance results for window ([0-9]{1,9})\b")
+_INFERENCES = re.compile(r"# Inferences\s*:\s*([0-9]{1,18})\b")
 _RUNTIME = re.compile(r"Runtime\s*:\s*([\d.]+) sec\.")
 _THROUGHPUT = re.compile(r"(?<!Median )Throughput\s*:\s*([\d.]+) inf\./sec\.")
 # The MLCommons submission checker's own regexes (run-rules-and-formats.md §(c)).
@@ -109,7 +144,10 @@ CHECKER_ENERGY = re.compile(r"Median energy cost is ([\d\.]+) uJ/inf")
 
 
 def parse_summary(text: str) -> Summary:
-    """Figures of a ``results.txt`` (EEMBC or MLC) with the checker's last-match-wins rule."""
+    """Figures of a ``results.txt`` (EEMBC or MLC) with the checker's last-match-wins rule.
+
+    The checker's own regexes accept strings like ``1.2.3``; such a match is not a number and is
+    skipped (the MLCommons checker would crash on it)."""
     summary = Summary()
     current: Window | None = None
     for line in text.splitlines():
@@ -122,24 +160,24 @@ def parse_summary(text: str) -> Summary:
             if (m := _INFERENCES.search(line)):
                 current.inferences = int(m.group(1))
             elif (m := _RUNTIME.search(line)):
-                current.runtime_s = float(m.group(1))
+                current.runtime_s = _float_or_none(m.group(1))
             elif (m := _THROUGHPUT.search(line)):
-                current.throughput = float(m.group(1))
+                current.throughput = _float_or_none(m.group(1))
         if (m := CHECKER_TOP1.match(line)):
-            summary.top1 = float(m.group(1))
+            summary.top1 = _float_or_none(m.group(1), summary.top1)
         if (m := CHECKER_AUC.match(line)):
-            summary.auc = float(m.group(1))
+            summary.auc = _float_or_none(m.group(1), summary.auc)
         if (m := CHECKER_THROUGHPUT.match(line)):
-            summary.median_throughput = float(m.group(1))
+            summary.median_throughput = _float_or_none(m.group(1), summary.median_throughput)
         if (m := CHECKER_ENERGY.search(line)):
-            summary.median_energy_uj = float(m.group(1))
+            summary.median_energy_uj = _float_or_none(m.group(1), summary.median_energy_uj)
     return summary
 
 
 # --------------------------------------------------------------------- EEMBC EnergyRunner
 _EEMBC_LINE = re.compile(r"^(\d+\.\d+) ([\w-]+): ?(.*)$")
 _SEQ_COMMAND = re.compile(r"-command\[(.*)\]-ack\[")
-_BLOAD = re.compile(r'^bloadp? (?:dut )?"([^"]+)"(?:\s+(\d+)(?:\s+(\d+))?)?')
+_BLOAD = re.compile(r'^bloadp? (?:dut )?"([^"]+)"(?:\s+([0-9]{1,18})\b(?:\s+([0-9]{1,18})\b)?)?')
 
 
 def parse_eembc_log(text: str) -> Transcript:
@@ -199,8 +237,8 @@ def parse_eembc_log(text: str) -> Transcript:
 
 
 # --------------------------------------------------------------------- MLCommons runner
-_MLC_LOAD = re.compile(r"Loading file (\S+) segment (\d+)")
-_MLC_RUN = re.compile(r"Running inference with (\d+)/(\d+) \(warmup/measured\)")
+_MLC_LOAD = re.compile(r"Loading file (\S+) segment ([0-9]{1,18})\b")
+_MLC_RUN = re.compile(r"Running inference with ([0-9]{1,18})/([0-9]{1,18}) \(warmup/measured\)")
 _MLC_RESULTS = re.compile(r"m-results\s*:\s*\[(.*)\]")
 _MLC_MODEL = re.compile(r"Device model retrieved: (\S+)")
 
@@ -222,37 +260,70 @@ def parse_mlc_log(text: str) -> Transcript:
             tr.exchanges.append(current)
         elif current is not None:
             if (m := _RUNTIME.search(line)) and "ulp-mlperf" in line:
-                current.published_runtime_s = float(m.group(1))
+                current.published_runtime_s = _float_or_none(m.group(1))
             elif (m := _THROUGHPUT.search(line)) and "ulp-mlperf" in line:
-                current.published_throughput = float(m.group(1))
+                current.published_throughput = _float_or_none(m.group(1))
             elif (m := _MLC_RESULTS.search(line)):
-                values = [float(v) for v in m.group(1).split(",") if v.strip()]
+                values = _floats(m.group(1).split(","))
+                if values is None:
+                    raise TranscriptError(f"unreadable m-results line in the MLC log: {line.strip()[:120]!r}")
                 current.results = values
     tr.summary = parse_summary(text)
     return tr
 
 
-def parse_mlc_results_json(data: list[dict]) -> Transcript:
-    """An MLCommons-runner ``results.json`` (list of per-window/per-file objects with raw laps)."""
+def parse_mlc_results_json(data: object) -> Transcript:
+    """An MLCommons-runner ``results.json`` (list of per-window/per-file objects with raw laps).
+
+    Every member is type-checked: a wrong shape raises :class:`TranscriptError` naming the entry,
+    never a ``TypeError`` from deep inside (the file may come from an untrusted bundle)."""
+    if not isinstance(data, list):
+        raise TranscriptError(f"results.json must hold a list of entries, not {type(data).__name__}")
     tr = Transcript("mlc-json")
-    for item in data:
+    for k, item in enumerate(data):
+        where = f"results.json entry {k}"
+        if not isinstance(item, dict):
+            raise TranscriptError(f"{where} is a {type(item).__name__}, not an object")
         infer = item.get("infer") or {}
-        n = int(infer.get("iterations", 1))
-        w = int(infer.get("warmups", 0))
-        ex = Exchange(f"infer {n} {w}", item.get("file"), iterations=n, warmups=w,
-                      results=[float(v) for v in infer.get("results", [])])
+        if not isinstance(infer, dict):
+            raise TranscriptError(f"{where}: 'infer' is a {type(infer).__name__}, not an object")
+        n = _json_int(infer.get("iterations", 1), where, "iterations")
+        w = _json_int(infer.get("warmups", 0), where, "warmups")
+        results = infer.get("results", [])
+        if not isinstance(results, list):
+            raise TranscriptError(f"{where}: 'results' is not a list")
+        name = item.get("file")
+        ex = Exchange(f"infer {n} {w}", name if isinstance(name, str) else None, iterations=n,
+                      warmups=w, results=[_json_float(v, where, "results") for v in results])
         if "start_time" in infer and "end_time" in infer:
-            ex.laps = [int(infer["start_time"]), int(infer["end_time"])]
-            ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+            ex.laps = [_json_int(infer["start_time"], where, "start_time"),
+                       _json_int(infer["end_time"], where, "end_time")]
+            try:
+                ex.elapsed_us = L.elapsed_us(ex.laps[0], ex.laps[1])
+            except ValueError as exc:
+                raise TranscriptError(f"{where}: {exc}") from None
         if "throughput" in infer:
-            ex.published_throughput = float(infer["throughput"])
+            ex.published_throughput = _json_float(infer["throughput"], where, "throughput")
         tr.exchanges.append(ex)
     return tr
 
 
+def _json_int(value: object, where: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
+            or value < 0 or value != int(value) or value > 2**63:
+        raise TranscriptError(f"{where}: {key!r} is {value!r}, not a non-negative integer")
+    return int(value)
+
+
+def _json_float(value: object, where: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TranscriptError(f"{where}: {key!r} holds {value!r}, not a number")
+    return float(value)
+
+
 # --------------------------------------------------------------------- tinybench's own log.txt
 _TB_LINE = re.compile(r"^(\d+\.\d+) ([<>#]) (.*)$")
-_TB_INPUT = re.compile(r"^input (\S+) offset (\d+)")
+_TB_INPUT = re.compile(r"^input (\S+) offset ([0-9]{1,18})\b")
 _TB_MEASURE = re.compile(r"^measure (.+)$")
 
 
@@ -305,7 +376,11 @@ def load_transcript(path: Path) -> Transcript:
     path = Path(path)
     text = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix == ".json":
-        return parse_mlc_results_json(json.loads(text))
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise TranscriptError(f"{path} is not valid JSON: {exc}") from None
+        return parse_mlc_results_json(data)
     head = text[:4000]
     if re.search(r"^\d+\.\d+ (session|parser|sequencer|dut|io|emon):", head, re.M):
         tr = parse_eembc_log(text)

@@ -97,7 +97,11 @@ class AccuracyFigures(_Model):
     inputs: int
     inferences: int
     top1: float | None = None                 # percent (classifiers)
-    auc: float | None = None
+    auc: float | None = None                  # computed with ``auc_method`` (what results.txt carries)
+    auc_method: str = "sklearn"               # tinybench.run.metrics.AUC_METHODS
+    auc_eembc: float | None = None            # EEMBC simplified AUC (what EnergyRunner would print)
+    top1_eembc_ad: float | None = None        # EnergyRunner's AD "Top-1" (percent; AD only)
+    per_class_top1: dict[str, float] = Field(default_factory=dict)   # percent correct per class
     metric: Literal["top1", "auc"]
     metric_value: float | None             # the workload metric (None when undefined, e.g. one class)
     quality_target: float

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from tinybench.results.schema import RunResults
+from tinybench.run import metrics
 
 _CHECKER_WORDS = re.compile(r"(Top[- ]1%?|AUC|Median throughput is|Median energy cost is)", re.I)
 
@@ -44,7 +45,7 @@ def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
             line(f"  Runtime      : {w.runtime_s:12.3f} sec.")
             line(f"  Throughput   : {w.throughput:12.3f} inf./sec.")
             if w.instructions_per_inference is not None:
-                line(f"  Instructions : {w.instructions_per_inference:12.0f} per inference (QEMU icount)")
+                line(f"  Instructions : {w.instructions_per_inference:12.0f} per inference (simulator instruction count)")
             if w.meets_duration_rule:
                 line("Runtime requirements have been met.")
             else:
@@ -57,10 +58,19 @@ def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
     acc = results.accuracy
     if acc is not None:
         line(f"Inputs: {acc.inputs}, inferences: {acc.inferences}")
+        # The EEMBC figures are remarks (inert for the checker); the checked lines are the
+        # MLCommons runner's: Top-1 and sklearn's AUC, as the MLCommons checker expects.
+        if acc.auc_eembc is not None:
+            line(_remark(f"AUC (EEMBC simplified, as EnergyRunner prints it): {acc.auc_eembc:.4f}"))
+        if acc.top1_eembc_ad is not None:
+            line(_remark(f"AD Top-1 (EEMBC simplified, as EnergyRunner prints it): "
+                         f"{acc.top1_eembc_ad:.1f}%"))
         if acc.top1 is not None:
             line(f"Top-1: {acc.top1:.1f}%")
         if acc.auc is not None:
             line(f"AUC: {acc.auc:.3f}")
+            line(_remark(f"AUC method of the line above: "
+                         f"{metrics.AUC_LABELS.get(acc.auc_method, acc.auc_method)}"))
         line(f"Quality target {acc.metric} >= {acc.quality_target:g}: {acc.verdict}")
         if acc.agreement is not None:
             line(f"TFLM reference agreement: {acc.agreement.bit_exact}/{acc.agreement.compared} "

@@ -28,11 +28,17 @@ class RunTarget:
     category: str = "simulated"               # "measured" | "simulated"
     time_base: str = "DUT clock"
     icount_shift: int | None = None           # QEMU -icount shift: 1 instruction = 2**shift ns
+    #: simulators whose DUT clock follows the instruction count (DutLink.instructions_per_us)
+    instructions_per_us: float | None = None
     firmware: Path | None = None
     model: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     identity: dict[str, Any] = field(default_factory=dict)   # FirmwareIdentity fields (flash.source)
     expect_vendor: str | None = None        # m-name-dut-[...] text the DUT must answer (--vendor)
+
+    def __post_init__(self) -> None:
+        if self.instructions_per_us is None and self.icount_shift is not None:
+            self.instructions_per_us = 1000.0 / (1 << self.icount_shift)
 
 
 @dataclass

@@ -543,6 +543,7 @@ def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: P
                 energy_monitor(None, link, brd, timeout=monitor_timeout_s))
         target = RunTarget(board=brd.name, category=link.category,
                            time_base="power-monitor timestamp edges", icount_shift=link.icount_shift,
+                           instructions_per_us=link.instructions_per_us,
                            firmware=source.firmware_file(image), model=model,
                            identity=source.identity(image), expect_vendor=source.vendor)
         client = stack.enter_context(connect(link.url, link.baud, transcript=run.transcript))

@@ -96,8 +96,8 @@ def run_windows(client: DutClient, run: RunDirectory, target: RunTarget, inputs:
                                                              / max(elapsed_s, 1e-6))))
             throughput = r.iterations / elapsed_s if elapsed_s > 0 else float("inf")
             instr = None
-            if target.icount_shift is not None:
-                instr = r.elapsed_us * 1000.0 / (2 ** target.icount_shift) / r.iterations
+            if target.instructions_per_us is not None:
+                instr = r.elapsed_us * target.instructions_per_us / r.iterations
             window = WindowFigures(
                 index=k, input_file=name, iterations=r.iterations, warmups=r.warmups, laps_us=r.laps,
                 elapsed_us=r.elapsed_us, runtime_s=elapsed_s, throughput=throughput,

@@ -150,9 +150,9 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
         with source.reach(board, image, req.mode) as link:
             target = RunTarget(
                 board=board.name, category=link.category,
-                time_base=_time_base(board.kind, link.icount_shift),
-                icount_shift=link.icount_shift, firmware=source.firmware_file(image), model=model,
-                identity=source.identity(image), expect_vendor=source.vendor)
+                time_base=link.time_base, icount_shift=link.icount_shift,
+                instructions_per_us=link.instructions_per_us, firmware=source.firmware_file(image),
+                model=model, identity=source.identity(image), expect_vendor=source.vendor)
             with connect(link.url, link.baud, transcript=run.transcript) as client:
                 results = execute(client, run, target, dataset, req.mode, options)
     finally:
@@ -160,12 +160,3 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
             signal.signal(signal.SIGTERM, previous)
     return results, run.path
 
-
-def _time_base(kind: str, icount_shift: int | None) -> str:
-    if kind == "qemu" and icount_shift is not None:
-        return f"simulated DUT clock (QEMU -icount shift={icount_shift})"
-    if kind == "host":
-        return "host clock (native process; simulated category)"
-    if kind in ("qemu", "renode"):
-        return "simulated DUT clock (simulator started outside tinybench)"
-    return "DUT clock"

@@ -1,0 +1,84 @@
+"""``DutLink`` — the one thing every deploy backend hands its caller — and the checks all share.
+
+Why its own module: backends (``tinybench.flash.backends``) and callers (runner, energy, verify)
+both import it, and neither should depend on the other.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tinybench.boards.model import Board
+from tinybench.errors import TinybenchError
+from tinybench.flash.build import FirmwareImage
+
+
+@dataclass
+class DutLink:
+    """How to talk to a deployed DUT. Stable API (runner and energy areas depend on it).
+
+    ``url``: for ``tinybench.transport.open_link`` / pyserial ``serial_for_url``.
+    ``edge_url``: energy-mode event channel (simulated boards): a TCP stream of lines
+    ``edge <dut_us>\\n``, one per timestamp pulse; None on physical boards (a real power monitor
+    sees the GPIO) and for performance images.
+    ``icount_shift``: QEMU's ``-icount shift`` (one instruction = 2^shift ns simulated), else None.
+    ``instructions_per_us``: on simulators whose DUT clock follows the instruction count (QEMU
+    icount, Renode ``PerformanceInMips``), instructions executed per simulated DUT microsecond,
+    so that ``elapsed_us * instructions_per_us`` is an instruction count; None elsewhere.
+    ``time_base``: what the DUT's microseconds are, written into every result.
+    ``processes``: the simulator processes behind the link (QEMU, host firmware, Renode).
+    """
+
+    url: str
+    baud: int
+    category: str                     # "measured" | "simulated"
+    board: Board
+    image: FirmwareImage
+    icount_shift: int | None = None
+    edge_url: str | None = None
+    processes: list[Any] = field(default_factory=list)
+    instructions_per_us: float | None = None
+    time_base: str = "DUT clock"
+
+    def __post_init__(self) -> None:
+        if self.instructions_per_us is None and self.icount_shift is not None:
+            self.instructions_per_us = 1000.0 / (1 << self.icount_shift)
+
+    @property
+    def ns_per_instruction(self) -> int | None:
+        return None if self.icount_shift is None else 1 << self.icount_shift
+
+
+def handshake(url: str, baud: int, timeout: float) -> str:
+    """Wait until the firmware at ``url`` answers ``name%``; returns its vendor text."""
+    from tinybench.protocol import client as dut_client
+
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with dut_client.connect(url, baud, timeout=2.0,
+                                    sync_timeout=max(1.0, deadline - time.monotonic())) as dut:
+                return dut.name()
+        except TinybenchError as exc:  # not listening yet, or still booting
+            last = exc
+            time.sleep(0.1)
+    raise TinybenchError(f"the DUT at {url} did not answer name% within {timeout:.0f} s: {last}",
+                         "check that the image was built for this board")
+
+
+def check_image(board: Board, image: FirmwareImage) -> None:
+    """Refuse an image built for another port, or one that is gone, before starting anything."""
+    if image.port != board.build.port:
+        raise TinybenchError(f"image {image.path} was built for port '{image.port}', not for board "
+                             f"'{board.name}' (port '{board.build.port}')",
+                             f"rebuild with `tinybench build --board {board.name}`")
+    if not image.path.is_file():
+        raise TinybenchError(f"firmware image {image.path} is missing", "rebuild it")
+
+
+def link_baud(board: Board, image: FirmwareImage) -> int:
+    """The baud the image's firmware uses: energy builds run the board's energy baud."""
+    return board.baud_for("energy" if image.energy else "performance")
