@@ -15,7 +15,7 @@ import typer
 from tinybench.errors import TinybenchError
 
 # Modules that contribute commands, in help order.
-_AREAS = ("compile", "firmware", "run", "data", "energy", "leaderboard")
+_AREAS = ("compile", "firmware", "run", "data", "energy", "leaderboard", "boards")
 
 
 def build_app() -> typer.Typer:

@@ -25,7 +25,11 @@ def summary_text(r: RunResults) -> str:
             lines.append(f"{w.index:>6} {w.input_file[:40]:<40} {w.iterations:>8} {w.runtime_s:>10.3f} "
                          f"{w.throughput:>10.3f} {w.latency_ms:>9.3f}")
         lines.append(f"median throughput {p.median_throughput:.3f} inf/s, latency {p.latency_ms:.3f} ms, "
-                     f"spread {p.spread_pct:.2f} %")
+                     f"spread {p.spread_pct:.2f} % (bound {p.spread_bound_pct:g} %)")
+        if p.unstable:
+            from tinybench.results.text import unstable_line
+
+            lines.append(unstable_line(p.spread_pct, p.spread_bound_pct))
         if p.median_instructions_per_inference is not None:
             lines.append(f"instructions per inference (simulator instruction count): {p.median_instructions_per_inference:,.0f}")
     if r.accuracy:

@@ -67,6 +67,8 @@ class PerformanceFigures(_Model):
     median_throughput: float
     latency_ms: float               # 1000 / median throughput
     spread_pct: float               # (max − min) / median throughput × 100
+    spread_bound_pct: float = 10.0  # tinybench.run.common.SPREAD_BOUND_PCT when the run was made
+    unstable: bool = False          # spread_pct > spread_bound_pct: windows disagree, figure suspect
     min_window_s: float             # the duration each window had to reach
     time_base: str                  # "DUT clock", "simulated DUT clock (QEMU icount)", "host clock"
     median_instructions_per_inference: float | None = None
@@ -118,6 +120,17 @@ class AccuracyFigures(_Model):
     agreement: Agreement | None = None
 
 
+class OfficialData(_Model):
+    """Whether the inputs are an official evaluation set, judged by content
+    (``tinybench.workloads.official``): every file's sha256 against the shipped manifests."""
+
+    official: bool
+    list_name: str | None = None     # the official list matched (or the nearest one)
+    files: int = 0
+    differing_count: int = 0
+    differing: list[str] = Field(default_factory=list)   # "<file>: <why>" (first 100)
+
+
 class RunResults(_Model):
     schema_version: int = SCHEMA_VERSION
     harness_version: str
@@ -136,6 +149,7 @@ class RunResults(_Model):
     accuracy: AccuracyFigures | None = None
     energy: EnergyFigures | None = None
     inputs: list[InputResult] = Field(default_factory=list)
+    official_data: OfficialData | None = None   # accuracy runs: the data set judged by content
     firmware: FirmwareIdentity | None = None
     division: Literal["closed", "open"] = "closed"      # open: a custom model (run --model)
     model_sha256: str | None = None                     # sha256 of the .tflite the firmware runs

@@ -22,6 +22,16 @@ def _remark(text: str) -> str:
     return _CHECKER_WORDS.sub(lambda m: f"[{m.group(1)}]", text)
 
 
+UNSTABLE_MARK = "UNSTABLE TIMING"
+
+
+def unstable_line(spread_pct: float, bound_pct: float) -> str:
+    """The one wording of the timing-sanity flag (results.txt, console, leaderboard import)."""
+    return (f"{UNSTABLE_MARK}: the windows' throughputs spread {spread_pct:.1f} % (max − min over "
+            f"median), above the {bound_pct:g} % bound; the figure is not reproducible — rerun on "
+            "an idle machine or check the board's clock")
+
+
 def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
     prefix = f"{elapsed_s:09.3f} ulp-mlperf: "
     out: list[str] = []
@@ -38,6 +48,8 @@ def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
         line("INCOMPLETE RUN: continue it with --resume")
     perf = results.performance
     if perf is not None:
+        if perf.unstable:
+            line(unstable_line(perf.spread_pct, perf.spread_bound_pct))
         line(f"Time base: {perf.time_base}")
         for w in perf.windows:
             line(f"Performance results for window {w.index}:")

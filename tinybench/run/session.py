@@ -20,7 +20,7 @@ from tinybench import paths
 from tinybench.errors import TinybenchError
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import RunResults
-from tinybench.run.common import RULE_MIN_WINDOW_S, RunOptions, RunTarget
+from tinybench.run.common import RULE_MIN_WINDOW_S, SPREAD_BOUND_PCT, RunOptions, RunTarget
 from tinybench.run.runner import MODES, execute
 
 
@@ -34,6 +34,7 @@ class RunRequest:
     resume: bool = False
     min_window_s: float | None = None
     progress: bool = True
+    max_spread_pct: float | None = None   # timing-sanity bound (default SPREAD_BOUND_PCT)
     source: Any = None                 # tinybench.flash.source.DutSource (None: build our firmware)
 
 
@@ -73,6 +74,7 @@ def _resolve(req: RunRequest) -> tuple[RunRequest, RunDirectory | None, dict[str
     resolved = RunRequest(board=state["board"], workload=state["workload"], mode=state["mode"],
                           dataset=Path(state["dataset"]), out=req.out, resume=True,
                           min_window_s=state["min_window_s"], progress=req.progress,
+                          max_spread_pct=state.get("max_spread_pct"),
                           source=req.source or _source_from_state(state))
     return resolved, run, state
 
@@ -110,6 +112,9 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     min_window = RULE_MIN_WINDOW_S if req.min_window_s is None else req.min_window_s
     if min_window <= 0:
         raise TinybenchError(f"--min-window-s must be positive (got {min_window})")
+    spread_bound = SPREAD_BOUND_PCT if req.max_spread_pct is None else req.max_spread_pct
+    if spread_bound < 0:
+        raise TinybenchError(f"--max-spread-pct must be >= 0 (got {spread_bound})")
     board = load_board(req.board)
     source = req.source or DutSource()
     source.check(board)
@@ -128,7 +133,7 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
         run = RunDirectory.create(out, {
             "board": board.name, "workload": workload.id, "mode": req.mode,
             "dataset": str(Path(dataset_dir).resolve()), "min_window_s": min_window,
-            "source": _source_state(source)})
+            "max_spread_pct": spread_bound, "source": _source_state(source)})
     print(f"run directory: {run.path}", file=sys.stderr)
 
     image_sha = image.image_sha256 if image is not None else None
@@ -137,7 +142,7 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
             f"the firmware image changed since {run.path} started (sha256 {image_sha[:12]}… "
             f"vs {state['firmware_sha256'][:12]}…)", "finish it with the same firmware, or start a new run")
     run.update_state(firmware_sha256=image_sha)
-    options = RunOptions(min_window_s=min_window, progress=req.progress)
+    options = RunOptions(min_window_s=min_window, progress=req.progress, spread_bound_pct=spread_bound)
     previous = signal.getsignal(signal.SIGTERM)
     in_main = threading.current_thread() is threading.main_thread()
 
