@@ -9,11 +9,13 @@ compared bit-exactly with it.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tinybench import fsutil
 from tinybench.errors import TinybenchError
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
@@ -39,6 +41,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
     classifier = workload.metric == "top1"          # AD prints one anomaly score (MSE), not a vector
     reference = _reference_for(dataset) if compare_raw else None
     use_raw = reference is not None and client.caps().raw
+    use_crc = use_raw and client.caps().output_crc
     done = run.completed("input")
     progress = Progress(len(dataset), f"accuracy {workload.id}", done=len(done)) if options.progress else None
     try:
@@ -48,6 +51,8 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
             data = entry.read()
             window_results: list[list[float]] = []
             raw_match: bool | None = None
+            # The file's hash once: the payload references of its windows point into these bytes.
+            run.transcript.note(f"input-file {entry.name} sha256 {fsutil.sha256_bytes(data)} bytes {len(data)}")
             for offset in entry.window_offsets:
                 run.transcript.note(f"input {entry.name} offset {offset}")
                 client.load(data[offset:offset + entry.window_bytes])
@@ -56,7 +61,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                 check_result_count(r.results, workload, client.port)
                 window_results.append(r.results)
                 if use_raw:
-                    same = reference.agrees(entry.name, offset, client.raw_output())
+                    same = _agrees(client, reference, entry.name, offset, use_crc)
                     raw_match = same if raw_match is None else (raw_match and same)
             record = {"row": entry.row, "file": entry.name, "label": entry.label,
                       "window_results": window_results, "raw_match": raw_match}
@@ -96,6 +101,17 @@ def check_result_count(values: list[float], workload: Any, port: str) -> None:
             f"({'one per class' if expected > 1 else 'the anomaly score'})",
             "check that the firmware runs the workload's model and prints m-results-[...] as the "
             "reference does")
+
+
+def _agrees(client: DutClient, reference: Any, name: str, offset: int, use_crc: bool) -> bool:
+    """Bit-exact agreement of the DUT's output with TFLM's for one window.
+
+    With ``tb-crc`` only the CRC-32 of the output crosses the link (and the transcript); the whole
+    tensor is fetched, and so logged as evidence, only when the CRC differs.
+    """
+    if use_crc and client.output_crc() == zlib.crc32(reference.expected(name, offset).tobytes()):
+        return True
+    return reference.agrees(name, offset, client.raw_output())
 
 
 def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | None,
