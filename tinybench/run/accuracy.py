@@ -18,7 +18,7 @@ from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import AccuracyFigures, Agreement, InputResult
 from tinybench.run import metrics
-from tinybench.run.common import RunOptions
+from tinybench.run.common import FAULT_NOTE, RunOptions, reread_results
 from tinybench.run.progress import Progress
 
 
@@ -48,13 +48,11 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
             window_results: list[list[float]] = []
             raw_match: bool | None = None
             for offset in entry.window_offsets:
-                run.transcript.note(f"input {entry.name} offset {offset}")
-                client.load(data[offset:offset + entry.window_bytes])
-                run.transcript.note("measure accuracy")
-                r = client.infer(1, 0, timeout=options.line_timeout_s)
-                window_results.append(r.results)
-                if use_raw:
-                    same = reference.agrees(entry.name, offset, client.raw_output())
+                results, same = measure_checked(
+                    client, run, entry.name, offset, data[offset:offset + entry.window_bytes],
+                    options, reference if use_raw else None)
+                window_results.append(results)
+                if same is not None:
                     raw_match = same if raw_match is None else (raw_match and same)
             record = {"row": entry.row, "file": entry.name, "label": entry.label,
                       "window_results": window_results, "raw_match": raw_match}
@@ -82,6 +80,49 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                               mismatched_files=[i.file for i in compared if not i.raw_match],
                               reference=str(Path(dataset.directory) / "reference.npz"))
     return inputs, agreement, inferences
+
+
+ATTEMPTS = 3
+
+
+def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int, window: bytes,
+                    options: RunOptions, reference: Any | None) -> tuple[list[float], bool | None]:
+    """Load, ``infer 1 0`` and read the output twice; repeat when the two readings disagree.
+
+    Why: a flipped digit in an ``m-results`` line is a valid-looking line with a wrong score, and
+    nothing in one reply can reveal it. The standard ``results`` command prints the same tensor
+    again over the same link, so a single damaged line shows up as a disagreement and the input is
+    measured again (the last attempt is the one the journal and ``log.txt`` recompute keep). With
+    a TFLM reference and ``tb-raw``, a raw output that differs from the reference is measured once
+    more too: an input damaged on its way in (a flipped hex digit in ``db``) is caught that way; a
+    difference that repeats is the firmware's and is recorded as a mismatch.
+    """
+    raw_retried = False
+    for attempt in range(1, ATTEMPTS + 1):
+        run.transcript.note(f"input {name} offset {offset}")
+        client.load(window)
+        run.transcript.note("measure accuracy")
+        r = client.infer(1, 0, timeout=options.line_timeout_s)
+        again = reread_results(client)
+        if again is not None and again != r.results:
+            run.transcript.note(f"{FAULT_NOTE} {name} offset {offset}: infer printed {r.results}, "
+                                f"results printed {again}; measuring again (attempt {attempt})")
+            continue
+        if reference is None:
+            return r.results, None
+        same = bool(reference.agrees(name, offset, client.raw_output()))
+        if not same and not raw_retried and attempt < ATTEMPTS:
+            raw_retried = True
+            run.transcript.note(f"{FAULT_NOTE} {name} offset {offset}: raw output differs from the TFLM "
+                                "reference; measuring again to rule out a damaged input")
+            continue
+        return r.results, same
+    from tinybench.protocol import DutProtocolError
+
+    raise DutProtocolError(f"two readings of the output of {name} disagreed {ATTEMPTS} times",
+                           port=client.port, command="results", last_line=None,
+                           hint="the link corrupts data: check cable, baud rate and ground; "
+                                "continue with --resume")
 
 
 def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | None,

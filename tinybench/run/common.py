@@ -19,6 +19,23 @@ from tinybench.results.schema import DutFacts
 RULE_MIN_WINDOW_S = 10.0
 RULE_MIN_ITERATIONS = 10
 
+#: The transcript note that marks a damaged exchange the harness caught and repeated (the
+#: fault-injection campaign, benchmarks/fault_campaign.py, counts them).
+FAULT_NOTE = "fault detected:"
+
+
+def reread_results(client: DutClient) -> list[float] | None:
+    """The output tensor read a second time with ``results`` (None if the firmware lacks it).
+
+    A flipped digit in an ``m-results`` line looks valid; comparing two readings sent separately
+    over the link is the redundancy the standard protocol offers to catch it."""
+    from tinybench.protocol import DutError
+
+    try:
+        return client.results()
+    except DutError:
+        return None
+
 
 @dataclass
 class RunTarget:
