@@ -15,6 +15,7 @@ from tinybench import paths
 pytest_plugins = [
     "fixtures_firmware",
     "fixtures_leaderboard",
+    "fixtures_renode",
     "fixtures_run",
     "fixtures_workloads",
 ]

@@ -104,5 +104,7 @@ def test_checker_reports_and_never_crashes(small_bundle, tmp_path_factory, data)
 
 def test_untouched_small_bundle_passes(small_bundle):
     report = check_tree(small_bundle)
-    assert report.ok, report.render()
+    # performance runs only: the official rules' missing accuracy runs are its only errors
+    assert [f.path for f in report.errors if "no accuracy/ results" not in f.message] == [], report.render()
+    assert len(report.errors) == 2
     assert len(report.verified) >= 2

@@ -319,6 +319,8 @@ static void cmd_info(void)
     tb_puts(tb_port_vendor());
     tb_puts(",firmware=tinybench-");
     tb_puts(TB_FW_VERSION);
+    tb_puts(",build=");
+    tb_puts(TB_BUILD_ID);
     tb_line("]");
 }
 

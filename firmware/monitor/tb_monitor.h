@@ -22,6 +22,9 @@
 #ifndef TB_ENERGY
 #define TB_ENERGY 0
 #endif
+#ifndef TB_BUILD_ID /* the image's build id (tinybench's cache key); tb-info reports it */
+#define TB_BUILD_ID "unknown"
+#endif
 #ifndef TB_STANDARD_ONLY
 #define TB_STANDARD_ONLY 0
 #endif

@@ -68,12 +68,20 @@ class RenodeConfig(_Strict):
 class Discovery(_Strict):
     vid: int = Field(ge=0, le=0xFFFF)
     pid: int = Field(ge=0, le=0xFFFF)
+    also: list[tuple[int, int]] = Field(default_factory=list,
+                                        description="more (vid, pid) pairs the same board enumerates "
+                                                    "as (other probe firmware versions)")
     name_check: str | None = Field(None, description="vendor text expected in m-name-dut-[...]")
+
+    def matches(self, vid: int | None, pid: int | None) -> bool:
+        return (vid, pid) in [(self.vid, self.pid), *self.also]
 
 
 class SerialConfig(_Strict):
     url: str | None = None
     discovery: Discovery | None = None
+    boot_s: float = Field(0.0, ge=0, description="seconds from opening the port to the monitor's "
+                                                 "first answer, for boards that reset on port open")
 
     @model_validator(mode="after")
     def _one_way(self) -> SerialConfig:
@@ -82,9 +90,37 @@ class SerialConfig(_Strict):
         return self
 
 
+FlasherName = Literal["command", "gdb", "openocd", "pyocd"]
+
+
 class FlashConfig(_Strict):
-    command: list[str] = Field(min_length=1, description="argv; {image} is replaced by the image path")
+    """How firmware gets onto the board (tinybench.flash.flashers). ``flasher`` picks the default
+    backend; the other fields configure each backend, so ``tinybench flash --flasher X`` can pick
+    another one that the yaml also describes."""
+
+    flasher: FlasherName = "command"
+    command: list[str] | None = Field(
+        None, min_length=1,
+        description="argv template; {elf}/{image}, {hex}, {bin} become the image in that format")
+    gdb_remote: str | None = Field(None, description="host:port of a GDB server (OpenOCD, pyOCD, "
+                                                     "J-Link, Renode) for flasher 'gdb'")
+    openocd_config: list[str] = Field(default_factory=list,
+                                      description="openocd -f files, e.g. board/st_nucleo_l4.cfg")
+    gdb_reset: list[str] = Field(default_factory=lambda: ["monitor reset run"],
+                                 description="GDB commands after load+verify that reset and run the "
+                                             "target (server-specific; [] when the server resets it)")
+    pyocd_target: str | None = Field(None, description="pyOCD target name, e.g. nrf52840")
     timeout_s: float = Field(120.0, gt=0)
+
+    @model_validator(mode="after")
+    def _backend_configured(self) -> FlashConfig:
+        needs = {"command": self.command, "gdb": self.gdb_remote, "openocd": self.openocd_config,
+                 "pyocd": self.pyocd_target}
+        if not needs[self.flasher]:
+            field_name = {"command": "command", "gdb": "gdb_remote", "openocd": "openocd_config",
+                          "pyocd": "pyocd_target"}[self.flasher]
+            raise ValueError(f"flasher '{self.flasher}' needs flash.{field_name}")
+        return self
 
 
 class Board(_Strict):

@@ -15,7 +15,7 @@ import typer
 from tinybench.errors import TinybenchError
 
 # Modules that contribute commands, in help order.
-_AREAS = ("compile", "firmware", "run", "data", "energy", "leaderboard")
+_AREAS = ("compile", "firmware", "run", "data", "energy", "leaderboard", "boards")
 
 
 def build_app() -> typer.Typer:
@@ -51,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     except TinybenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:   # disk full, read-only folder, missing file, unreachable device
+        from tinybench.errors import from_os_error
+
+        print(f"error: {from_os_error(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted: everything measured so far is saved; use --resume to continue",
               file=sys.stderr)
@@ -58,6 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except Exception:   # a real bug: keep the traceback, and say where to report it
+        import traceback
+
+        from tinybench.errors import BUG_REPORT_LINE
+
+        traceback.print_exc()
+        print(BUG_REPORT_LINE, file=sys.stderr)
+        return 1
     return 0
 
 

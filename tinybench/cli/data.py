@@ -70,8 +70,13 @@ def register(app: typer.Typer) -> None:
 
         w = load_workload(workload)
         index = build_dataset(w, source, out, limit=limit)
+        from tinybench.workloads.official import check_official
+
         ds = load_dataset(index.parent, w)
-        note = "" if ds.is_official_size else f" (official set: {w.dataset.size})"
+        verdict = check_official(ds)
+        note = (f" — the official set ({verdict.list_name}), verified by sha256" if verdict.official else
+                f" — not the official set ({verdict.differing_count} file(s) differ from "
+                f"{verdict.list_name or 'any known official list'})")
         typer.echo(f"{w.id}: {len(ds)} files in {index.parent}{note}")
 
     @data.command("download")

@@ -23,25 +23,48 @@ def register(app: typer.Typer) -> None:
 
     @import_app.command("mlperf")
     def import_mlperf(
-        directory: Path = typer.Argument(..., help="results repository tree (or a part of it, or a bundle)"),
+        directories: list[Path] = typer.Argument(..., help="results repository trees (or parts of "
+                                                 "them, or bundles); several rounds at once are fine"),
         round_name: Optional[str] = typer.Option(None, "--round", help="round name, e.g. v0.5 "
-                                                 "(default: the vX.Y folder in the path)"),
+                                                 "(default: the vX.Y in the path, e.g. tiny_results_v1.3)"),
         out: Optional[Path] = typer.Option(None, "--out", help="write records JSON here (default: stdout)"),
+        report_path: Optional[Path] = typer.Option(None, "--report", help="write the per system × "
+                                                   "benchmark outcome report (JSON) here"),
         device_class: Optional[str] = typer.Option(None, "--device-class",
                                                    help="override the inferred device class for all systems"),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="print only rows not imported and totals"),
     ) -> None:
-        """Read MLPerf Tiny results (EEMBC and MLCommons runner formats) into result records."""
-        from tinybench.leaderboard.mlperf_import import import_tree
+        """Read MLPerf Tiny results (EEMBC and MLCommons runner formats) into result records.
+
+        Never aborts on one bad submission: every system × benchmark is imported or listed with
+        the reason it is not importable. Exit status 1 when any row was not importable."""
+        from tinybench import fsutil
+        from tinybench.leaderboard.mlperf_import import import_report
         from tinybench.leaderboard.records import RecordSet, save_records
         from tinybench.leaderboard.systems import parse_device_class
 
         dclass = parse_device_class(device_class) if device_class else None
-        records = import_tree(directory, round_name=round_name, device_class=dclass)
+        report = import_report(directories, round_name=round_name, device_class=dclass)
         if out is None:
-            typer.echo(RecordSet(records=records).model_dump_json(indent=2))
+            typer.echo(RecordSet(records=report.records).model_dump_json(indent=2))
         else:
-            save_records(out, records)
-            typer.echo(f"{len(records)} record(s) written to {out}", err=True)
+            save_records(out, report.records)
+        if report_path is not None:
+            fsutil.atomic_write_text(report_path, json.dumps(report.to_json(), indent=2) + "\n")
+        if quiet:
+            from tinybench.leaderboard.mlperf_import import ImportReport
+
+            shown = ImportReport(report.roots, report.not_importable, [], report.tree_problems)
+            text = shown.render()
+            text = "\n".join(line for line in text.splitlines() if "system × benchmark" not in line)
+            typer.echo(text + "\n" + "\n".join(
+                f"{rnd}: {t['found']} system × benchmark row(s) found, {t['imported']} imported, "
+                f"{t['not_importable']} not importable" for rnd, t in report.per_round().items()), err=True)
+        else:
+            typer.echo(report.render(), err=True)
+        if out is not None:
+            typer.echo(f"{len(report.records)} record(s) written to {out}", err=True)
+        raise typer.Exit(0 if report.ok else 1)
 
     @app.command("submit")
     def submit_cmd(
@@ -111,13 +134,16 @@ def register(app: typer.Typer) -> None:
 def load_inputs(paths: list[Path]):
     """Record files and results trees, in the order given."""
     from tinybench.errors import TinybenchError
-    from tinybench.leaderboard.mlperf_import import import_tree
+    from tinybench.leaderboard.mlperf_import import import_report
     from tinybench.leaderboard.records import load_records
 
     records = []
     for path in paths:
         if path.is_dir():
-            records.extend(import_tree(path))
+            report = import_report([path])
+            for o in report.not_importable:
+                typer.echo(f"not importable: {o.source}: {o.reason}", err=True)
+            records.extend(report.records)
         elif path.is_file():
             records.extend(load_records(path))
         else:

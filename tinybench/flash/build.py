@@ -89,14 +89,33 @@ def _key(parts: dict[str, object], model_dir: Path | None, tflite: Path | None) 
     return digest.hexdigest()[:24]
 
 
-def _cached(final: Path) -> FirmwareImage | None:
+def _cached(final: Path, board: Board | None = None) -> FirmwareImage | None:
+    """The cached image in ``final``, or None; with ``board``, re-check that it fits that board.
+
+    Why re-check: the fit check must not depend on whether an image happens to be cached (a board
+    too small for the model once ran anyway because a same-port image was already built).
+    """
     meta = final / "image.json"
     if not meta.is_file():
         return None
     image = FirmwareImage.from_json(json.loads(meta.read_text()))
     if not image.path.is_file():
         return None
+    if board is not None:
+        check_fit(board, image.model_id, arena_bytes=image.arena_bytes, weight_bytes=image.weight_bytes,
+                  db_bytes=image.db_bytes, cmd_bytes=image.cmd_max)
     return image
+
+
+def _board_parts(board: Board) -> dict[str, object]:
+    """What of the board goes into the cache key: its build section and its memory budgets."""
+    return {"build": board.build.model_dump(), "flash_bytes": board.flash_bytes,
+            "ram_bytes": board.ram_bytes}
+
+
+def _link_parts(board: Board, energy: bool) -> dict[str, object]:
+    """The UART rate compiled into the image (physical boards' ports use it)."""
+    return {"baud": board.baud_for("energy" if energy else "performance")}
 
 
 def check_port(board: Board) -> None:
@@ -110,7 +129,7 @@ def check_port(board: Board) -> None:
 
 
 def _make(board: Board, model_dir: Path, out_dir: Path, *, energy: bool, db_bytes: int,
-          standard: bool = False) -> Path:
+          standard: bool = False, build_id: str = "unknown") -> Path:
     tool = "gcc" if board.build.toolchain == "gcc" else "arm-none-eabi-gcc"
     if shutil.which(tool) is None:
         raise TinybenchError(f"the {tool} compiler is not installed (needed for board '{board.name}')",
@@ -118,7 +137,8 @@ def _make(board: Board, model_dir: Path, out_dir: Path, *, energy: bool, db_byte
     argv = ["nice", "make", "-s", "-C", str(paths.firmware_dir()), f"BOARD={board.build.port}",
             f"MODEL_DIR={model_dir}", f"OUT={out_dir}", f"ENERGY={1 if energy else 0}",
             f"CMD_MAX={CMD_MAX}", f"DB_MAX={db_bytes}", f"FW_VERSION={FIRMWARE_VERSION}",
-            f"STANDARD={1 if standard else 0}"]
+            f"STANDARD={1 if standard else 0}",
+            f"BAUD={board.baud_for('energy' if energy else 'performance')}", f"BUILD_ID={build_id}"]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip()[-3000:]
@@ -140,8 +160,9 @@ def build_from_model_dir(board: Board, model_dir: Path, *, model_id: str, arena_
     db_bytes = raw_input_bytes(model_id, input_elements)
     check_fit(board, model_id, arena_bytes=arena_bytes, weight_bytes=weight_bytes, db_bytes=db_bytes,
               cmd_bytes=CMD_MAX)
-    key = _key({"build": board.build.model_dump(), "energy": energy, "model_id": model_id,
-                "db": db_bytes}, model_dir, None)
+    key = _key({**_board_parts(board), **_link_parts(board, energy), "energy": energy,
+                "model_id": model_id, "db": db_bytes},
+               model_dir, None)
     return _build_cached(board, key, energy=energy, model_id=model_id, db_bytes=db_bytes,
                          model_sha256=model_sha256, arena_bytes=arena_bytes,
                          weight_bytes=weight_bytes, generate=lambda dest: shutil.copytree(model_dir, dest))
@@ -162,12 +183,13 @@ def build_firmware(board: Board, model: Path, model_id: str, *, energy: bool = F
         raise TinybenchError(f"model file {model} is empty", "re-download or re-export the .tflite")
     from tinybench.compiler import analyze_model, compile_model
 
-    parts: dict[str, object] = {"build": board.build.model_dump(), "energy": energy, "model_id": model_id}
+    parts: dict[str, object] = {**_board_parts(board), **_link_parts(board, energy), "energy": energy,
+                                "model_id": model_id}
     if standard:
         parts["standard"] = True          # absent otherwise: existing cache keys stay valid
     key = _key(parts, None, model)
     final = paths.cache_dir() / "firmware" / key
-    hit = _cached(final)
+    hit = _cached(final, board)
     if hit is not None:
         return hit
     # Analyse first (no files written): a corrupt model or one too large for the board stops here,
@@ -204,14 +226,14 @@ def _build_cached(board: Board, key: str, *, energy: bool, model_id: str, db_byt
     root = paths.cache_dir() / "firmware"
     final = root / key
     with fsutil.exclusive_lock(root / f"{key}.lock"):
-        hit = _cached(final)
+        hit = _cached(final, board)
         if hit is not None:
             return hit
         work = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
         try:
             generate(work / "model")
             built = _make(board, work / "model", work / "out", energy=energy, db_bytes=db_bytes,
-                          standard=standard)
+                          standard=standard, build_id=key)
             image = FirmwareImage(
                 path=final / "out" / built.name, board=board.name, port=board.build.port,
                 model_id=model_id, energy=energy, key=key, model_sha256=model_sha256,

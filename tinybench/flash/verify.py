@@ -118,6 +118,34 @@ def real_ad_windows(limit: int | None = None) -> Iterator[tuple[str, bytes]]:
             yield f"{path.name}@{offset}", data[offset:offset + 2560]
 
 
+def check_model_matches_id(model: Path, model_id: str) -> None:
+    """Parse ``model`` with tinybench's own reader (a clear error for an empty, truncated or corrupt
+    file, before TFLM is ever asked) and, when ``model_id`` names a standard workload, check the
+    model's input and output shapes are that workload's.
+
+    Why: ``verify --model ad01_int8.tflite --id kws01`` used to report "kws01 … bit-exact" — true of
+    the AD model, and a silent lie about KWS.
+    """
+    from tinybench.compiler import analyze_model
+    from tinybench.workloads import list_workloads
+
+    facts = analyze_model(model, model_id)
+    known = {w.id: w for w in list_workloads()}
+    workload = known.get(model_id)
+    if workload is None:
+        return
+    want_in, want_out = tuple(workload.model.input.shape), tuple(workload.model.output.shape)
+    got_in, got_out = tuple(facts.input.shape), tuple(facts.output.shape)
+    if (got_in, got_out) != (want_in, want_out):
+        guess = [w.id for w in known.values()
+                 if (tuple(w.model.input.shape), tuple(w.model.output.shape)) == (got_in, got_out)]
+        raise TinybenchError(
+            f"{model} is not a {model_id} model: its input is {list(got_in)} and output "
+            f"{list(got_out)}, {model_id} needs input {list(want_in)} and output {list(want_out)}",
+            f"pass --id {guess[0]}" if guess else
+            "pass the model that matches --id, or give your own model its own --id")
+
+
 class _Reference:
     """The pinned TFLM Python interpreter on one model."""
 
@@ -157,6 +185,9 @@ def verify_model(board: Board, model: Path, model_id: str, *, samples: int = 200
     if samples < 0:
         raise TinybenchError(f"--samples must be >= 0 (got {samples})")
     reference_path = Path(reference_model) if reference_model is not None else Path(model)
+    check_model_matches_id(Path(model), model_id)
+    if reference_path != Path(model):
+        check_model_matches_id(reference_path, model_id)
     reference = _Reference(reference_path)
     image = build_firmware(board, model, model_id)
     report = VerifyReport(board.name, str(model), model_id, board.category,

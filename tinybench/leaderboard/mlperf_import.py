@@ -12,6 +12,7 @@ the same layout plus ``tinybench-manifest.json``, whose per-mode category and ha
 from __future__ import annotations
 
 import re
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tinybench.errors import TinybenchError
@@ -19,8 +20,9 @@ from tinybench.leaderboard.records import (AccuracyResult, Category, DeviceClass
                                            EnergyResult, PerformanceResult, Provenance, ResultRecord)
 from tinybench.leaderboard.resultstxt import ResultsTxt, parse_results_txt
 from tinybench.leaderboard.safety import DEFAULT_MAX_FILE_BYTES, InputProblem, SafeTree
-from tinybench.leaderboard.systems import describe_system
-from tinybench.leaderboard.tree import ModeDir, SubmitterDir, discover
+from tinybench.leaderboard.systems import describe_system, read_description
+from tinybench.leaderboard.tree import (BenchmarkDir, ModeDir, SubmitterDir, discover, match_system_file,
+                                        missing_from_copy)
 
 _EEMBC_VERSION = re.compile(r"m-version\[([^\]]+)\]")
 _EEMBC_MONITOR = re.compile(r"m-regfile-fn\[trace1-energy\.bin\]-type\[emon\]-name\[([^\]]+)\]")
@@ -28,74 +30,200 @@ _EEMBC_MV = re.compile(r"m-voltage-mv\[(\d+)\]")
 _MLC_VOLTAGE = re.compile(r'"voltage":\s*([\d.]+)')
 
 
+@dataclass
+class Outcome:
+    """What became of one system × benchmark (× model variant) found in a tree."""
+
+    round: str | None
+    division: str
+    submitter: str
+    system: str
+    benchmark: str
+    source: str
+    imported: bool
+    reason: str | None = None  # why it is not importable
+    notes: list[str] = field(default_factory=list)  # what was bent, mapped or left out
+
+
+@dataclass
+class ImportReport:
+    """Per-row outcomes of one import (possibly over several roots) plus the records."""
+
+    roots: list[str]
+    outcomes: list[Outcome] = field(default_factory=list)
+    records: list[ResultRecord] = field(default_factory=list)
+    tree_problems: list[str] = field(default_factory=list)  # unsafe entries skipped while walking
+
+    @property
+    def not_importable(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.imported]
+
+    @property
+    def ok(self) -> bool:
+        return not self.not_importable
+
+    def per_round(self) -> dict[str, dict[str, int]]:
+        tallies: dict[str, dict[str, int]] = {}
+        for o in self.outcomes:
+            tally = tallies.setdefault(o.round or "-", {"found": 0, "imported": 0, "not_importable": 0})
+            tally["found"] += 1
+            tally["imported" if o.imported else "not_importable"] += 1
+        return dict(sorted(tallies.items()))
+
+    def to_json(self) -> dict:
+        return {"schema_name": "tinybench.import-report", "schema_version": "1.0", "roots": self.roots,
+                "ok": self.ok, "rounds": self.per_round(), "outcomes": [asdict(o) for o in self.outcomes],
+                "tree_problems": self.tree_problems}
+
+    def render(self, *, notes: bool = True) -> str:
+        """A plain-text table (one line per system × benchmark) and per-round totals."""
+        head = ("round", "div", "submitter", "system", "benchmark", "outcome")
+        table = [head] + [(o.round or "-", o.division, o.submitter, o.system, o.benchmark,
+                           "imported" if o.imported else "NOT IMPORTABLE") for o in self.outcomes]
+        widths = [min(max(len(r[i]) for r in table), 44) for i in range(len(head))]
+        lines = []
+        for index, row in enumerate(table):
+            lines.append("  ".join(c[:44].ljust(w) for c, w in zip(row, widths)).rstrip())
+            if index:
+                o = self.outcomes[index - 1]
+                if o.reason:
+                    lines.append(f"    reason: {o.reason}")
+                if notes:
+                    lines.extend(f"    note: {n}" for n in o.notes)
+        lines.extend(f"skipped (unsafe): {problem}" for problem in self.tree_problems)
+        for rnd, t in self.per_round().items():
+            lines.append(f"{rnd}: {t['found']} system × benchmark row(s) found, {t['imported']} imported, "
+                         f"{t['not_importable']} not importable")
+        return "\n".join(lines)
+
+
 def import_tree(root: Path, *, round_name: str | None = None, device_class: DeviceClass | None = None,
                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[ResultRecord]:
-    """Every system × benchmark of every submitter under ``root``."""
-    root = Path(root)
-    if not root.is_dir():
-        raise TinybenchError(f"results tree {root} is not a directory",
-                             "pass the checkout of a results repository (e.g. tiny_results_v1.3)")
-    tree = SafeTree(root, max_file_bytes)
-    files, _problems = tree.walk()  # unsafe entries are skipped here; `tinybench check` reports them
-    submitters = discover(tree, files, round_name)
-    if not submitters:
-        raise TinybenchError(f"no <closed|open>/<submitter>/results/ folders found under {root}",
-                             "point at a results repository or a `tinybench submit` bundle")
-    records: list[ResultRecord] = []
-    for sub in submitters:
-        records.extend(_import_submitter(tree, sub, device_class))
-    return records
+    """Every importable system × benchmark under ``root`` (``import_report`` lists the rest)."""
+    return import_report([root], round_name=round_name, device_class=device_class,
+                         max_file_bytes=max_file_bytes).records
 
 
-def _import_submitter(tree: SafeTree, sub: SubmitterDir, device_class: DeviceClass | None) -> list[ResultRecord]:
-    manifest = _read_manifest(tree, sub)
-    out = []
+def import_report(roots: list[Path], *, round_name: str | None = None,
+                  device_class: DeviceClass | None = None,
+                  max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ImportReport:
+    """Import every root. One bad submission never aborts the rest: each system × benchmark is
+    either imported or listed with the reason it is not importable."""
+    report = ImportReport([str(r) for r in roots])
+    for root in roots:
+        root = Path(root)
+        if not root.is_dir():
+            raise TinybenchError(f"results tree {root} is not a directory",
+                                 "pass the checkout of a results repository (e.g. tiny_results_v1.3)")
+        tree = SafeTree(root, max_file_bytes)
+        files, problems = tree.walk()
+        report.tree_problems += [f"{root}/{p.path}: {p.message}" for p in problems
+                                 if p.message != "empty folder"]
+        submitters = discover(tree, files, round_name)
+        if not submitters:
+            raise TinybenchError(f"no <closed|open>/<submitter>/results/ folders found under {root}",
+                                 "point at a results repository or a `tinybench submit` bundle")
+        absent = missing_from_copy(tree, files)
+        for sub in submitters:
+            _import_submitter(tree, sub, device_class, absent, report)
+    return report
+
+
+def _describe(tree: SafeTree, sub: SubmitterDir, name: str, device_class: DeviceClass | None):
+    """(SystemInfo or None, reason when None, notes, sha256 of the description)."""
+    from tinybench.fsutil import sha256_bytes
+
+    desc_path, how = match_system_file(sub, name)
+    if desc_path is None:
+        return None, (f"no system description for results/{name} (looked for systems/{name}.json "
+                      "and similar names" + (f"; {how}" if how else "") + ")"), [], None
+    notes = [] if how == "exact" else [f"system description {tree.rel(desc_path)} ({how})"]
+    try:
+        raw = tree.read_bytes(desc_path)
+        desc, note = read_description(tree.read_text(desc_path))
+        if note:
+            notes.append(f"{tree.rel(desc_path)}: {note}")
+        return describe_system(name, desc, device_class=device_class), None, notes, sha256_bytes(raw)
+    except (InputProblem, ValueError, TinybenchError) as exc:
+        return None, f"system description {tree.rel(desc_path)} unreadable: {exc}", notes, None
+
+
+def _import_submitter(tree: SafeTree, sub: SubmitterDir, device_class: DeviceClass | None,
+                      absent: set[str], report: ImportReport) -> None:
+    try:
+        manifest, manifest_problem = _read_manifest(tree, sub), None
+    except TinybenchError as exc:
+        manifest, manifest_problem = None, exc.message
     for name, system in sorted(sub.systems.items()):
-        desc_path = match_system_file(sub, name)
-        if desc_path is None:
-            raise TinybenchError(f"{tree.rel(system.path)} has no system description "
-                                 f"systems/{name}.json", "add the MLPerf system description JSON")
-        try:
-            desc = tree.read_json(desc_path)
-        except InputProblem as exc:
-            raise TinybenchError(f"cannot read system description: {exc}",
-                                 "fix the JSON (run `tinybench check` for every problem)") from None
-        info = describe_system(name, desc, device_class=device_class)
-        from tinybench.fsutil import sha256_file
+        def outcome(label: str, source: str, imported: bool, reason: str | None = None,
+                    notes: list[str] | None = None) -> None:
+            report.outcomes.append(Outcome(sub.round, sub.division, sub.submitter, name, label, source,
+                                           imported, reason, list(notes or [])))
 
-        for benchmark, modes in sorted(system.benchmarks.items()):
-            prov = Provenance(
-                harness="unknown", source=tree.rel(system.path), round=sub.round,
-                submitter=sub.submitter, board=info.board, soc=info.soc, processor=info.processor,
-                accelerator=info.accelerator, clock_mhz=info.clock_mhz, voltage_v=info.voltage_v,
-                voltage_source=info.voltage_source, framework=info.framework,
-                system_description_sha256=sha256_file(desc_path))
-            record = ResultRecord(system=name, workload=benchmark,
-                                  division=Division(sub.division), device_class=info.device_class,
-                                  device_class_source=info.device_class_source, provenance=prov)
-            for mode_name in ("performance", "energy", "accuracy"):
-                mode = modes.get(mode_name)
-                if mode is None or not (set(mode.files) & {"results.txt", "postproc.txt"}):
-                    continue
-                _fill_mode(tree, record, mode, manifest)
-            if manifest is not None:
-                _apply_manifest_provenance(record, manifest)
-            if record.performance or record.energy or record.accuracy:
-                out.append(record)
-    return out
+        if not system.benchmarks:
+            outcome("?", tree.rel(system.path), False, "no <benchmark>/<mode>/ folders below it ("
+                    + ", ".join(sorted(tree.rel(p) for p in system.extra)[:3]) + ")")
+            continue
+        info, desc_reason, desc_notes, desc_sha = _describe(tree, sub, name, device_class)
+        for label, bench in sorted(system.benchmarks.items()):
+            src = tree.rel(bench.path)
+            if manifest_problem or info is None:
+                outcome(label, src, False, manifest_problem or desc_reason, desc_notes)
+                continue
+            notes = list(desc_notes)
+            try:
+                record, missing = _import_benchmark(tree, sub, system, bench, info, manifest, absent,
+                                                    notes, desc_sha)
+            except (InputProblem, TinybenchError, ValueError, KeyError, TypeError) as exc:
+                outcome(label, src, False, f"{type(exc).__name__}: {exc}", notes)
+                continue
+            if record is None:
+                outcome(label, src, False, "no mode folder has a usable results.txt: " + "; ".join(missing),
+                        notes)
+                continue
+            report.records.append(record)
+            outcome(label, src, True, None, notes + missing)
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def match_system_file(sub: SubmitterDir, name: str) -> Path | None:
-    """``systems/<name>.json``; else the one description whose name contains the system id
-    (v0.5 reference: ``Nucleo_L4R5ZI_System_Description.json`` for ``Nucleo-L4R5ZI``)."""
-    if name in sub.system_files:
-        return sub.system_files[name]
-    loose = [p for stem, p in sub.system_files.items() if _norm(name) and _norm(name) in _norm(stem)]
-    return loose[0] if len(loose) == 1 else None
+def _import_benchmark(tree: SafeTree, sub: SubmitterDir, system, bench: BenchmarkDir, info, manifest,
+                      absent: set[str], notes: list[str],
+                      desc_sha: str | None) -> tuple[ResultRecord | None, list[str]]:
+    """The record of one system × benchmark (None if no mode yielded a figure) and the list of
+    modes that yielded nothing, each with why."""
+    if bench.folder != bench.benchmark:
+        notes.append(f"benchmark folder {bench.folder!r} read as {bench.benchmark!r}")
+    prov = Provenance(
+        harness="unknown", source=tree.rel(system.path), round=sub.round,
+        submitter=sub.submitter, board=info.board, soc=info.soc, processor=info.processor,
+        accelerator=info.accelerator, clock_mhz=info.clock_mhz, voltage_v=info.voltage_v,
+        voltage_source=info.voltage_source, framework=info.framework,
+        system_description_sha256=desc_sha)
+    record = ResultRecord(system=system.name, workload=bench.benchmark, variant=bench.variant,
+                          division=Division(sub.division), device_class=info.device_class,
+                          device_class_source=info.device_class_source, provenance=prov)
+    missing: list[str] = []
+    for mode_name in ("performance", "accuracy", "energy"):
+        mode = bench.modes.get(mode_name)
+        if mode is None:
+            missing.append(f"no {mode_name}/ folder")
+            continue
+        if mode.folder != mode_name:
+            notes.append(f"{mode.folder}/ read as {mode_name}/")
+        if mode.renamed:
+            notes.append(f"{mode_name}/: EEMBC-era file names " + ", ".join(sorted(mode.renamed.values())))
+        if not (set(mode.files) & {"results.txt", "postproc.txt"}):
+            rel = f"{tree.rel(mode.path)}/results.txt"
+            missing.append(f"{mode_name}/ has no results.txt"
+                           + (" (absent from this copy only)" if rel in absent else ""))
+            continue
+        if not _fill_mode(tree, record, mode, manifest):
+            missing.append(f"{mode_name}/results.txt has no {mode_name} headline line the official "
+                           "checker recognises")
+    if manifest is not None:
+        _apply_manifest_provenance(record, manifest)
+    if record.performance or record.energy or record.accuracy:
+        return record, missing
+    return None, missing
 
 
 def _read_manifest(tree: SafeTree, sub: SubmitterDir) -> dict | None:
@@ -136,7 +264,8 @@ def _compliant(entry: dict, parsed: ResultsTxt, text: str) -> bool | None:
     return False if "NOT VALID FOR SUBMISSION" in text else None
 
 
-def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: dict | None) -> None:
+def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: dict | None) -> bool:
+    """Fill the record's block for this mode; False when results.txt has no headline for it."""
     try:
         # v0.5 reference AD accuracy published only EnergyRunner's post-processing output.
         name = "results.txt" if "results.txt" in mode.files else "postproc.txt"
@@ -144,9 +273,11 @@ def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: di
         parsed: ResultsTxt = parse_results_txt(text)
     except InputProblem as exc:
         raise TinybenchError(f"cannot read {exc}", "run `tinybench check` on the tree") from None
+    before = (record.performance, record.energy, record.accuracy)
     entry = _manifest_entry(manifest, tree, mode)
     common = dict(category=_category(entry), source_dir=tree.rel(mode.path),
-                  raw_files=_raw_hashes(tree, mode), compliant=_compliant(entry, parsed, text))
+                  raw_files=_raw_hashes(tree, mode), compliant=_compliant(entry, parsed, text),
+                  unstable="UNSTABLE TIMING" in text)
     _harness(tree, record, mode)
     run_energy = (entry.get("run_results") or {}).get("energy") if isinstance(entry.get("run_results"), dict) else None
     if mode.mode == "energy" and isinstance(run_energy, dict):
@@ -181,6 +312,7 @@ def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: di
             record.accuracy = AccuracyResult(**common,
                                              top1_pct=parsed.top1.value if parsed.top1 else None,
                                              auc=parsed.auc.value if parsed.auc else None)
+    return (record.performance, record.energy, record.accuracy) != before
 
 
 def _harness(tree: SafeTree, record: ResultRecord, mode: ModeDir) -> None:

@@ -11,6 +11,7 @@ logs, MLC results.json), ``tinybench.run.metrics`` (median throughput, Top-1, AU
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +30,8 @@ def transcript_for(mode_dir: Path, log_text: str | None, results_json: object | 
     tinybench logs go through the runner's own ``tinybench.results.verify.recompute`` (tagged
     windows, last attempt wins) so a bundle is judged exactly as ``tinybench report`` judges a run."""
     if runner == "eembc" and log_text is not None:
-        return parse_eembc_log(log_text)
-    if log_text is not None and _is_tinybench_log(log_text):
+        return parse_eembc_log(normalize_vendor_log(log_text))
+    if log_text is not None and is_tinybench_log(log_text):
         from tinybench.results.verify import recompute as recompute_run
 
         rec = recompute_run(mode_dir)
@@ -47,10 +48,49 @@ def transcript_for(mode_dir: Path, log_text: str | None, results_json: object | 
     return None
 
 
-def _is_tinybench_log(text: str) -> bool:
+def is_tinybench_log(text: str) -> bool:
+    """tinybench's own transcript format (``<seconds> <|>|# <line>``)."""
     import re
 
     return re.search(r"^\d+\.\d+ [<>#] ", text[:4000], re.M) is not None
+
+
+_DOUBLE_SOURCE = re.compile(r"^(\s*\d+\.\d+ dut: )(?:dut: ?)+", re.M)
+_GLUED_ECHO = re.compile(r"^(\s*\d+\.\d+ dut: )(?!m-)[^\n]*?(?=m-[a-z])", re.M)
+
+
+_DUT_PREFIX = re.compile(r"^(\s*\d+\.\d+ dut: )")
+_PREFIX_CR = re.compile(r"^(\s*\d+\.\d+ [\w-]+: ?)\r+", re.M)
+
+
+def normalize_line_ends(text: str) -> str:
+    """CRLF -> LF; a carriage return the DUT printed right after the runner's ``<time> <source>:``
+    prefix is dropped (it is inside the line); any other bare CR ends a line."""
+    text = text.replace("\r\n", "\n")
+    text = _PREFIX_CR.sub(r"\1", text)
+    return text.replace("\r", "\n")
+
+
+def normalize_vendor_log(text: str) -> str:
+    """EnergyRunner logs of other vendors' firmware, as the DUT printed them: some ports echo the
+    command glued to the first response (``dut: infer 300 1m-warmup-start-1``) or prefix lines
+    twice (``dut: dut: m-ready``). EnergyRunner itself matches these by substring; strip the echo
+    and the repeated prefix so the transcript parser sees the standard lines."""
+    text = _DOUBLE_SOURCE.sub(r"\1", normalize_line_ends(text))
+    text = _GLUED_ECHO.sub(r"\1", text)
+    # a DUT line broken by a stray newline (v0.7 Syntiant: "m-lap-us-…" alone on its line)
+    # continues the DUT line before it: give it that line's prefix
+    out, prefix = [], None
+    for line in text.split("\n"):
+        m = _DUT_PREFIX.match(line)
+        if m:
+            prefix = m.group(1)
+        elif prefix and line.startswith("m-"):
+            line = prefix + line
+        elif line.strip():
+            prefix = None
+        out.append(line)
+    return "\n".join(out)
 
 
 def timed_windows(transcript: Transcript) -> list[Exchange]:
@@ -70,10 +110,14 @@ class AccuracyFigures:
     files: int
     top1_pct: float | None
     auc: float | None
+    auc_method: str = metrics.SKLEARN
 
 
-def accuracy(exchanges: list[Exchange], labels: dict[str, int]) -> AccuracyFigures:
-    """Per-file scores (normalised, averaged over windows), Top-1 by argmax, AUC as the host does."""
+def accuracy(exchanges: list[Exchange], labels: dict[str, int],
+             runner: str = "mlc") -> AccuracyFigures:
+    """Per-file scores (normalised, averaged over windows), Top-1 by argmax, AUC — all with the
+    method of the tool that printed the figures (``runner``: EnergyRunner → EEMBC simplified,
+    including its AD "Top-1"; MLCommons runner and tinybench → sklearn)."""
     per_file: "OrderedDict[str, list[list[float]]]" = OrderedDict()
     for ex in exchanges:
         if ex.results is not None and ex.input_file:
@@ -89,9 +133,13 @@ def accuracy(exchanges: list[Exchange], labels: dict[str, int]) -> AccuracyFigur
     classifier = widths.pop() > 1
     scores = np.vstack([metrics.file_scores(rows, classifier=classifier) for rows in per_file.values()])
     y = [labels[f] for f in per_file]
-    top1 = metrics.top1(scores, y) if classifier else None
-    auc = metrics.auc(scores, y)
-    return AccuracyFigures(len(per_file), top1, None if np.isnan(auc) else auc)
+    method = metrics.AUC_METHOD_OF_RUNNER.get(runner, metrics.SKLEARN)
+    if classifier:
+        top1 = metrics.top1(scores, y)
+    else:
+        top1 = metrics.ad_top1_eembc(scores[:, 0], y) if method == metrics.EEMBC else None
+    auc = metrics.auc(scores, y, method)
+    return AccuracyFigures(len(per_file), top1, None if np.isnan(auc) else auc, method)
 
 
 def labels_from_mlc_json(entries: object) -> dict[str, int]:
@@ -122,6 +170,7 @@ class EnergyFigures:
     energy_uj: list[float]
     per_inf_uj: list[float]
     median_per_inf_uj: float
+    note: str | None = None  # e.g. a window count other than 5, taken from log.txt
 
 
 def energy_energyrunner(folder: Path, edge_times: list[float], iterations: list[int],
@@ -135,9 +184,7 @@ def energy_energyrunner(folder: Path, edge_times: list[float], iterations: list[
     from tinybench.power.importers import read_energyrunner_bin
 
     samples, rate = read_energyrunner_bin(folder / "trace1-energy.bin")
-    pairs = pair_edges_energyrunner([float(t) for t in edge_times])
-    if len(pairs) != len(iterations):
-        raise ValueError(f"{len(pairs)} timestamp windows but {len(iterations)} infer commands in log.txt")
+    pairs, note = window_pairs(edge_times, len(iterations))
     bounds = []
     for index, (t0, t1) in enumerate(pairs):
         target = published_window_uj[index] if index < len(published_window_uj) else None
@@ -151,7 +198,37 @@ def energy_energyrunner(folder: Path, edge_times: list[float], iterations: list[
         bounds.append(best)
     summary = compute_windows(samples, rate, bounds, iterations)
     return EnergyFigures([w.energy_uj for w in summary.windows],
-                         [w.energy_per_inf_uj for w in summary.windows], summary.median_energy_per_inf_uj)
+                         [w.energy_per_inf_uj for w in summary.windows], summary.median_energy_per_inf_uj,
+                         note)
+
+
+STANDARD_WINDOWS = 5
+
+
+def window_pairs(edge_times: list[float], log_windows: int) -> tuple[list[tuple[float, float]], str | None]:
+    """EnergyRunner (start, stop) edge pairs for the number of windows ``log.txt`` shows.
+
+    Why the log decides: the published median is over the windows the runner actually ran —
+    usually 5, but one v1.1 trace has 4 (10 edges), and a trace may carry a stray trailing edge.
+    Edge 0 is the ``timestamp`` marker; window k spans edges 2k-1 and 2k. The note says when the
+    count differs from the run rules' 5 or when edges were left over."""
+    from tinybench.power.energy import pair_edges_energyrunner
+
+    edges = [float(t) for t in edge_times]
+    if log_windows < 1:
+        raise ValueError("log.txt shows no timed infer command in energy mode")
+    if len(edges) < 1 + 2 * log_windows:
+        raise ValueError(f"trace1-timestamps.json has {len(edges)} edges, too few for the "
+                         f"{log_windows} windows log.txt shows (1 + 2 per window)")
+    pairs = pair_edges_energyrunner(edges[:1 + 2 * log_windows])
+    notes = []
+    if log_windows != STANDARD_WINDOWS:
+        notes.append(f"recomputed over the {log_windows} windows log.txt shows (the run rules ask for "
+                     f"{STANDARD_WINDOWS}; the published median is over {log_windows})")
+    if len(edges) > 1 + 2 * log_windows:
+        notes.append(f"{len(edges) - 1 - 2 * log_windows} trailing edge(s) in trace1-timestamps.json "
+                     "after the last window ignored")
+    return pairs, "; ".join(notes) or None
 
 
 def energy_from_folder(folder: Path) -> EnergyFigures:

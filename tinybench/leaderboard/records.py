@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tinybench.errors import TinybenchError
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: optional `variant`, device class "phone sensing hub"
 SCHEMA_NAME = "tinybench.leaderboard.records"
 
 
@@ -43,11 +43,14 @@ class Division(str, Enum):
 
 
 class DeviceClass(str, Enum):
+    """What kind of device ran the benchmark; the leaderboard ranks within a class by default."""
+
     mcu = "MCU"
     mcu_accelerator = "MCU+accelerator"
     npu = "NPU"
     fpga = "FPGA"
     application_processor = "application processor"
+    sensing_hub = "phone sensing hub"
 
 
 class Provenance(BaseModel):
@@ -85,6 +88,8 @@ class ModeBlock(BaseModel):
     raw_files: dict[str, str] = Field(default_factory=dict, description="relative path -> sha256")
     compliant: bool | None = Field(default=None, description="run followed the run rules (window "
                                    "length, full data set); None when the source does not say")
+    unstable: bool = Field(default=False, description="window spread above tinybench's timing "
+                           "bound (results.txt 'UNSTABLE TIMING' line)")
 
     def fingerprint(self) -> str:
         """Content-only hash of the raw files: equal fingerprints = the same measurement re-published."""
@@ -123,6 +128,8 @@ class ResultRecord(BaseModel):
 
     system: str = Field(description="system description id (folder name under results/)")
     workload: str = Field(description="MLPerf benchmark short name: kws, vww, ic, ad, sww, ...")
+    variant: str | None = Field(default=None, description="open-division model folder between "
+                                "benchmark and mode (e.g. 'RN07'); None for the standard layout")
     division: Division
     device_class: DeviceClass
     device_class_source: str = Field(description="'inferred: <reason>' or 'override'")
@@ -136,6 +143,11 @@ class ResultRecord(BaseModel):
         """Unique name of the system across rounds: round/division/submitter/system."""
         return "/".join([self.provenance.round or "-", self.division.value,
                          self.provenance.submitter, self.system])
+
+    @property
+    def label(self) -> str:
+        """The workload with its open-division model variant ('ic' or 'ic/RN07')."""
+        return self.workload + (f"/{self.variant}" if self.variant else "")
 
     @property
     def category(self) -> Category:

@@ -71,7 +71,15 @@ def _fig(match: re.Match, group: int, line: int) -> Figure:
 def parse_results_txt(text: str) -> ResultsTxt:
     out = ResultsTxt()
     current: Window | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+    from tinybench.leaderboard.recompute import normalize_line_ends
+
+    previous = None
+    for number, line in enumerate(normalize_line_ends(text).split("\n"), start=1):
+        # some EnergyRunner copies print every line several times in a row (v0.7 Andes): a
+        # repeat of the line just read is the same line, not another window
+        if line == previous:
+            continue
+        previous = line
         if (m := TOP1_RE.match(line)) is not None:
             out.top1 = _fig(m, 1, number)
         if (m := AUC_RE.match(line)) is not None:

@@ -39,6 +39,8 @@ class SafeTree:
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.abspath(self.root))
+        # a root reached through a symbolic link is fine (symlinks *inside* stay refused)
+        self.real_root = Path(os.path.realpath(self.root))
 
     def rel(self, path: Path) -> str:
         return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
@@ -55,7 +57,7 @@ class SafeTree:
             if cur.is_symlink():
                 raise InputProblem(self.rel(cur), "is a symbolic link; symlinks are not allowed")
         real = Path(os.path.realpath(candidate))
-        if real != self.root and self.root not in real.parents:
+        if real != self.real_root and self.real_root not in real.parents:
             raise InputProblem(relpath, "resolves outside the submission root")
         return candidate
 

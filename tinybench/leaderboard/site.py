@@ -64,6 +64,8 @@ def _compute_cells(row: Row) -> list[tuple[str, str, str]]:
         flags.append(f"repeated from {row.repeated_from}")
     if any(b is not None and b.compliant is False for b in (r.performance, r.energy, r.accuracy)):
         flags.append("not valid for submission")
+    if any(b is not None and b.unstable for b in (r.performance, r.energy, r.accuracy)):
+        flags.append("unstable timing")
     composite = fmt_ratio(row.composite_speedup)
     if composite and row.partial:
         composite += f" (partial {row.composite_n}/4)"

@@ -19,10 +19,14 @@ OVERRIDE_KEY = "tinybench device class"
 _MHZ = re.compile(r"(\d+(?:\.\d+)?)\s*(GHz|MHz|kHz)", re.IGNORECASE)
 _VOLT = re.compile(r"(\d+(?:\.\d+)?)\s*(mV|V)\b")
 _FPGA = re.compile(r"fpga|zynq|pynq|xilinx|artix|kintex|ultrascale|lattice|ice40|cyclone|arria", re.I)
-_APP = re.compile(r"cortex[- ]?a\d|raspberry|x86|intel core|snapdragon|apple m\d|jetson|risc-?v.*linux", re.I)
-_NPU = re.compile(r"\bnpu\b|ndp\d|neural processing|ethos|syntiant|tpu\b|neural-art|\bnpu", re.I)
-_MCU = re.compile(r"cortex[- ]?m\d|risc-?v|\bmcu\b|microcontroller|stm32|esp32|nrf5", re.I)
-
+_APP = re.compile(r"cortex[- ]?a\d|raspberry|x86|intel core|snapdragon|apple m\d|jetson|kryo|"
+                  r"risc-?v.*linux", re.I)
+_APP_OS = re.compile(r"linux|android|ubuntu|debian|yocto|windows|macos", re.I)
+_HUB = re.compile(r"sensing hub|sensor hub|always[- ]on (?:dsp|processor)", re.I)
+_NPU = re.compile(r"\bnpu\b|ndp\d|neural processing|ethos|syntiant|tpu\b|neural-art", re.I)
+_MCU = re.compile(r"cortex[- ]?m\d|\bm(?:0\+?|3|4|7|23|33|55|85)\b|risc-?v|\brv(?:32|64)|\bmcu\b|"
+                  r"microcontroller|stm32|esp32|nrf5|gap\d|andescore|rxv\d", re.I)
+_NONE = {"n/a", "na", "none", "-", "no", ""}
 
 @dataclass(frozen=True)
 class SystemInfo:
@@ -72,24 +76,52 @@ def parse_voltage_v(text: str | None) -> float | None:
 
 
 def infer_device_class(desc: dict) -> tuple[DeviceClass, str]:
-    """Device class from the description text, with the reason (shown on the site)."""
+    """Device class from the processor, operating-system and accelerator fields, with the reason
+    (shown on the site). Order matters: an FPGA with a soft core is an FPGA; a phone SoC's
+    sensing hub is not an MCU even though a small core runs the model."""
     override = _text(desc, OVERRIDE_KEY)
     if override:
         return parse_device_class(override), "override (system JSON)"
     processor = " ".join(filter(None, (_text(desc, "Processor(s) Name"), _text(desc, "SoC Name"))))
     accel = _text(desc, "Accelerator") or ""
+    has_accel = accel.strip().lower() not in _NONE
+    system_os = " ".join(filter(None, (_text(desc, "Operating System"), _text(desc, "Operating System "))))
     everything = " ".join(str(v) for v in desc.values() if isinstance(v, str))
+    on_fpga = ""
+    if _FPGA.search(processor + " " + accel):
+        return DeviceClass.fpga, "inferred: the model runs in FPGA fabric"
     if _FPGA.search(everything):
-        return DeviceClass.fpga, "inferred: description mentions an FPGA"
+        if not _MCU.search(processor):
+            return DeviceClass.fpga, "inferred: description mentions an FPGA"
+        on_fpga = " (core prototyped on an FPGA board)"
+    if _HUB.search(accel + " " + processor):
+        return DeviceClass.sensing_hub, f"inferred: phone-class sensing hub ({accel or processor})"
     if _APP.search(processor):
         return DeviceClass.application_processor, "inferred: application-class processor"
-    if accel and accel.lower() not in {"n/a", "na", "none", "-"}:
+    if _APP_OS.search(system_os):
+        return DeviceClass.application_processor, f"inferred: runs {system_os.strip()}"
+    if has_accel:
         if _MCU.search(processor):
-            return DeviceClass.mcu_accelerator, "inferred: MCU core plus accelerator"
+            return DeviceClass.mcu_accelerator, f"inferred: MCU core plus accelerator ({accel}){on_fpga}"
         return DeviceClass.npu, "inferred: accelerator without an MCU host core"
     if _NPU.search(processor):
         return DeviceClass.npu, "inferred: neural processor"
-    return DeviceClass.mcu, "inferred: MCU core, no accelerator"
+    return DeviceClass.mcu, f"inferred: MCU core, no accelerator{on_fpga}"
+
+
+def read_description(text: str) -> tuple[dict, str | None]:
+    """A system description; malformed JSON (real ones miss commas) is read leniently as the
+    flat ``"key": "value"`` pairs it holds, with a note saying so (``check`` still flags it)."""
+    import json
+
+    try:
+        data = json.loads(text)
+        return (data, None) if isinstance(data, dict) else ({}, "not a JSON object")
+    except json.JSONDecodeError as exc:
+        pairs = re.findall(r'"([^"\n]+)"\s*:\s*"((?:[^"\\\n]|\\.)*)"', text)
+        if not pairs:
+            raise
+        return dict(pairs), f"malformed JSON ({exc.msg}, line {exc.lineno}); read its key/value pairs leniently"
 
 
 def parse_device_class(text: str) -> DeviceClass:

@@ -25,7 +25,11 @@ def summary_text(r: RunResults) -> str:
             lines.append(f"{w.index:>6} {w.input_file[:40]:<40} {w.iterations:>8} {w.runtime_s:>10.3f} "
                          f"{w.throughput:>10.3f} {w.latency_ms:>9.3f}")
         lines.append(f"median throughput {p.median_throughput:.3f} inf/s, latency {p.latency_ms:.3f} ms, "
-                     f"spread {p.spread_pct:.2f} %")
+                     f"spread {p.spread_pct:.2f} % (bound {p.spread_bound_pct:g} %)")
+        if p.unstable:
+            from tinybench.results.text import unstable_line
+
+            lines.append(unstable_line(p.spread_pct, p.spread_bound_pct))
         if p.median_instructions_per_inference is not None:
             lines.append(f"instructions per inference (simulator instruction count): {p.median_instructions_per_inference:,.0f}")
     if r.accuracy:
@@ -33,10 +37,18 @@ def summary_text(r: RunResults) -> str:
         if a.top1 is not None:
             lines.append(f"Top-1 {a.top1:.1f} %")
         if a.auc is not None:
-            lines.append(f"AUC {a.auc:.3f}")
+            lines.append(f"AUC {a.auc:.3f} ({a.auc_method}, as the MLCommons runner; in results.txt)")
+        if a.auc_eembc is not None:
+            lines.append(f"AUC {a.auc_eembc:.4f} (EEMBC simplified, as EnergyRunner)")
+        if a.top1_eembc_ad is not None:
+            lines.append(f"AD Top-1 {a.top1_eembc_ad:.1f} % (EEMBC simplified, as EnergyRunner)")
         lines.append(f"{a.inputs} inputs, {a.inferences} inferences; quality target "
                      f"{a.metric} >= {a.quality_target:g}: {a.verdict}")
-        lines.append("per class: " + ", ".join(f"{k} {v}" for k, v in a.per_class_counts.items()))
+        if a.per_class_top1:
+            lines.append("per class Top-1: " + ", ".join(
+                f"{k} {v:.1f} % ({a.per_class_counts.get(k, 0)} files)" for k, v in a.per_class_top1.items()))
+        else:
+            lines.append("files per class: " + ", ".join(f"{k} {v}" for k, v in a.per_class_counts.items()))
         if a.agreement:
             lines.append(f"TFLM reference: {a.agreement.bit_exact}/{a.agreement.compared} files bit-exact")
     if r.energy:

@@ -55,6 +55,8 @@ class PerformanceFigures(_Model):
     median_throughput: float
     latency_ms: float               # 1000 / median throughput
     spread_pct: float               # (max − min) / median throughput × 100
+    spread_bound_pct: float = 10.0  # tinybench.run.common.SPREAD_BOUND_PCT when the run was made
+    unstable: bool = False          # spread_pct > spread_bound_pct: windows disagree, figure suspect
     min_window_s: float             # the duration each window had to reach
     time_base: str                  # "DUT clock", "simulated DUT clock (QEMU icount)", "host clock"
     median_instructions_per_inference: float | None = None
@@ -85,7 +87,11 @@ class AccuracyFigures(_Model):
     inputs: int
     inferences: int
     top1: float | None = None                 # percent (classifiers)
-    auc: float | None = None
+    auc: float | None = None                  # computed with ``auc_method`` (what results.txt carries)
+    auc_method: str = "sklearn"               # tinybench.run.metrics.AUC_METHODS
+    auc_eembc: float | None = None            # EEMBC simplified AUC (what EnergyRunner would print)
+    top1_eembc_ad: float | None = None        # EnergyRunner's AD "Top-1" (percent; AD only)
+    per_class_top1: dict[str, float] = Field(default_factory=dict)   # percent correct per class
     metric: Literal["top1", "auc"]
     metric_value: float | None             # the workload metric (None when undefined, e.g. one class)
     quality_target: float
@@ -100,6 +106,17 @@ class AccuracyFigures(_Model):
     per_class_counts: dict[str, int]
     confusion_matrix: list[list[int]] | None = None
     agreement: Agreement | None = None
+
+
+class OfficialData(_Model):
+    """Whether the inputs are an official evaluation set, judged by content
+    (``tinybench.workloads.official``): every file's sha256 against the shipped manifests."""
+
+    official: bool
+    list_name: str | None = None     # the official list matched (or the nearest one)
+    files: int = 0
+    differing_count: int = 0
+    differing: list[str] = Field(default_factory=list)   # "<file>: <why>" (first 100)
 
 
 class RunResults(_Model):
@@ -120,3 +137,4 @@ class RunResults(_Model):
     accuracy: AccuracyFigures | None = None
     energy: EnergyFigures | None = None
     inputs: list[InputResult] = Field(default_factory=list)
+    official_data: OfficialData | None = None   # accuracy runs: the data set judged by content

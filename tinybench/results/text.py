@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from tinybench.results.schema import RunResults
+from tinybench.run import metrics
 
 _CHECKER_WORDS = re.compile(r"(Top[- ]1%?|AUC|Median throughput is|Median energy cost is)", re.I)
 
@@ -19,6 +20,16 @@ _CHECKER_WORDS = re.compile(r"(Top[- ]1%?|AUC|Median throughput is|Median energy
 def _remark(text: str) -> str:
     """Free text made inert for the checker: its key phrases are bracketed so no regex matches."""
     return _CHECKER_WORDS.sub(lambda m: f"[{m.group(1)}]", text)
+
+
+UNSTABLE_MARK = "UNSTABLE TIMING"
+
+
+def unstable_line(spread_pct: float, bound_pct: float) -> str:
+    """The one wording of the timing-sanity flag (results.txt, console, leaderboard import)."""
+    return (f"{UNSTABLE_MARK}: the windows' throughputs spread {spread_pct:.1f} % (max − min over "
+            f"median), above the {bound_pct:g} % bound; the figure is not reproducible — rerun on "
+            "an idle machine or check the board's clock")
 
 
 def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
@@ -37,6 +48,8 @@ def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
         line("INCOMPLETE RUN: continue it with --resume")
     perf = results.performance
     if perf is not None:
+        if perf.unstable:
+            line(unstable_line(perf.spread_pct, perf.spread_bound_pct))
         line(f"Time base: {perf.time_base}")
         for w in perf.windows:
             line(f"Performance results for window {w.index}:")
@@ -57,10 +70,19 @@ def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
     acc = results.accuracy
     if acc is not None:
         line(f"Inputs: {acc.inputs}, inferences: {acc.inferences}")
+        # The EEMBC figures are remarks (inert for the checker); the checked lines are the
+        # MLCommons runner's: Top-1 and sklearn's AUC, as the MLCommons checker expects.
+        if acc.auc_eembc is not None:
+            line(_remark(f"AUC (EEMBC simplified, as EnergyRunner prints it): {acc.auc_eembc:.4f}"))
+        if acc.top1_eembc_ad is not None:
+            line(_remark(f"AD Top-1 (EEMBC simplified, as EnergyRunner prints it): "
+                         f"{acc.top1_eembc_ad:.1f}%"))
         if acc.top1 is not None:
             line(f"Top-1: {acc.top1:.1f}%")
         if acc.auc is not None:
             line(f"AUC: {acc.auc:.3f}")
+            line(_remark(f"AUC method of the line above: "
+                         f"{metrics.AUC_LABELS.get(acc.auc_method, acc.auc_method)}"))
         line(f"Quality target {acc.metric} >= {acc.quality_target:g}: {acc.verdict}")
         if acc.agreement is not None:
             line(f"TFLM reference agreement: {acc.agreement.bit_exact}/{acc.agreement.compared} "

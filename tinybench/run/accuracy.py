@@ -135,15 +135,25 @@ def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | Non
     scores = np.vstack([np.asarray(i.score, dtype=float) for i in inputs])
     classifier = scores.shape[1] > 1
     top1 = metrics.top1(scores, labels) if classifier else None
-    auc_value = metrics.auc(scores, labels)
+    auc_value = metrics.auc(scores, labels, metrics.SKLEARN)
+    auc_eembc = metrics.auc(scores, labels, metrics.EEMBC)
     value = top1 if workload.metric == "top1" else auc_value
     counts = {workload.classes[c]: labels.count(c) for c in range(len(workload.classes))}
     confusion = None
+    per_class: dict[str, float] = {}
     if classifier:
-        confusion = metrics.confusion_matrix([i.predicted for i in inputs], labels, scores.shape[1])
+        predicted = [i.predicted for i in inputs]
+        confusion = metrics.confusion_matrix(predicted, labels, scores.shape[1])
+        per_class = metrics.per_class_top1(predicted, labels, list(workload.classes))
+
+    def _num(x: float) -> float | None:
+        return None if np.isnan(x) else x
+
     return AccuracyFigures(
         inputs=len(inputs), inferences=inferences, top1=top1,
-        auc=None if np.isnan(auc_value) else auc_value, metric=workload.metric,
+        auc=_num(auc_value), auc_method=metrics.SKLEARN, auc_eembc=_num(auc_eembc),
+        top1_eembc_ad=None if classifier else _num(metrics.ad_top1_eembc(scores[:, 0], labels)),
+        per_class_top1=per_class, metric=workload.metric,
         metric_value=None if value is None or np.isnan(value) else value, quality_target=workload.quality_target,
         target_met=bool(value is not None and not np.isnan(value) and workload.target_met(value)),
         per_class_counts=counts, confusion_matrix=confusion, agreement=agreement,

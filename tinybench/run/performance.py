@@ -164,8 +164,10 @@ def figures_from_windows(windows: list[WindowFigures], options: RunOptions,
     throughputs = [w.throughput for w in windows]
     median = metrics.median_throughput(throughputs)
     instr = [w.instructions_per_inference for w in windows if w.instructions_per_inference is not None]
+    spread = (max(throughputs) - min(throughputs)) / median * 100.0
     return PerformanceFigures(
         windows=windows, median_throughput=median, latency_ms=1000.0 / median,
-        spread_pct=(max(throughputs) - min(throughputs)) / median * 100.0,
+        spread_pct=spread, spread_bound_pct=options.spread_bound_pct,
+        unstable=spread > options.spread_bound_pct,
         min_window_s=options.min_window_s, time_base=target.time_base,
         median_instructions_per_inference=statistics.median(instr) if instr else None)

@@ -16,7 +16,7 @@ from typing import Any
 from tinybench import __version__
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory, build_manifest, utc_now
-from tinybench.results.schema import DutFacts, RunResults
+from tinybench.results.schema import DutFacts, OfficialData, RunResults
 from tinybench.results.text import results_lines
 from tinybench.run import accuracy, performance
 from tinybench.run.common import RunOptions, RunTarget, identify
@@ -32,14 +32,13 @@ def performance_inputs(dataset: Any) -> list[tuple[str, bytes]]:
     return out
 
 
-def _notes(options: RunOptions, mode: str, dataset: Any) -> list[str]:
+def _notes(options: RunOptions, mode: str, dataset: Any, official: Any = None) -> list[str]:
     notes = []
     if mode == "performance" and not options.compliant:
         notes.append(f"windows only required to last {options.min_window_s:g} s (--min-window-s), "
                      "the rules require 10 s")
-    if mode == "accuracy" and not dataset.is_official_size:
-        notes.append(f"data set has {len(dataset)} files, the official {dataset.workload.id} set has "
-                     f"{dataset.workload.dataset.size}")
+    if official is not None and not official.official:
+        notes.append(official.note)
     return notes
 
 
@@ -58,9 +57,15 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
     run.record("session", f"{time.time():.6f}", {"event": "start"})
     base = dict(harness_version=__version__, board=target.board, category=target.category,
                 workload=workload.id, mode=mode, started=started, dataset=str(dataset.directory))
-    notes = _notes(options, mode, dataset)
+    official = None
+    if mode == "accuracy":   # judged by content: every input's sha256 against the official lists
+        from tinybench.workloads.official import check_official
+
+        official = check_official(dataset)
+    notes = _notes(options, mode, dataset, official)
     facts = DutFacts()
-    results = RunResults(**base, complete=False, compliant=not notes, notes=notes, dut=facts)
+    results = RunResults(**base, complete=False, compliant=not notes, notes=notes, dut=facts,
+                         official_data=None if official is None else OfficialData(**official.to_json()))
     try:
         facts = identify(client, workload.id, workload.window_bytes)
         results.dut = facts
@@ -72,8 +77,11 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
             results.inputs = inputs
             from tinybench.workloads.ci_sets import ci_set_note
 
+            note = ci_set_note(dataset.directory)
+            if note is None and official is not None and not official.official:
+                note = "not the official evaluation set"
             results.accuracy = accuracy.figures(inputs, workload, agreement, inferences,
-                                                dataset_note=ci_set_note(dataset.directory))
+                                                dataset_note=note)
         else:
             raise ValueError(f"unknown mode {mode!r}")
         results.complete = True

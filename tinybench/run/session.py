@@ -20,7 +20,7 @@ from tinybench import paths
 from tinybench.errors import TinybenchError
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import RunResults
-from tinybench.run.common import RULE_MIN_WINDOW_S, RunOptions, RunTarget
+from tinybench.run.common import RULE_MIN_WINDOW_S, SPREAD_BOUND_PCT, RunOptions, RunTarget
 from tinybench.run.runner import MODES, execute
 
 
@@ -34,6 +34,7 @@ class RunRequest:
     resume: bool = False
     min_window_s: float | None = None
     progress: bool = True
+    max_spread_pct: float | None = None   # timing-sanity bound (default SPREAD_BOUND_PCT)
 
 
 def _model_file(workload: Any) -> Path:
@@ -71,7 +72,8 @@ def _resolve(req: RunRequest) -> tuple[RunRequest, RunDirectory | None, dict[str
         raise TinybenchError(f"--dataset {req.dataset} differs from the run's {state['dataset']}")
     resolved = RunRequest(board=state["board"], workload=state["workload"], mode=state["mode"],
                           dataset=Path(state["dataset"]), out=req.out, resume=True,
-                          min_window_s=state["min_window_s"], progress=req.progress)
+                          min_window_s=state["min_window_s"], progress=req.progress,
+                          max_spread_pct=state.get("max_spread_pct"))
     return resolved, run, state
 
 
@@ -90,6 +92,9 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     min_window = RULE_MIN_WINDOW_S if req.min_window_s is None else req.min_window_s
     if min_window <= 0:
         raise TinybenchError(f"--min-window-s must be positive (got {min_window})")
+    spread_bound = SPREAD_BOUND_PCT if req.max_spread_pct is None else req.max_spread_pct
+    if spread_bound < 0:
+        raise TinybenchError(f"--max-spread-pct must be >= 0 (got {spread_bound})")
     board = load_board(req.board)
     workload = load_workload(req.workload)
     dataset_dir = Path(req.dataset) if req.dataset else _default_dataset(workload)
@@ -105,7 +110,8 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     if run is None:
         run = RunDirectory.create(out, {
             "board": board.name, "workload": workload.id, "mode": req.mode,
-            "dataset": str(Path(dataset_dir).resolve()), "min_window_s": min_window})
+            "dataset": str(Path(dataset_dir).resolve()), "min_window_s": min_window,
+            "max_spread_pct": spread_bound})
     print(f"run directory: {run.path}", file=sys.stderr)
 
     if state.get("firmware_sha256") not in (None, image.image_sha256):
@@ -113,7 +119,7 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
             f"the firmware image changed since {run.path} started (sha256 {image.image_sha256[:12]}… "
             f"vs {state['firmware_sha256'][:12]}…)", "finish it with the same firmware, or start a new run")
     run.update_state(firmware_sha256=image.image_sha256)
-    options = RunOptions(min_window_s=min_window, progress=req.progress)
+    options = RunOptions(min_window_s=min_window, progress=req.progress, spread_bound_pct=spread_bound)
     previous = signal.getsignal(signal.SIGTERM)
     in_main = threading.current_thread() is threading.main_thread()
 

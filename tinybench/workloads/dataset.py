@@ -74,11 +74,6 @@ class Dataset:
     def num_inferences(self) -> int:
         return sum(len(e.window_offsets) for e in self.entries)
 
-    @property
-    def is_official_size(self) -> bool:
-        """True when the set has as many files as the official evaluation set."""
-        return len(self.entries) == self.workload.dataset.size
-
 
 def _parse_int(text: str | None, what: str, problems: list[str], where: str) -> int | None:
     try:

@@ -1,7 +1,7 @@
 /*
- * Shared Cortex-M port for QEMU's Arm MPS boards (mps2-an386, mps3-an547): CMSDK APB UARTs,
- * SysTick-based microsecond timestamps, stack painting, semihosting exit and the start-up code.
- * The board directory supplies board.h (addresses, clock) and the linker script.
+ * Port for QEMU's Arm MPS boards (mps2-an386, mps3-an547): CMSDK APB UARTs and SysTick-based
+ * microsecond timestamps. Start-up, vectors, faults and stack painting are cm_core.c (shared with
+ * the real-board ports). The board directory supplies board.h (addresses, clock) and link.ld.
  *
  * Timekeeping: SysTick counts CPU clock cycles (TB_CPU_HZ) with a 24-bit reload; its wrap
  * interrupt extends the count to 64 bits and tb_port_timestamp_us() divides by the clock in MHz.
@@ -19,8 +19,9 @@
 #include <stdint.h>
 
 #include "board.h"
+#include "cm_core.h"
 
-#define REG32(addr) (*(volatile uint32_t *)(uintptr_t)(addr))
+#define REG32(addr) TB_REG32(addr)
 
 /* CMSDK APB UART */
 #define UART_DATA(b) REG32((b) + 0x00u)
@@ -34,31 +35,7 @@
 #define UART_CTRL_RXEN 0x2u
 #define UART_CTRL_RXINTEN 0x8u
 
-/* System control space */
-#define SYST_CSR REG32(0xE000E010u)
-#define SYST_RVR REG32(0xE000E014u)
-#define SYST_CVR REG32(0xE000E018u)
-#define SCB_ICSR REG32(0xE000ED04u)
-#define SCB_CPACR REG32(0xE000ED88u)
 #define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
-#define SYST_RELOAD 0x00FFFFFFu
-#define ICSR_PENDSTSET (1u << 26)
-
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _stack_bottom, _estack;
-int main(void);
-
-static volatile uint32_t systick_wraps;
-
-__attribute__((noreturn)) static void semihost_exit(uint32_t code)
-{
-    /* SYS_EXIT_EXTENDED (0x20): { ADP_Stopped_ApplicationExit, exit code } */
-    volatile uint32_t block[2] = {0x20026u, code};
-    register uint32_t r0 __asm__("r0") = 0x20u;
-    register volatile uint32_t *r1 __asm__("r1") = block;
-    __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
-    for (;;) {
-    }
-}
 
 static void uart_putc(uint32_t base, char c)
 {
@@ -83,9 +60,7 @@ void tb_port_init(void)
     for (i = 0; i < TB_NVIC_WORDS; ++i) {
         NVIC_ISER(i) = 0xFFFFFFFFu;
     }
-    SYST_RVR = SYST_RELOAD;
-    SYST_CVR = 0u;
-    SYST_CSR = 0x7u; /* enable, interrupt, processor clock */
+    tb_cm_systick_start();
 }
 
 static void uart_puts(uint32_t base, const char *text)
@@ -117,9 +92,9 @@ int tb_port_getc(void)
         /* PRIMASK set: a byte arriving between the check and WFI still wakes the core. */
         __asm__ volatile("cpsid i" ::: "memory");
         if (!rx_pending()) {
-            SYST_CSR = 0x6u; /* pause the DUT clock while idle */
+            tb_cm_systick_pause(1); /* pause the DUT clock while idle */
             __asm__ volatile("dsb\n\twfi" ::: "memory");
-            SYST_CSR = 0x7u;
+            tb_cm_systick_pause(0);
         }
         __asm__ volatile("cpsie i" ::: "memory");
     }
@@ -133,27 +108,7 @@ void tb_port_write(const char *data, size_t n)
     }
 }
 
-static uint64_t ticks(void)
-{
-    uint32_t hi;
-    uint32_t lo;
-    uint32_t pending;
-    do {
-        hi = systick_wraps;
-        lo = SYST_CVR;
-        pending = SCB_ICSR & ICSR_PENDSTSET;
-    } while (hi != systick_wraps);
-    /* A wrap whose interrupt has not run yet: the counter has just reloaded. */
-    if (pending != 0u && lo > SYST_RELOAD / 2u) {
-        hi += 1u;
-    }
-    return ((uint64_t)hi << 24) + (uint64_t)(SYST_RELOAD - lo);
-}
-
-uint32_t tb_port_timestamp_us(void)
-{
-    return (uint32_t)(ticks() / (uint64_t)(TB_CPU_HZ / 1000000u));
-}
+uint32_t tb_port_timestamp_us(void) { return tb_cm_systick_us(); }
 
 void tb_port_timestamp_pulse(void)
 {
@@ -173,95 +128,11 @@ void tb_port_timestamp_pulse(void)
     uart_putc(TB_EDGE_UART_BASE, '\n');
 }
 
-#define STACK_PAINT 0xA5A5A5A5u
+void tb_cm_fault_write(const char *text) { uart_puts(TB_UART_BASE, text); }
 
-uint32_t tb_port_stack_high_water(void)
-{
-    const uint32_t *p = &_stack_bottom;
-    while (p < &_estack && *p == STACK_PAINT) {
-        ++p;
-    }
-    return (uint32_t)((uintptr_t)&_estack - (uintptr_t)p);
-}
-
-const char *tb_port_vendor(void) { return TB_VENDOR; }
-
-/* ---- exceptions and start-up ------------------------------------------------------------- */
-
-__attribute__((noreturn)) static void fault(const char *what)
-{
-    const char *p;
-    for (p = "e-[Fault: "; *p != '\0'; ++p) {
-        uart_putc(TB_UART_BASE, *p);
-    }
-    for (p = what; *p != '\0'; ++p) {
-        uart_putc(TB_UART_BASE, *p);
-    }
-    for (p = "]\r\n"; *p != '\0'; ++p) {
-        uart_putc(TB_UART_BASE, *p);
-    }
-    semihost_exit(1u);
-}
-
-static void nmi_handler(void) { fault("NMI"); }
-static void hardfault_handler(void) { fault("HardFault"); }
-static void memmanage_handler(void) { fault("MemManage"); }
-static void busfault_handler(void) { fault("BusFault"); }
-static void usagefault_handler(void) { fault("UsageFault"); }
-static void securefault_handler(void) { fault("SecureFault"); }
-static void unexpected_handler(void) { fault("unexpected exception"); }
-static void systick_handler(void) { systick_wraps += 1u; }
-
-static void irq_handler(void)
+void tb_cm_irq(void)
 {
     /* Only the two UARTs' RX raise interrupts; clearing them is all that is needed (getc polls). */
     UART_INTCLR(TB_UART_BASE) = 0xFu;
     UART_INTCLR(TB_EDGE_UART_BASE) = 0xFu;
 }
-
-__attribute__((noreturn)) void reset_handler(void);
-
-void reset_handler(void)
-{
-    uint32_t *src;
-    uint32_t *dst;
-    uint32_t sp;
-
-    SCB_CPACR |= 0xFu << 20; /* CP10/CP11 full access: the FPU, before any float code runs */
-    __asm__ volatile("dsb\n\tisb" ::: "memory");
-    for (src = &_sidata, dst = &_sdata; dst < &_edata;) {
-        *dst++ = *src++;
-    }
-    for (dst = &_sbss; dst < &_ebss;) {
-        *dst++ = 0u;
-    }
-    /* Paint the unused stack so tb_port_stack_high_water() can find the deepest use. */
-    __asm__ volatile("mov %0, sp" : "=r"(sp));
-    for (dst = &_stack_bottom; (uintptr_t)dst < (uintptr_t)sp - 64u;) {
-        *dst++ = STACK_PAINT;
-    }
-    (void)main();
-    semihost_exit(0u);
-}
-
-typedef void (*vector_t)(void);
-
-__attribute__((section(".vectors"), used)) const vector_t tb_vectors[16 + TB_NVIC_WORDS * 32u] = {
-    [0] = (vector_t)(uintptr_t)&_estack,
-    [1] = reset_handler,
-    [2] = nmi_handler,
-    [3] = hardfault_handler,
-    [4] = memmanage_handler,
-    [5] = busfault_handler,
-    [6] = usagefault_handler,
-    [7] = securefault_handler,
-    [8] = unexpected_handler,
-    [9] = unexpected_handler,
-    [10] = unexpected_handler,
-    [11] = unexpected_handler, /* SVCall */
-    [12] = unexpected_handler, /* DebugMonitor */
-    [13] = unexpected_handler,
-    [14] = unexpected_handler, /* PendSV */
-    [15] = systick_handler,
-    [16 ... (15 + TB_NVIC_WORDS * 32u)] = irq_handler,
-};

@@ -5,5 +5,6 @@
 #define TB_EDGE_UART_BASE 0x40005000u
 #define TB_CPU_HZ 25000000u
 #define TB_NVIC_WORDS 1u /* 32 external interrupts cover every UART IRQ (0..20) */
+#define TB_SEMIHOSTING 1 /* QEMU -semihosting: exit codes reach the host */
 #define TB_VENDOR "tinybench-qemu-mps2-an386"
 #endif

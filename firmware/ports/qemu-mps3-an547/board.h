@@ -6,5 +6,6 @@
 #define TB_EDGE_UART_BASE 0x59304000u
 #define TB_CPU_HZ 32000000u
 #define TB_NVIC_WORDS 4u /* 128 external interrupts cover the SSE-300 expansion UART IRQs */
+#define TB_SEMIHOSTING 1 /* QEMU -semihosting: exit codes reach the host */
 #define TB_VENDOR "tinybench-qemu-mps3-an547"
 #endif

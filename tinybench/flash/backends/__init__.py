@@ -38,6 +38,7 @@ class DutBackend(Protocol):
 _MODULES: dict[str, str] = {
     "host": "tinybench.flash.backends.host",
     "qemu": "tinybench.flash.backends.qemu",
+    "renode": "tinybench.flash.backends.renode",
     "physical": "tinybench.flash.backends.physical",
 }
 _REGISTRY: dict[str, type] = {}
