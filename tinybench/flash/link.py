@@ -29,6 +29,8 @@ class DutLink:
     so that ``elapsed_us * instructions_per_us`` is an instruction count; None elsewhere.
     ``time_base``: what the DUT's microseconds are, written into every result.
     ``processes``: the simulator processes behind the link (QEMU, host firmware, Renode).
+    ``host_files``: the simulator runs on this machine with semihosting on, so the firmware's
+    ``tb-fload`` extension can read inputs from host files (QEMU); False everywhere else.
     """
 
     url: str
@@ -41,6 +43,7 @@ class DutLink:
     processes: list[Any] = field(default_factory=list)
     instructions_per_us: float | None = None
     time_base: str = "DUT clock"
+    host_files: bool = False
 
     def __post_init__(self) -> None:
         if self.instructions_per_us is None and self.icount_shift is not None:

@@ -9,11 +9,13 @@ compared bit-exactly with it.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tinybench import fsutil
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import AccuracyFigures, Agreement, InputResult
@@ -38,6 +40,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
     classifier = workload.metric == "top1"          # AD prints one anomaly score (MSE), not a vector
     reference = _reference_for(dataset) if compare_raw else None
     use_raw = reference is not None and client.caps().raw
+    use_crc = use_raw and client.caps().output_crc
     done = run.completed("input")
     progress = Progress(len(dataset), f"accuracy {workload.id}", done=len(done)) if options.progress else None
     try:
@@ -47,10 +50,12 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
             data = entry.read()
             window_results: list[list[float]] = []
             raw_match: bool | None = None
+            # The file's hash once: the payload references of its windows point into these bytes.
+            run.transcript.note(f"input-file {entry.name} sha256 {fsutil.sha256_bytes(data)} bytes {len(data)}")
             for offset in entry.window_offsets:
                 results, same = measure_checked(
                     client, run, entry.name, offset, data[offset:offset + entry.window_bytes],
-                    options, reference if use_raw else None)
+                    options, reference if use_raw else None, use_crc)
                 window_results.append(results)
                 if same is not None:
                     raw_match = same if raw_match is None else (raw_match and same)
@@ -86,7 +91,8 @@ ATTEMPTS = 3
 
 
 def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int, window: bytes,
-                    options: RunOptions, reference: Any | None) -> tuple[list[float], bool | None]:
+                    options: RunOptions, reference: Any | None,
+                    use_crc: bool = False) -> tuple[list[float], bool | None]:
     """Load, ``infer 1 0`` and read the output twice; repeat when the two readings disagree.
 
     Why: a flipped digit in an ``m-results`` line is a valid-looking line with a wrong score, and
@@ -110,7 +116,7 @@ def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int
             continue
         if reference is None:
             return r.results, None
-        same = bool(reference.agrees(name, offset, client.raw_output()))
+        same = bool(_agrees(client, reference, name, offset, use_crc))
         if not same and not raw_retried and attempt < ATTEMPTS:
             raw_retried = True
             run.transcript.note(f"{FAULT_NOTE} {name} offset {offset}: raw output differs from the TFLM "
@@ -123,6 +129,17 @@ def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int
                            port=client.port, command="results", last_line=None,
                            hint="the link corrupts data: check cable, baud rate and ground; "
                                 "continue with --resume")
+
+
+def _agrees(client: DutClient, reference: Any, name: str, offset: int, use_crc: bool) -> bool:
+    """Bit-exact agreement of the DUT's output with TFLM's for one window.
+
+    With ``tb-crc`` only the CRC-32 of the output crosses the link (and the transcript); the whole
+    tensor is fetched, and so logged as evidence, only when the CRC differs.
+    """
+    if use_crc and client.output_crc() == zlib.crc32(reference.expected(name, offset).tobytes()):
+        return True
+    return reference.agrees(name, offset, client.raw_output())
 
 
 def figures(inputs: list[InputResult], workload: Any, agreement: Agreement | None,

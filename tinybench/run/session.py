@@ -134,7 +134,9 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
                 board=board.name, category=link.category,
                 time_base=link.time_base, icount_shift=link.icount_shift,
                 instructions_per_us=link.instructions_per_us, firmware=image.path, model=model)
-            with connect(link.url, link.baud, transcript=run.transcript) as client:
+            # Payloads by reference: each load follows an "input <file> offset <o>" note.
+            with connect(link.url, link.baud, transcript=run.transcript, host_files=link.host_files,
+                         payload_refs=True) as client:
                 results = execute(client, run, target, dataset, req.mode, options)
     finally:
         if in_main:
