@@ -31,7 +31,11 @@ def register(app: typer.Typer) -> None:
             None, "--monitor", help="energy mode: power monitor, e.g. lpm01a:/dev/ttyACM1, "
             "joulescope, ppk2:/dev/ttyACM2 (default on simulated boards: the simulated LPM01A, "
             "figures labelled estimated)"),
-        voltage: float = typer.Option(1.8, "--voltage", help="energy mode: DUT supply voltage in V"),
+        voltage: Optional[float] = typer.Option(None, "--voltage", help="energy mode: DUT supply "
+                                                "voltage in V (default 1.8)"),
+        max_spread_pct: Optional[float] = typer.Option(
+            None, "--max-spread-pct", help="timing sanity: windows whose throughputs spread more "
+            "than this (max − min over median, %) mark the run UNSTABLE (default 10)"),
         as_json: bool = typer.Option(False, "--json", help="print results.json on stdout"),
         no_progress: bool = typer.Option(False, "--no-progress", help="no progress bars on stderr"),
     ) -> None:
@@ -41,24 +45,27 @@ def register(app: typer.Typer) -> None:
         from tinybench.errors import TinybenchError
 
         try:
+            if mode is None and resume and out is not None:
+                mode = _mode_of_run(out)       # `--resume --out DIR` alone: the run says its mode
+            if mode != "energy" and (monitor is not None or voltage is not None):
+                raise TinybenchError(
+                    f"--monitor and --voltage only apply to --mode energy (this run is {mode or 'not energy'})",
+                    "drop them, or pass --mode energy")
             if mode == "energy":
-                if resume:
-                    raise TinybenchError(
-                        "energy runs cannot be resumed: one acquisition spans all five windows",
-                        "start a new energy run (without --resume)")
-                if board is None or workload is None:
-                    raise TinybenchError("--board and --workload are required for a new run")
                 from tinybench.run.energy import run_energy
 
                 results, run_dir = run_energy(board=board, workload=workload, dataset=dataset,
-                                              out=out, monitor=monitor, voltage_v=voltage,
-                                              min_window_s=min_window_s)
+                                              out=out, monitor=monitor,
+                                              voltage_v=1.8 if voltage is None else voltage,
+                                              min_window_s=min_window_s, resume=resume,
+                                              progress=not no_progress)
             else:
                 from tinybench.run.session import RunRequest, start
 
                 results, run_dir = start(RunRequest(board=board, workload=workload, mode=mode,
                                                     dataset=dataset, out=out, resume=resume,
                                                     min_window_s=min_window_s,
+                                                    max_spread_pct=max_spread_pct,
                                                     progress=not no_progress))
         except KeyboardInterrupt:
             # Handled here: click would swallow it with a bare "Aborted!".
@@ -72,6 +79,11 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(summary_text(results))
             typer.echo(f"run directory: {run_dir}")
+
+    def _mode_of_run(out: Path) -> str | None:
+        from tinybench.results.rundir import RunDirectory
+
+        return RunDirectory.reopen(out).state().get("mode")
 
     @app.command("report")
     def report_cmd(

@@ -164,7 +164,7 @@ def figures_from_windows(windows: list[WindowFigures], options: RunOptions,
     throughputs = [w.throughput for w in windows]
     median = metrics.median_throughput(throughputs)
     instr = [w.instructions_per_inference for w in windows if w.instructions_per_inference is not None]
-    spread = (max(throughputs) - min(throughputs)) / median * 100.0
+    spread = metrics.spread_pct(throughputs)
     return PerformanceFigures(
         windows=windows, median_throughput=median, latency_ms=1000.0 / median,
         spread_pct=spread, spread_bound_pct=options.spread_bound_pct,

@@ -8,12 +8,14 @@ costs no build or board time.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from tinybench import paths
@@ -107,6 +109,7 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
                              "pass --resume to continue it, or choose another --out")
     # Build before creating the run directory: a failed build leaves nothing half-made behind.
     image = build_firmware(board, model, workload.id)
+    fresh = run is None
     if run is None:
         run = RunDirectory.create(out, {
             "board": board.name, "workload": workload.id, "mode": req.mode,
@@ -129,7 +132,7 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     if in_main:
         signal.signal(signal.SIGTERM, _terminate)
     try:
-        with deploy(board, image) as link:
+        with _discard_on_failed_start(run, fresh), deploy(board, image) as link:
             target = RunTarget(
                 board=board.name, category=link.category,
                 time_base=link.time_base, icount_shift=link.icount_shift,
@@ -143,3 +146,13 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
             signal.signal(signal.SIGTERM, previous)
     return results, run.path
 
+
+@contextlib.contextmanager
+def _discard_on_failed_start(run: RunDirectory, fresh: bool) -> Iterator[None]:
+    """A new run whose board never answered (port missing, flash failed) leaves no empty folder."""
+    try:
+        yield
+    except BaseException:
+        if fresh and run.discard_if_unmeasured():
+            print(f"run directory {run.path} removed: nothing was measured", file=sys.stderr)
+        raise
