@@ -24,6 +24,23 @@ RULE_MIN_ITERATIONS = 10
 #: physical boards and QEMU with -icount stay well below 1 %. Documented in docs/architecture.md.
 SPREAD_BOUND_PCT = 10.0
 
+#: The transcript note that marks a damaged exchange the harness caught and repeated (the
+#: fault-injection campaign, benchmarks/fault_campaign.py, counts them).
+FAULT_NOTE = "fault detected:"
+
+
+def reread_results(client: DutClient) -> list[float] | None:
+    """The output tensor read a second time with ``results`` (None if the firmware lacks it).
+
+    A flipped digit in an ``m-results`` line looks valid; comparing two readings sent separately
+    over the link is the redundancy the standard protocol offers to catch it."""
+    from tinybench.protocol import DutError
+
+    try:
+        return client.results()
+    except DutError:
+        return None
+
 
 @dataclass
 class RunTarget:
