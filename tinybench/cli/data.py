@@ -110,6 +110,19 @@ def register(app: typer.Typer) -> None:
             for wid, path in done.items():
                 typer.echo(f"{wid}: {path}  (CI set — not the official evaluation set)")
 
+    @data.command("official-size")
+    def data_official_size(
+        workload: str = typer.Argument(..., help="kws01, vww01, ic01 or ad01"),
+        out: Path = typer.Option(..., "--out", help="new folder for the set"),
+        source: Optional[Path] = typer.Option(None, "--source",
+                                              help="set with reference.npz to repeat (default: the CI set)"),
+    ) -> None:
+        """Official file counts and sizes (for timing runs), repeating the CI set's files."""
+        from tinybench.workloads.timing import NOTE, build_official_size
+
+        path = build_official_size(workload, out, source=source)
+        typer.echo(f"{workload}: {path}  ({NOTE})")
+
     @app.command("reference")
     def reference_cmd(
         workload: str = typer.Option(..., "--workload", "-w"),
