@@ -526,8 +526,23 @@ class DutClient:
         except ValueError as exc:
             raise DutProtocolError(str(exc), port=self.port, command=command,
                                    last_line=response.lines[-1]) from exc
+        self._check_echo(response, {"warmup": w, "infer": n})
         results = self._expect(response, L.parse_results, "an m-results-[...] line")
-        return InferResult(n, w, laps, elapsed, list(results), response.lines)  # type: ignore[arg-type]
+        return InferResult(n, w, laps, elapsed, list(results), response.lines)
+
+    def _check_echo(self, response: Response, sent: dict[str, int]) -> None:
+        """The DUT echoes W and N (``m-warmup-start-W``, ``m-infer-start-N``, dut-protocol.md §8):
+        a count it received differently from what was sent means the command was damaged on the
+        line, and the timed window ran the wrong number of inferences (found by fault injection:
+        a flipped digit in ``infer 25 1`` silently skewed energy per inference). Firmware that
+        prints no echo is not checked."""
+        for text in response.lines:
+            echo = L.parse_infer_echo(text)
+            if echo is not None and echo[1] != sent[echo[0]]:
+                raise DutProtocolError(
+                    f"the DUT echoed {echo[0]} count {echo[1]}, the host sent {sent[echo[0]]} "
+                    "(command damaged on the link)", port=self.port, command=response.command,
+                    last_line=text, hint="check the cable and baud rate; continue with --resume")  # type: ignore[arg-type]
 
     def results(self) -> list[float]:
         """``results``: the current output tensor, dequantised, as the firmware prints it."""
