@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import threading
 import urllib.request
@@ -14,7 +15,7 @@ from tinybench.cli import main
 from tinybench.leaderboard.mlperf_import import import_tree
 from tinybench.leaderboard.normalize import build_board
 from tinybench.leaderboard.records import Category
-from tinybench.leaderboard.site import build_site, pareto_front
+from tinybench.leaderboard.site import build_site, human, pareto_front, plot_figure
 from tinybench.leaderboard.submit import submit
 
 REF = "v0.5/closed/reference/Nucleo-L4R5ZI"
@@ -79,27 +80,42 @@ def test_simulated_rows_only_in_their_own_category(site):
     assert "relabelled-sim" not in {r.record.system for rows in board.tables["kws"].values()
                                     for r in rows if r.record.category is not Category.simulated}
     html = (out / "index.html").read_text()
-    measured_section = html.split('<section class="lbsec" data-category="measured">')[1].split("</section>")[0]
+    measured_section = html.split('<section class="lbsec view-all" data-category="measured">')[1].split(
+        "</section>")[0]
     assert "relabelled-sim" not in measured_section
     assert "not ranked with measured results" in html
     sim_csv = [r for r in _csv_rows(out) if r["system"] == "relabelled-sim"]
     assert {r["category"] for r in sim_csv} == {"simulated"}
 
 
-def test_composite_marked_partial_below_four_workloads(site):
+def test_composite_only_for_full_systems_partials_listed_apart(site):
     out, board = site
     sim = board.tables["kws"][Category.simulated][0]
-    assert sim.composite_n == 1 and sim.partial
-    assert "(partial 1/4)" in (out / "index.html").read_text()
+    assert sim.composite_n == 1 and sim.partial and sim.composite_speedup is None
+    assert [r.record.system for r in board.partial_systems[Category.simulated]] == ["relabelled-sim"]
+    assert all(r.composite_n == 4 for rows in board.systems.values() for r in rows)
+    html = (out / "index.html").read_text()
+    partial = html.split('id="t-partial-simulated"')[1].split("</table>")[0]
+    assert "relabelled-sim" in partial and "1 of 4 workloads" in partial
+    assert "relabelled-sim" not in html.split('id="partial"')[0].split('id="systems"')[1]
 
 
-def test_republished_results_are_flagged(published, tmp_path):
-    copy = tmp_path / "v1.4/closed/STMicroelectronics"
-    shutil.copytree(published / "v1.3/closed/STMicroelectronics", copy)
-    board = build_board(import_tree(published / "v1.3") + import_tree(tmp_path))
+def test_republished_results_collapse_into_one_row_with_their_rounds(published, tmp_path):
+    same = tmp_path / "same/v1.4/closed/STMicroelectronics"
+    shutil.copytree(published / "v1.3/closed/STMicroelectronics", same)
+    board = build_board(import_tree(published / "v1.3") + import_tree(tmp_path / "same"))
     rows = board.tables["kws"][Category.measured]
-    flags = {r.record.provenance.round: r.repeated_from for r in rows}
-    assert flags == {"v1.3": None, "v1.4": "v1.3"}
+    assert [(r.rounds, r.repeated_from) for r in rows] == [(["v1.3", "v1.4"], None)]
+    assert board.collapsed == 5 and len(board.systems[Category.measured]) == 1
+    # re-run performance, energy copied from v1.3: two rows, the later flagged
+    part = tmp_path / "part/tiny_results_v1.4/closed/STMicroelectronics"
+    shutil.copytree(published / "v1.3/closed/STMicroelectronics", part)
+    results = part / "results/NUCLEO_L4R5ZI-P/kws/performance/results.txt"
+    results.chmod(0o644)
+    results.write_text(results.read_text() + "\n")
+    board = build_board(import_tree(published / "v1.3") + import_tree(tmp_path / "part"))
+    rows = board.tables["kws"][Category.measured]
+    assert {r.record.provenance.round: r.repeated_from for r in rows} == {"v1.3": None, "v1.4": "v1.3"}
 
 
 def test_quality_target_fail_is_shown(published):
@@ -111,6 +127,35 @@ def test_quality_target_fail_is_shown(published):
     board = build_board([kws, low])
     quality = {r.record.system: r.quality for r in board.tables["kws"][Category.measured]}
     assert quality == {"Nucleo-L4R5ZI": "pass", "below-target": "fail"}
+
+
+@pytest.mark.parametrize("latencies,energies", [((10.0, 12.0, 15.0), (100.0, 150.0, 120.0)),
+                                                 ((0.02, 5.0, 180.0), (30.0, 400.0, 7000.0))])
+def test_plot_axes_are_labelled_even_within_a_decade(published, latencies, energies):
+    import matplotlib.pyplot as plt
+
+    kws = next(r for r in import_tree(published / "v0.5") if r.workload == "kws")
+    records = []
+    for i, (lat, energy) in enumerate(zip(latencies, energies)):
+        rec = kws.model_copy(deep=True)
+        rec.system = f"s{i}"
+        rec.performance.latency_ms, rec.energy.energy_uj = lat, energy
+        records.append(rec)
+    fig = plot_figure("kws", build_board(records).tables["kws"])
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    for labels, (lo, hi), coord in ((ax.get_xticklabels(), ax.get_xlim(), 0),
+                                    (ax.get_yticklabels(), ax.get_ylim(), 1)):
+        # tick labels actually inside the plotted range, each a plain number
+        visible = [t.get_text() for t in labels if t.get_text() and lo <= t.get_position()[coord] <= hi]
+        assert len(visible) >= 2, visible
+        assert all(re.fullmatch(r"[\d,.]+", text) for text in visible), visible
+    assert ax.get_xlabel().startswith("latency") and ax.get_ylabel().startswith("energy")
+    plt.close(fig)
+
+
+def test_numbers_for_people():
+    assert [human(v) for v in (10418.2, 181.92, 0.017461, 7.0)] == ["10,418", "181.9", "0.01746", "7.000"]
 
 
 def test_pareto_front():

@@ -9,6 +9,14 @@
  *   - `db` data beyond the size announced by `db load`   -> e-[Data past the expected size ...]
  *   - a bad hex digit stores nothing (the reference stored the pairs before it)
  *   - `infer` without a complete input of the model's size -> e-[Input db has ...]
+ *
+ * tinybench extension `tb-load SIZE CRC [KEEP]` (advertised as `load` in tb-caps; docs/architecture.md,
+ * "Protocol extensions"): the input arrives as raw bytes instead of hex. SIZE-KEEP payload bytes
+ * follow the '%' immediately; the new input is the last KEEP bytes of the previous complete input
+ * followed by the payload (KEEP lets sliding windows send only their new bytes). CRC is the CRC-32
+ * (IEEE, as zlib.crc32) of the whole SIZE-byte input, in 8 hex digits. One reply per input:
+ * m-load-done, or e-[...] when the checksum or arguments are wrong. Nothing is printed between the
+ * command and the end of its payload, so a UART without flow control never overruns.
  */
 #include "tb_monitor.h"
 
@@ -20,7 +28,7 @@
 #include "tb_port.h"
 #include "tb_workload.h"
 
-#define TB_MAX_TOKENS 4
+#define TB_MAX_TOKENS 5
 
 static char cmd_buf[TB_CMD_MAX + 1];
 static uint32_t cmd_len;
@@ -29,6 +37,13 @@ static int cmd_overflow;
 static uint8_t db_buf[TB_DB_MAX];
 static uint32_t db_expected; /* size announced by the last accepted `db load` */
 static uint32_t db_pos;      /* bytes stored since then */
+
+#if !TB_STANDARD_ONLY
+/* tb-load in progress: raw payload bytes still expected (0 = command mode). */
+static uint32_t bin_left;
+static uint32_t bin_crc;      /* CRC-32 the host announced */
+static int bin_bad_args;      /* the command was malformed: consume the payload, then report */
+#endif
 
 static void ready(void) { tb_line("m-ready"); }
 
@@ -105,7 +120,7 @@ static void cmd_help(void)
     tb_line("infer N [W=10]    : run W warm-up and N timed inferences");
     tb_line("results           : print the results of the last inference");
 #if !TB_STANDARD_ONLY
-    tb_line("tb-caps, tb-info, tb-raw : tinybench extensions");
+    tb_line("tb-caps, tb-info, tb-raw, tb-crc, tb-load : tinybench extensions");
 #endif
 }
 
@@ -286,9 +301,132 @@ static void cmd_results(void)
 }
 
 #if !TB_STANDARD_ONLY
+/* CRC-32 (IEEE 802.3, reflected, as zlib.crc32), a nibble at a time: a 64-byte table keeps flash
+ * small, and the cost (two lookups per byte) is far below a UART byte time. */
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, uint32_t n)
+{
+    static const uint32_t nib[16] = {
+        0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+        0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+        0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
+    uint32_t i;
+    crc = ~crc;
+    for (i = 0; i < n; ++i) {
+        crc ^= p[i];
+        crc = (crc >> 4) ^ nib[crc & 0x0fu];
+        crc = (crc >> 4) ^ nib[crc & 0x0fu];
+    }
+    return ~crc;
+}
+
+static int parse_hex32(const char *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    int i;
+    for (i = 0; i < 8; ++i) {
+        int d = hex_value(s[i]);
+        if (d < 0) {
+            return 0;
+        }
+        v = (v << 4) | (uint32_t)d;
+    }
+    if (s[8] != '\0') {
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* tb-load SIZE CRC [KEEP]. A SIZE that cannot be parsed or does not fit is refused at once (the
+ * host never streams a payload the DUT did not size-check: it reads dbmax from tb-caps first); any
+ * other bad argument is reported only after the payload, which is consumed so the link stays in step. */
+static int cmd_load(char **tok, int ntok)
+{
+    uint32_t size = 0;
+    uint32_t keep = 0;
+    if (ntok < 3 || !parse_u32(tok[1], &size) || size == 0u) {
+        error2("tb-load needs SIZE CRC [KEEP]: SIZE bytes > 0, CRC-32 in 8 hex digits", 0);
+        return 0;
+    }
+    if (size > (uint32_t)TB_DB_MAX) {
+        tb_puts("e-[tb-load: ");
+        tb_put_u32(size);
+        tb_puts(" bytes exceed the input buffer of ");
+        tb_put_u32((uint32_t)TB_DB_MAX);
+        tb_line("]");
+        return 0;
+    }
+    bin_bad_args = !parse_hex32(tok[2], &bin_crc);
+    if (ntok > 3 && (!parse_u32(tok[3], &keep) || keep >= size)) {
+        bin_bad_args = 1;
+        keep = 0;
+    } else if (keep != 0u && (db_pos != db_expected || keep > db_pos)) {
+        bin_bad_args = 1; /* no previous input to keep from: still consume SIZE-KEEP bytes */
+    } else if (keep != 0u) {
+        memmove(db_buf, db_buf + (db_pos - keep), keep);
+    }
+    db_expected = size;
+    db_pos = keep;
+    bin_left = size - keep;
+    return 1;
+}
+
+static void put_hex32(uint32_t v);
+
+/* The last payload byte of a tb-load arrived: check and acknowledge. */
+static void load_finish(void)
+{
+    uint32_t crc = crc32_update(0u, db_buf, db_expected);
+    if (bin_bad_args) {
+        db_pos = 0;
+        error2("tb-load: bad CRC or KEEP argument (KEEP must be below SIZE and within the previous "
+               "complete input); payload discarded", 0);
+    } else if (crc != bin_crc) {
+        db_pos = 0;
+        tb_puts("e-[tb-load: checksum mismatch (received data has CRC-32 ");
+        put_hex32(crc);
+        tb_line("); input discarded]");
+    } else {
+        tb_line("m-load-done");
+    }
+    ready();
+}
+
+#if TB_HOSTFILE
+/* tb-fload SIZE CRC PATH: read the input from a host file through the simulator (semihosting), then
+ * the same checks and reply as tb-load. Why: QEMU's CMSDK UART model delivers one byte per main-loop
+ * round trip (~100 us), which makes official-size VWW sets take most of an hour; a file read moves
+ * the whole input in one trap. Built only for simulator ports (TB_HOSTFILE=1), and the host uses it
+ * only when it launched the simulator with semihosting on. */
+static void cmd_fload(char **tok, int ntok)
+{
+    uint32_t size = 0;
+    if (ntok < 4 || !parse_u32(tok[1], &size) || size == 0u || !parse_hex32(tok[2], &bin_crc)) {
+        error2("tb-fload needs SIZE CRC PATH: SIZE bytes > 0, CRC-32 in 8 hex digits, a host path", 0);
+        ready();
+        return;
+    }
+    if (size > (uint32_t)TB_DB_MAX) {
+        error2("tb-fload: the input exceeds the input buffer", 0);
+        ready();
+        return;
+    }
+    db_expected = size;
+    db_pos = 0;
+    bin_bad_args = 0;
+    if (tb_port_host_read(tok[3], db_buf, size) != 0) {
+        error2("tb-fload: cannot read the host file: ", tok[3]);
+        ready();
+        return;
+    }
+    db_pos = size;
+    load_finish();
+}
+#endif
+
 static void cmd_caps(void)
 {
-    tb_puts("m-tb-caps-[raw,info,cmdmax=");
+    tb_puts(TB_HOSTFILE ? "m-tb-caps-[raw,info,load,crc,fload,cmdmax=" : "m-tb-caps-[raw,info,load,crc,cmdmax=");
     tb_put_u32((uint32_t)TB_CMD_MAX);
     tb_puts(",dbmax=");
     tb_put_u32((uint32_t)TB_DB_MAX);
@@ -332,6 +470,25 @@ static void cmd_raw(void)
     for (i = 0; i < tb_model_info.output_elements; ++i) {
         tb_put_hex8((uint8_t)out[i]);
     }
+    tb_line("]");
+}
+
+static void put_hex32(uint32_t v)
+{
+    tb_put_hex8((uint8_t)(v >> 24));
+    tb_put_hex8((uint8_t)(v >> 16));
+    tb_put_hex8((uint8_t)(v >> 8));
+    tb_put_hex8((uint8_t)v);
+}
+
+/* CRC-32 of the output tensor and of the loaded input: agreement with a reference without sending
+ * the whole tensor (AD's is 640 bytes, 196 times per file). */
+static void cmd_crc(void)
+{
+    tb_puts("m-tb-crc-[output=");
+    put_hex32(crc32_update(0u, (const uint8_t *)tb_model_output(), tb_model_info.output_elements));
+    tb_puts(",input=");
+    put_hex32(crc32_update(0u, db_buf, db_pos));
     tb_line("]");
 }
 #endif /* !TB_STANDARD_ONLY */
@@ -381,6 +538,17 @@ static void dispatch(char *line)
         cmd_info();
     } else if (strcmp(tok[0], "tb-raw") == 0) {
         cmd_raw();
+    } else if (strcmp(tok[0], "tb-crc") == 0) {
+        cmd_crc();
+#if TB_HOSTFILE
+    } else if (strcmp(tok[0], "tb-fload") == 0) {
+        cmd_fload(tok, ntok);
+        return;
+#endif
+    } else if (strcmp(tok[0], "tb-load") == 0) {
+        if (cmd_load(tok, ntok)) {
+            return; /* no reply until the payload is in (load_finish) */
+        }
 #endif
     } else {
         error2("Unknown command: ", tok[0]);
@@ -390,6 +558,15 @@ static void dispatch(char *line)
 
 void tb_monitor_feed(char c)
 {
+#if !TB_STANDARD_ONLY
+    if (bin_left != 0u) {
+        db_buf[db_pos++] = (uint8_t)c;
+        if (--bin_left == 0u) {
+            load_finish();
+        }
+        return;
+    }
+#endif
     if (c != '%') {
         if (cmd_len < (uint32_t)TB_CMD_MAX) {
             cmd_buf[cmd_len++] = c;

@@ -6,6 +6,7 @@
  *                cmdmax=<n> in tb-caps). The standard monitor holds 80.
  *   TB_DB_MAX    bytes the `db` buffer holds (default 27648, the reference template's maximum).
  *   TB_ENERGY    1 = energy-mode firmware: timestamps are pulses, never m-lap-us lines.
+ *   TB_HOSTFILE  1 = the port can read host files (tb_port_host_read): enables tb-fload.
  *   TB_STANDARD_ONLY 1 = no tb- extensions at all (`make STANDARD=1`): the firmware answers
  *                `e-[Unknown command: tb-caps]` like vendor firmware, so the host's standard-only
  *                path (31-byte chunks, m-results only) is tested against a real DUT.
@@ -21,6 +22,9 @@
 #endif
 #ifndef TB_ENERGY
 #define TB_ENERGY 0
+#endif
+#ifndef TB_HOSTFILE
+#define TB_HOSTFILE 0 /* 1: the port offers tb_port_host_read() (simulators with semihosting) */
 #endif
 #ifndef TB_BUILD_ID /* the image's build id (tinybench's cache key); tb-info reports it */
 #define TB_BUILD_ID "unknown"

@@ -32,6 +32,12 @@ uint32_t tb_port_stack_high_water(void);
 /* Human-readable board/vendor name for `name` (m-name-dut-[<vendor>]). */
 const char *tb_port_vendor(void);
 
+#if defined(TB_HOSTFILE) && TB_HOSTFILE
+/* Simulator ports only: read n bytes from the start of the host file at path into dst (semihosting
+ * SYS_OPEN/SYS_READ/SYS_CLOSE); 0 on success. Used by the tb-fload extension. */
+int tb_port_host_read(const char *path, uint8_t *dst, uint32_t n);
+#endif
+
 #ifdef TB_HOSTED
 /* Hosted builds only (TB_HOSTED defined by the port's port.mk): the process arguments, given to the
  * port before tb_port_init() so it can pick its sockets (see firmware/ports/host/port.c). */

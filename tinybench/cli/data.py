@@ -98,17 +98,43 @@ def register(app: typer.Typer) -> None:
         workload: Optional[str] = typer.Option(None, "--workload", "-w"),
         force: bool = typer.Option(False, "--force", help="rebuild even if cached"),
         as_json: bool = typer.Option(False, "--json"),
+        no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar on stderr"),
     ) -> None:
         """Build the small offline CI data sets (deterministic, cached) with TFLM reference outputs."""
+        from tinybench.run.progress import Progress
         from tinybench.workloads.ci_sets import CI_WORKLOADS, ensure_ci_set
 
         ids = [workload] if workload else list(CI_WORKLOADS)
-        done = {wid: str(ensure_ci_set(wid, parent=out, force=force)) for wid in ids}
+        bar = None if no_progress else Progress(len(ids), "CI sets")
+        done = {}
+        try:
+            for wid in ids:
+                if bar is not None:
+                    bar.describe(f"{wid} (build inputs, run the TFLM reference)")
+                done[wid] = str(ensure_ci_set(wid, parent=out, force=force))
+                if bar is not None:
+                    bar.update()
+        finally:
+            if bar is not None:
+                bar.close()
         if as_json:
             _echo_json(done)
         else:
             for wid, path in done.items():
                 typer.echo(f"{wid}: {path}  (CI set — not the official evaluation set)")
+
+    @data.command("official-size")
+    def data_official_size(
+        workload: str = typer.Argument(..., help="kws01, vww01, ic01 or ad01"),
+        out: Path = typer.Option(..., "--out", help="new folder for the set"),
+        source: Optional[Path] = typer.Option(None, "--source",
+                                              help="set with reference.npz to repeat (default: the CI set)"),
+    ) -> None:
+        """Official file counts and sizes (for timing runs), repeating the CI set's files."""
+        from tinybench.workloads.timing import NOTE, build_official_size
+
+        path = build_official_size(workload, out, source=source)
+        typer.echo(f"{workload}: {path}  ({NOTE})")
 
     @app.command("reference")
     def reference_cmd(

@@ -29,6 +29,8 @@ class DutLink:
     so that ``elapsed_us * instructions_per_us`` is an instruction count; None elsewhere.
     ``time_base``: what the DUT's microseconds are, written into every result.
     ``processes``: the simulator processes behind the link (QEMU, host firmware, Renode).
+    ``host_files``: the simulator runs on this machine with semihosting on, so the firmware's
+    ``tb-fload`` extension can read inputs from host files (QEMU); False everywhere else.
     """
 
     url: str
@@ -41,6 +43,7 @@ class DutLink:
     processes: list[Any] = field(default_factory=list)
     instructions_per_us: float | None = None
     time_base: str = "DUT clock"
+    host_files: bool = False
 
     def __post_init__(self) -> None:
         if self.instructions_per_us is None and self.icount_shift is not None:
@@ -55,18 +58,29 @@ def handshake(url: str, baud: int, timeout: float) -> str:
     """Wait until the firmware at ``url`` answers ``name%``; returns its vendor text."""
     from tinybench.protocol import client as dut_client
 
+    from tinybench.transport import PortMissing
+
     deadline = time.monotonic() + timeout
     last: Exception | None = None
+    opened = False
     while time.monotonic() < deadline:
         try:
             with dut_client.connect(url, baud, timeout=2.0,
                                     sync_timeout=max(1.0, deadline - time.monotonic())) as dut:
+                opened = True
                 return dut.name()
+        except PortMissing:
+            raise                      # a device path that does not exist: waiting cannot help
         except TinybenchError as exc:  # not listening yet, or still booting
             last = exc
+            opened = opened or "cannot open" not in exc.message
             time.sleep(0.1)
+    if not opened:                     # the link itself never opened: not the firmware's fault
+        raise TinybenchError(f"the DUT link {url} could not be opened within {timeout:.0f} s: "
+                             f"{getattr(last, 'message', last)}",
+                             "check the cable and the port name, and that no other program holds it")
     raise TinybenchError(f"the DUT at {url} did not answer name% within {timeout:.0f} s: {last}",
-                         "check that the image was built for this board")
+                         "check that the image was built for this board and runs at this baud")
 
 
 def check_image(board: Board, image: FirmwareImage) -> None:

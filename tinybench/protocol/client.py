@@ -7,12 +7,23 @@ command and last line on failure; (3) flushes stale input before each command so
 a previous exchange is never read as the answer to the next; (4) refuses to send anything the
 reference monitor would mangle (CR/LF, ``%`` inside, empty, longer than the command buffer).
 Every line sent or received goes to an optional transcript callback with a host timestamp.
+
+Inputs: standard hex ``db`` chunks by default (every firmware speaks them); once ``tb-caps``
+advertised ``load``, the binary extension ``tb-load SIZE CRC [KEEP]`` (docs/architecture.md,
+"Protocol extensions"): raw bytes, one acknowledgement per input, a CRC-32 over the whole input, and
+KEEP reuses the tail of the previous input so sliding windows (AD) send only their new bytes. A
+checksum error, a short payload (timeout) or a garbled reply resynchronises the link and retries
+once in hex, so a faulty line costs time, never a wrong input.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+import zlib
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import serial
@@ -48,6 +59,21 @@ class Caps:
     @property
     def info(self) -> bool:
         return "info" in self.words
+
+    @property
+    def binary_load(self) -> bool:
+        """The firmware takes raw-byte inputs through ``tb-load`` (tinybench extension)."""
+        return "load" in self.words
+
+    @property
+    def file_load(self) -> bool:
+        """The firmware reads inputs from host files through its simulator (``tb-fload``)."""
+        return "fload" in self.words
+
+    @property
+    def output_crc(self) -> bool:
+        """The firmware prints the CRC-32 of its output tensor through ``tb-crc``."""
+        return "crc" in self.words
 
     @property
     def chunk_bytes(self) -> int:
@@ -90,10 +116,27 @@ class DutClient:
     that know the expected window length pass a tighter or looser bound per call.
     """
 
+    #: bytes/s assumed when bounding the wait for a ``tb-load`` acknowledgement (a 9600-baud line)
+    SLOWEST_LINE_BPS = 960
+
     def __init__(self, link: serial.SerialBase, *, port: str | None = None,
                  transcript: TranscriptFn | None = None, timeout: float = 5.0,
-                 infer_timeout: float = 60.0) -> None:
+                 infer_timeout: float = 60.0, binary: bool = True,
+                 payload_refs: bool = False, host_files: bool = False) -> None:
+        """``binary``: use ``tb-load`` when the firmware offers it (False forces hex ``db``).
+
+        ``payload_refs``: log input payloads by reference (``=<offset>+<length>`` into the bytes
+        passed to ``load``, which the caller identifies with an ``input`` note) instead of in hex,
+        which keeps transcripts of big accuracy runs small while every exchange stays recomputable.
+
+        ``host_files``: the DUT runs in a simulator on this machine that tinybench started with
+        semihosting, so ``tb-fload`` (input read from a staging file) may be used when offered.
+        """
         self.link = link
+        self.host_files = host_files
+        self._staging: Path | None = None
+        self.binary = binary
+        self.payload_refs = payload_refs
         self.port = port or str(getattr(link, "port", None) or getattr(link, "name", "?"))
         self.transcript = transcript
         self.timeout = timeout
@@ -105,6 +148,8 @@ class DutClient:
         self._buf = bytearray()
         self._last_line: str | None = None
         self._caps: Caps | None = None
+        self._loaded: bytes | None = None     # the DUT's complete input, when known for certain
+        self.load_stats = {"hex": 0, "binary": 0, "file": 0, "bytes_sent": 0, "retries": 0}
 
     # ----------------------------------------------------------------- low level
     def _log(self, direction: str, text: str) -> None:
@@ -152,6 +197,8 @@ class DutClient:
         """Write ``command%``; returns the host time of the write."""
         self._validate(command)
         self.flush_input()
+        if command.startswith("db"):
+            self._loaded = None               # the DUT's input buffer changes outside tb-load
         sent = time.time()
         if self.transcript is not None:
             self.transcript(">", command, sent)
@@ -282,15 +329,43 @@ class DutClient:
         return None
 
     def load(self, data: bytes, *, chunk: int | None = None) -> None:
-        """Load ``data`` into the DUT input buffer: ``db load N`` then hex chunks until ``m-load-done``."""
+        """Load ``data`` into the DUT input buffer.
+
+        Binary ``tb-load`` when negotiated (and ``binary`` is on), else ``db load N`` then hex
+        chunks until ``m-load-done``. ``chunk`` forces hex chunks of that many bytes.
+        """
         if not data:
             raise ValueError("refusing to load an empty input (db load 0 is an error on the DUT)")
-        size = chunk or (self._caps.chunk_bytes if self._caps else STANDARD_CHUNK)
+        data = bytes(data)
         if self._caps and self._caps.dbmax is not None and len(data) > self._caps.dbmax:
             raise DutProtocolError(
                 f"a {len(data)}-byte input does not fit the DUT's {self._caps.dbmax}-byte input buffer",
                 port=self.port, command=f"db load {len(data)}", last_line=self._last_line,
                 hint="the firmware was built for another workload; rebuild it for this one")
+        if chunk is None and self.binary and self._caps is not None and \
+                (self._caps.binary_load or (self.host_files and self._caps.file_load)):
+            try:
+                if self.host_files and self._caps.file_load:
+                    self._load_file(data)
+                else:
+                    self._load_binary(data)
+                return
+            except (DutError, DutTimeoutError, DutProtocolError) as exc:
+                if isinstance(exc, DutResetError):
+                    raise
+                # A damaged line (dropped/flipped bytes): resynchronise, then once more in hex.
+                self.load_stats["retries"] += 1
+                self._log("#", f"tb-load failed ({exc}); resynchronising and loading in hex")
+                self.resync()
+        self._load_hex(data, chunk)
+
+    def _payload_text(self, data: bytes, start: int, end: int) -> str:
+        """How a payload slice appears in the transcript: by reference or in hex."""
+        return f"={start}+{end - start}" if self.payload_refs else data[start:end].hex()
+
+    def _load_hex(self, data: bytes, chunk: int | None) -> None:
+        size = chunk or (self._caps.chunk_bytes if self._caps else STANDARD_CHUNK)
+        self._loaded = None
         response = self.command(f"db load {len(data)}")
         expecting = None
         for text in response.lines:
@@ -305,7 +380,12 @@ class DutClient:
         done = False
         for offset in range(0, len(data), size):
             piece = data[offset:offset + size]
-            reply = self.command("db " + piece.hex())
+            if self.payload_refs:
+                # Log the chunk by reference, send it in hex: swap the logger for one exchange.
+                reply = self._command_logged_as("db " + piece.hex(),
+                                                "db " + self._payload_text(data, offset, offset + len(piece)))
+            else:
+                reply = self.command("db " + piece.hex())
             done = any(L.protocol_part(text) == "m-load-done" for text in reply.lines)
             if done and offset + len(piece) < len(data):
                 raise DutProtocolError("m-load-done before all bytes were sent", port=self.port,
@@ -313,6 +393,120 @@ class DutClient:
         if not done:
             raise DutProtocolError(f"no m-load-done after {len(data)} bytes", port=self.port,
                                    command="db <hex>", last_line=self._last_line)
+        self.load_stats["hex"] += 1
+        self.load_stats["bytes_sent"] += 2 * len(data)
+        self._loaded = data
+
+    def _command_logged_as(self, command: str, logged: str) -> Response:
+        """``command`` on the wire, ``logged`` in the transcript (payload references)."""
+        real = self.transcript
+
+        def swap(direction: str, text: str, host_time: float) -> None:
+            if real is not None:
+                real(direction, logged if (direction == ">" and text == command) else text, host_time)
+
+        self.transcript = swap if real is not None else None
+        try:
+            return self.command(command)
+        finally:
+            self.transcript = real
+
+    def _keep_for(self, data: bytes) -> int:
+        """Bytes of the DUT's current input that ``data`` starts with, shifted (sliding windows).
+
+        Returns K > 0 when ``data[:K]`` equals the last K bytes of the previous input, else 0.
+        Found with one substring search plus one comparison, so it costs microseconds.
+        """
+        prev = self._loaded
+        if prev is None or len(data) < 64 or len(prev) < 64:
+            return 0
+        probe = data[:32]
+        at = prev.find(probe, 1)
+        while at > 0:
+            keep = len(prev) - at
+            if keep < len(data) and data[:keep] == prev[at:]:
+                return keep
+            at = prev.find(probe, at + 1)
+        return 0
+
+    def _load_binary(self, data: bytes) -> None:
+        keep = self._keep_for(data)
+        crc = zlib.crc32(data)
+        command = f"tb-load {len(data)} {crc:08x}" + (f" {keep}" if keep else "")
+        payload = data[keep:]
+        self._validate(command)
+        self.flush_input()
+        self._loaded = None
+        sent = time.time()
+        if self.transcript is not None:
+            self.transcript(">", command, sent)
+            self.transcript("#", "payload " + self._payload_text(data, keep, len(data)), sent)
+        try:
+            self.link.write(command.encode("ascii") + b"%" + payload)
+            self.link.flush()
+        except (serial.SerialException, OSError) as exc:
+            raise DutProtocolError(f"write failed: {exc}", port=self.port, command=command,
+                                   last_line=self._last_line) from exc
+        # The acknowledgement comes after the last payload byte: allow for a slow line.
+        self._expect_load_done(command, self.timeout + len(payload) / self.SLOWEST_LINE_BPS)
+        self.load_stats["binary"] += 1
+        self.load_stats["bytes_sent"] += len(payload)
+        self._loaded = data
+
+    def _expect_load_done(self, command: str, wait: float) -> None:
+        """Read a load's one acknowledgement: ``m-load-done`` then ``m-ready``, or raise."""
+        got: list[str] = []
+        while True:
+            line = self.read_line(wait, command)
+            if L.is_ready(line):
+                break
+            if L.is_boot_line(line):
+                raise DutResetError(port=self.port, command=command, last_line=line)
+            got.append(line)
+            if len(got) > 16:
+                raise DutProtocolError("garbled load reply", port=self.port, command=command,
+                                       last_line=line)
+        for text in got:
+            message = L.parse_error(text)
+            if message is not None:
+                raise DutError(message, port=self.port, command=command, lines=got)
+        if got != ["m-load-done"]:
+            raise DutProtocolError(f"unexpected load reply {got!r}", port=self.port,
+                                   command=command, last_line=got[-1] if got else self._last_line)
+
+    def _load_file(self, data: bytes) -> None:
+        """``tb-fload``: stage ``data`` in a file the simulated DUT reads in one semihosting call."""
+        if self._staging is None:
+            self._staging = Path(tempfile.mkdtemp(prefix="tb-fload-"))
+        path = self._staging / "input.bin"
+        path.write_bytes(data)
+        crc = zlib.crc32(data)
+        command = f"tb-fload {len(data)} {crc:08x} {path}"
+        self._loaded = None
+        self.send(command)
+        if self.transcript is not None:
+            self.transcript("#", "payload " + self._payload_text(data, 0, len(data)), time.time())
+        self._expect_load_done(command, self.timeout)
+        self.load_stats["file"] = self.load_stats.get("file", 0) + 1
+        self._loaded = data
+
+    def resync(self, timeout: float = 10.0) -> None:
+        """Bring a confused link back in step after a failed ``tb-load``.
+
+        If the DUT is still inside a payload (bytes were dropped), filler bytes complete it (its
+        checksum then fails harmlessly); a ``%`` ends whatever half command follows; the replies
+        are drained and ``name`` is answered before anything else is sent.
+        """
+        self._loaded = None
+        pending = self._caps.dbmax if (self._caps and self._caps.dbmax) else STANDARD_CMDMAX
+        try:
+            self.link.write(b"\x00" * pending + b"%")
+            self.link.flush()
+        except (serial.SerialException, OSError) as exc:
+            raise DutProtocolError(f"write failed: {exc}", port=self.port, command="(resync)",
+                                   last_line=self._last_line) from exc
+        self._drain(quiet_s=0.3, limit_s=timeout)
+        self.sync(timeout)
 
     def infer(self, n: int, w: int, *, timeout: float | None = None) -> InferResult:
         """``infer n w`` (W always explicit); laps unwrapped, results parsed, all lines kept."""
@@ -332,8 +526,23 @@ class DutClient:
         except ValueError as exc:
             raise DutProtocolError(str(exc), port=self.port, command=command,
                                    last_line=response.lines[-1]) from exc
+        self._check_echo(response, {"warmup": w, "infer": n})
         results = self._expect(response, L.parse_results, "an m-results-[...] line")
-        return InferResult(n, w, laps, elapsed, list(results), response.lines)  # type: ignore[arg-type]
+        return InferResult(n, w, laps, elapsed, list(results), response.lines)
+
+    def _check_echo(self, response: Response, sent: dict[str, int]) -> None:
+        """The DUT echoes W and N (``m-warmup-start-W``, ``m-infer-start-N``, dut-protocol.md §8):
+        a count it received differently from what was sent means the command was damaged on the
+        line, and the timed window ran the wrong number of inferences (found by fault injection:
+        a flipped digit in ``infer 25 1`` silently skewed energy per inference). Firmware that
+        prints no echo is not checked."""
+        for text in response.lines:
+            echo = L.parse_infer_echo(text)
+            if echo is not None and echo[1] != sent[echo[0]]:
+                raise DutProtocolError(
+                    f"the DUT echoed {echo[0]} count {echo[1]}, the host sent {sent[echo[0]]} "
+                    "(command damaged on the link)", port=self.port, command=response.command,
+                    last_line=text, hint="check the cable and baud rate; continue with --resume")  # type: ignore[arg-type]
 
     def results(self) -> list[float]:
         """``results``: the current output tensor, dequantised, as the firmware prints it."""
@@ -400,7 +609,26 @@ class DutClient:
         raise DutProtocolError("reply lacks m-tb-raw-[...]", port=self.port, command="tb-raw",
                                last_line=self._last_line)
 
+    def output_crc(self) -> int:
+        """``tb-crc``: CRC-32 of the int8 output tensor (compared with the reference's instead of
+        fetching the whole tensor, which for AD is 640 bytes per window)."""
+        self._require("crc")
+        response = self.command("tb-crc")
+        for text in response.lines:
+            ext = L.parse_extension(text)
+            if ext and ext[0] == "crc":
+                kv = L.parse_kv_list(ext[1])
+                try:
+                    return int(kv["output"], 16)
+                except (KeyError, ValueError):
+                    break
+        raise DutProtocolError("reply lacks m-tb-crc-[output=<8 hex>,...]", port=self.port,
+                               command="tb-crc", last_line=self._last_line)
+
     def close(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
         try:
             self.link.close()
         except (serial.SerialException, OSError):
@@ -414,12 +642,15 @@ class DutClient:
 
 
 def connect(url: str, baud: int, *, timeout: float = 5.0, transcript: TranscriptFn | None = None,
-            sync_timeout: float = 10.0) -> DutClient:
-    """Open ``url`` through ``tinybench.transport`` and wait until the monitor answers."""
+            sync_timeout: float = 10.0, host_files: bool = False,
+            payload_refs: bool = False) -> DutClient:
+    """Open ``url`` through ``tinybench.transport`` and wait until the monitor answers.
+
+    ``host_files`` and ``payload_refs``: see ``DutClient``."""
     from tinybench.transport import open_link
 
     client = DutClient(open_link(url, baud, min(timeout, 0.5)), port=url, transcript=transcript,
-                       timeout=timeout)
+                       timeout=timeout, host_files=host_files, payload_refs=payload_refs)
     try:
         client.sync(sync_timeout)
     except BaseException:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -325,27 +326,38 @@ def _json_float(value: object, where: str, key: str) -> float:
 _TB_LINE = re.compile(r"^(\d+\.\d+) ([<>#]) (.*)$")
 _TB_INPUT = re.compile(r"^input (\S+) offset ([0-9]{1,18})\b")
 _TB_MEASURE = re.compile(r"^measure (.+)$")
+_TB_TIME_BASE = re.compile(r"^time-base (\d+\.\d+)$")
+_TB_PAYLOAD = re.compile(r"^payload (?:=(\d+)\+(\d+)|([0-9a-f]*))$")
+_TB_DB_REF = re.compile(r"^db =(\d+)\+(\d+)$")
 
 
 def format_log_line(direction: str, text: str, host_time: float) -> str:
-    """One transcript line: ``<unix seconds, µs> <direction> <text>`` (direction ``>``, ``<``, ``#``)."""
+    """One transcript line: ``<seconds, µs> <direction> <text>`` (direction ``>``, ``<``, ``#``).
+
+    Seconds are Unix time, or relative to the last ``# time-base <unix seconds>`` note."""
     return f"{host_time:.6f} {direction} {text}"
 
 
 def parse_tinybench_log(text: str) -> Transcript:
-    """tinybench ``log.txt``: ``>`` sent, ``<`` received, ``# input <file> offset <n>`` notes."""
+    """tinybench ``log.txt``: ``>`` sent, ``<`` received, ``# input <file> offset <n>`` notes.
+
+    Input payloads may be logged by reference (``# payload =K+N``, ``> db =K+N``, see
+    docs/architecture.md "Protocol extensions"); ``expand_payloads`` turns them back into bytes."""
     tr = Transcript("tinybench")
     current: Exchange | None = None
     input_file: str | None = None
     offset = 0
     tag: str | None = None
+    base = 0.0                       # "# time-base <t>": later stamps are relative to it
     for raw in text.splitlines():
         m = _TB_LINE.match(raw)
         if not m:
             continue
-        stamp, direction, body = float(m.group(1)), m.group(2), m.group(3)
+        stamp, direction, body = float(m.group(1)) + base, m.group(2), m.group(3)
         if direction == "#":
-            if (im := _TB_INPUT.match(body)):
+            if (bm := _TB_TIME_BASE.match(body)):
+                base = float(bm.group(1))
+            elif (im := _TB_INPUT.match(body)):
                 input_file, offset = im.group(1), int(im.group(2))
             elif (mm := _TB_MEASURE.match(body)):
                 tag = mm.group(1)
@@ -369,6 +381,77 @@ def parse_tinybench_log(text: str) -> Transcript:
     # Keep only complete infer exchanges (an interrupted one has no results line).
     tr.exchanges = [x for x in tr.exchanges if not x.is_infer or x.results is not None]
     return tr
+
+
+@dataclass
+class Payload:
+    """The bytes one load command put on the wire, rebuilt from the log and the input files."""
+
+    command: str            # as logged: "tb-load 2560 1a2b3c4d 2048", "db =0+31", "db <hex>", ...
+    input_file: str | None
+    input_offset: int
+    data: bytes
+
+
+def expand_payloads(text: str, read_input: Callable[[str], bytes]) -> list[Payload]:
+    """Every input payload of a tinybench ``log.txt``, as the bytes that were sent.
+
+    ``read_input(name)`` returns the bytes of an input file (its sha256 is in the log's
+    ``# input-file`` notes and in ``manifest.json``; callers check it). A reference ``=K+N`` means
+    bytes K..K+N of the window loaded after the last ``# input <file> offset <o>`` note.
+    Raises ValueError on a reference without a preceding input note or past the file's end.
+    """
+    out: list[Payload] = []
+    files: dict[str, bytes] = {}
+    hashes: dict[str, str] = {}
+    name: str | None = None
+    offset = 0
+    last_command = ""
+    for raw in text.splitlines():
+        m = _TB_LINE.match(raw)
+        if not m:
+            continue
+        direction, body = m.group(2), m.group(3)
+        if direction == "#":
+            if body.startswith("input-file "):
+                parts = body.split()
+                if len(parts) >= 4 and parts[2] == "sha256":
+                    hashes[parts[1]] = parts[3]
+            elif (im := _TB_INPUT.match(body)):
+                name, offset = im.group(1), int(im.group(2))
+            elif (pm := _TB_PAYLOAD.match(body)):
+                if pm.group(3) is not None:
+                    out.append(Payload(last_command, name, offset, bytes.fromhex(pm.group(3))))
+                else:
+                    out.append(Payload(last_command, name, offset,
+                                       _window_slice(files, hashes, read_input, name, offset,
+                                                     int(pm.group(1)), int(pm.group(2)))))
+            continue
+        if direction == ">":
+            last_command = body
+            if (dm := _TB_DB_REF.match(body)):
+                out.append(Payload(body, name, offset, _window_slice(
+                    files, hashes, read_input, name, offset, int(dm.group(1)), int(dm.group(2)))))
+            elif body.startswith("db ") and not body.startswith(("db load", "db print")):
+                out.append(Payload(body, name, offset, bytes.fromhex(body[3:])))
+    return out
+
+
+def _window_slice(files: dict[str, bytes], hashes: dict[str, str], read_input: Callable[[str], bytes],
+                  name: str | None, offset: int, start: int, length: int) -> bytes:
+    import hashlib
+
+    if name is None:
+        raise ValueError("payload reference before any '# input <file> offset <o>' note")
+    if name not in files:
+        data = read_input(name)
+        if name in hashes and hashlib.sha256(data).hexdigest() != hashes[name]:
+            raise ValueError(f"input file {name} does not have the sha256 the log recorded")
+        files[name] = data
+    data = files[name]
+    if offset + start + length > len(data):
+        raise ValueError(f"payload reference {start}+{length} at offset {offset} is past the end of {name}")
+    return data[offset + start:offset + start + length]
 
 
 def load_transcript(path: Path) -> Transcript:

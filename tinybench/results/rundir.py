@@ -2,7 +2,7 @@
 
 Layout (everything written through ``tinybench.fsutil``)::
 
-    <run>/log.txt        full serial transcript, one fsynced append per exchange
+    <run>/log.txt        full serial transcript, appended per exchange, fsynced per completed input
     <run>/state.json     run configuration (atomic); what --resume needs to continue
     <run>/progress.jsonl one fsynced JSON line per completed input/window (append-only journal)
     <run>/results.txt    the lines the MLCommons submission checker parses
@@ -41,28 +41,49 @@ def utc_now() -> str:
 
 
 class TranscriptWriter:
-    """Collects transcript lines and appends them to ``log.txt`` with one fsync per exchange.
+    """Collects transcript lines and appends them to ``log.txt``.
 
-    Lines are flushed when the DUT ends a reply (``m-ready``), on notes, and on ``flush()``; so a
-    crash loses at most the partial reply in flight, which the resumed run repeats anyway.
+    Lines reach the OS when the DUT ends a reply (``m-ready``), so a killed process loses at most
+    the partial reply in flight (which the resumed run repeats anyway); they are fsynced on
+    ``flush()``, which the progress journal calls before recording each completed input. Why not
+    one fsync per exchange: an official-size AD run has ~150,000 exchanges, and their fsyncs took
+    longer than the inferences.
+
+    Times are written relative to a ``# time-base <unix seconds>`` note at the start of each
+    session (shorter lines; ``parse_tinybench_log`` adds the base back).
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._pending: list[str] = []
+        self._base: float | None = None
 
     def __call__(self, direction: str, text: str, host_time: float) -> None:
-        self._pending.append(format_log_line(direction, text, host_time))
-        if direction == "#" or (direction == "<" and "m-ready" in text):
-            self.flush()
+        if self._base is None:
+            self._base = host_time
+            self._pending.append(format_log_line("#", f"time-base {host_time:.6f}", 0.0))
+        self._pending.append(format_log_line(direction, text, max(0.0, host_time - self._base)))
+        if direction == "<" and "m-ready" in text:
+            self._write()
 
     def note(self, text: str) -> None:
         self(("#"), text, time.time())
 
-    def flush(self) -> None:
+    def _write(self) -> None:
         if self._pending:
-            fsutil.append_line(self.path, "\n".join(self._pending))
+            with open(self.path, "a", encoding="utf-8") as handle:
+                handle.write("\n".join(self._pending) + "\n")
             self._pending.clear()
+
+    def flush(self) -> None:
+        """Write pending lines and fsync the log (durable up to here)."""
+        self._write()
+        if self.path.exists():
+            fd = os.open(self.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 class RunDirectory:
@@ -91,6 +112,20 @@ class RunDirectory:
             raise TinybenchError(f"{path} is not a tinybench run directory (no {STATE})",
                                  "pass the folder printed when the run started")
         return cls(path)
+
+    def discard_if_unmeasured(self) -> bool:
+        """Remove a run directory that a failed start left without any measurement (no journal,
+        no results): it would otherwise be an empty folder that blocks the same ``--out``.
+        Returns whether it was removed."""
+        if any((self.path / name).exists() for name in (PROGRESS, RESULTS_JSON, RESULTS_TXT)):
+            return False
+        for name in (STATE, LOG):
+            (self.path / name).unlink(missing_ok=True)
+        try:
+            self.path.rmdir()
+        except OSError:
+            return False                      # something else is in there: leave it alone
+        return True
 
     def state(self) -> dict[str, Any]:
         try:

@@ -37,6 +37,42 @@
 
 #define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
 
+#if defined(TB_HOSTFILE) && TB_HOSTFILE
+static int32_t semihost_call(uint32_t op, volatile uint32_t *args)
+{
+    register uint32_t r0 __asm__("r0") = op;
+    register volatile uint32_t *r1 __asm__("r1") = args;
+    __asm__ volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+    return (int32_t)r0;
+}
+
+int tb_port_host_read(const char *path, uint8_t *dst, uint32_t n)
+{
+    volatile uint32_t args[3];
+    int32_t handle;
+    int32_t left;
+    uint32_t len = 0;
+
+    while (path[len] != '\0') {
+        ++len;
+    }
+    args[0] = (uint32_t)(uintptr_t)path;
+    args[1] = 1u; /* "rb" */
+    args[2] = len;
+    handle = semihost_call(0x01u, args); /* SYS_OPEN */
+    if (handle < 0) {
+        return -1;
+    }
+    args[0] = (uint32_t)handle;
+    args[1] = (uint32_t)(uintptr_t)dst;
+    args[2] = n;
+    left = semihost_call(0x06u, args); /* SYS_READ: bytes NOT read */
+    args[0] = (uint32_t)handle;
+    (void)semihost_call(0x02u, args); /* SYS_CLOSE */
+    return left == 0 ? 0 : -1;
+}
+#endif
+
 static void uart_putc(uint32_t base, char c)
 {
     while ((UART_STATE(base) & UART_STATE_TXFULL) != 0u) {
