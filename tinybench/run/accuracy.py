@@ -54,12 +54,13 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
             run.transcript.note(f"input-file {entry.name} sha256 {fsutil.sha256_bytes(data)} bytes {len(data)}")
             for offset in entry.window_offsets:
                 run.transcript.note(f"input {entry.name} offset {offset}")
-                client.load(data[offset:offset + entry.window_bytes])
                 run.transcript.note("measure accuracy")
-                r = client.infer(1, 0, timeout=options.line_timeout_s)
+                # One round trip where the link allows: load, infer 1 0, tb-crc pipelined.
+                r, crc = client.load_infer(data[offset:offset + entry.window_bytes], 1, 0,
+                                           timeout=options.line_timeout_s, output_crc=use_crc)
                 window_results.append(r.results)
                 if use_raw:
-                    same = _agrees(client, reference, entry.name, offset, use_crc)
+                    same = _agrees(client, reference, entry.name, offset, crc)
                     raw_match = same if raw_match is None else (raw_match and same)
             record = {"row": entry.row, "file": entry.name, "label": entry.label,
                       "window_results": window_results, "raw_match": raw_match}
@@ -89,13 +90,13 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
     return inputs, agreement, inferences
 
 
-def _agrees(client: DutClient, reference: Any, name: str, offset: int, use_crc: bool) -> bool:
+def _agrees(client: DutClient, reference: Any, name: str, offset: int, crc: int | None) -> bool:
     """Bit-exact agreement of the DUT's output with TFLM's for one window.
 
-    With ``tb-crc`` only the CRC-32 of the output crosses the link (and the transcript); the whole
-    tensor is fetched, and so logged as evidence, only when the CRC differs.
+    With ``tb-crc`` (``crc``) only the CRC-32 of the output crosses the link (and the transcript);
+    the whole tensor is fetched, and so logged as evidence, only when the CRC differs.
     """
-    if use_crc and client.output_crc() == zlib.crc32(reference.expected(name, offset).tobytes()):
+    if crc is not None and crc == zlib.crc32(reference.expected(name, offset).tobytes()):
         return True
     return reference.agrees(name, offset, client.raw_output())
 

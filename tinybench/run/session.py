@@ -136,7 +136,7 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
                 instructions_per_us=link.instructions_per_us, firmware=image.path, model=model)
             # Payloads by reference: each load follows an "input <file> offset <o>" note.
             with connect(link.url, link.baud, transcript=run.transcript, host_files=link.host_files,
-                         payload_refs=True) as client:
+                         payload_refs=True, pipeline=link.pipeline) as client:
                 results = execute(client, run, target, dataset, req.mode, options)
     finally:
         if in_main:
