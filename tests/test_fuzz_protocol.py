@@ -47,7 +47,7 @@ def test_line_parsers_return_their_kind_or_none(text):
     assert expecting is None or isinstance(expecting, int)
     ext = L.parse_extension(text)
     if ext is not None:
-        assert ext[0] in ("caps", "info", "raw")
+        assert ext[0] in ("caps", "info", "raw", "crc")
         assert isinstance(L.parse_kv_list(ext[1]), dict)
 
 

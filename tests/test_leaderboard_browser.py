@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tinybench.leaderboard.mlperf_import import import_tree
+from tinybench.leaderboard.mlperf_import import import_report
 from tinybench.leaderboard.records import Category
 from tinybench.leaderboard.serve import make_server
 from tinybench.leaderboard.site import build_site
@@ -115,13 +115,18 @@ class DevTools:
 
 @pytest.fixture(scope="module")
 def site_url(shared: Path, tmp_path_factory):
+    """Every shared round (v0.5 and v1.3; v0.7 and v1.0 when ../shared has them) plus a bundle of
+    real published runs relabelled 'simulated' (exercises the category rules only)."""
     published = shared / "mlperf-tiny-results"
     bundle = tmp_path_factory.mktemp("simb")
     submit([published / ST_RESULTS / "kws" / m for m in ("performance", "energy")],
            published / "v1.3/closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json", bundle,
            submitter="SimLab", system_name="relabelled-sim", category=Category.simulated)
+    roots = [published, bundle] + [p for p in [shared / "mlperf-tiny-results-more"] if p.is_dir()]
+    report = import_report(roots)
+    assert report.ok, report.render()
     out = tmp_path_factory.mktemp("site")
-    build_site(import_tree(published) + import_tree(bundle), out)
+    build_site(report.records, out)
     server = make_server(out, 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -137,7 +142,7 @@ def browser(tmp_path_factory):
     proc = subprocess.Popen(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1400,1000",
+         f"--user-data-dir={profile}", "--remote-debugging-port=0", "--window-size=1280,1000",
          "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         ws = None
@@ -178,21 +183,78 @@ def _errors(events: list[dict]) -> list[dict]:
     return bad
 
 
+WIDTH = 1280
+
+
+def _screenshot(browser: DevTools, name: str) -> None:
+    shot = browser.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+    png = base64.b64decode(shot["data"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / name).write_bytes(png)
+
+
+def _fits(browser: DevTools) -> list:
+    """Tables (displayed ones) whose right edge passes the 1280-px window, and the page width."""
+    return browser.eval(
+        "[document.documentElement.scrollWidth, Array.from(document.querySelectorAll('table')).filter("
+        "t => t.offsetParent !== null && t.getBoundingClientRect().right > window.innerWidth + 0.5)"
+        ".map(t => t.id)]")
+
+
 def test_site_loads_sorts_filters_without_console_errors(browser, site_url):
     for domain in ("Page", "Runtime", "Log"):
         browser.call(f"{domain}.enable")
+    browser.call("Emulation.setDeviceMetricsOverride", width=WIDTH, height=1000, deviceScaleFactor=1,
+                 mobile=False)
     browser.call("Page.navigate", url=site_url)
     browser.wait_event("Page.loadEventFired")
     time.sleep(0.3)  # let late resource errors (images) arrive
     browser.eval("1")
     assert _errors(browser.events) == []
+    assert browser.eval("window.innerWidth") == WIDTH
 
-    rows = browser.eval("Array.from(document.querySelectorAll('table.lb')).map(t => "
-                        "[t.id, t.tBodies[0].rows.length])")
-    counts = dict(rows)
-    for wl in ("kws", "vww", "ic", "ad"):
-        assert counts[f"t-{wl}-measured"] == 2
-    assert counts["t-kws-simulated"] == 1 and counts["t-sww-measured"] == 1
+    # default view: ranked within each device class; every displayed table fits 1280 px
+    width, wide = _fits(browser)
+    assert width <= WIDTH and wide == []
+    per_class = browser.eval("Array.from(document.querySelectorAll('section.view-class table.lb'))"
+                             ".filter(t => t.offsetParent !== null && /^t-kws-measured-/.test(t.id))"
+                             ".map(t => [t.id, Array.from(t.tBodies[0].rows).map(r => r.cells[0].textContent)])")
+    assert len(per_class) >= 2  # MCU and at least one other class
+    for table_id, ranks in per_class:
+        ranked = [int(x) for x in ranks if x]
+        assert ranked == list(range(1, len(ranked) + 1)), table_id
+        classes = browser.eval(f"Array.from(document.querySelectorAll('#{table_id} tbody tr')).map("
+                               "r => r.getAttribute('data-device-class'))")
+        assert len(set(classes)) == 1, table_id
+    assert browser.eval("document.getElementById('t-kws-measured').offsetParent") is None
+    # numbers for people: no exponent anywhere in the tables
+    cells = browser.eval("Array.from(document.querySelectorAll('table.lb td')).map(td => td.textContent)")
+    assert cells and not [c for c in cells if re.search(r"\de[+-]?\d", c)]
+    # streaming wake word: its own units, never a per-inference column
+    sww_head = browser.eval("Array.from(document.querySelectorAll('#t-sww-measured th')).map(h => h.textContent)")
+    assert "Power mW" in sww_head and "Duty cycle" in sww_head
+    assert not {"Latency ms", "Energy µJ/inf"} & set(sww_head)
+    # composite only for complete systems; partial systems listed apart
+    assert browser.eval("document.querySelectorAll('#t-partial-measured tbody tr').length") >= 1
+    heads = browser.eval("Array.from(document.querySelectorAll('#t-partial-measured th')).map(h => h.textContent)")
+    assert "Composite speed-up" not in heads
+    # plots loaded and show labelled axes (checked on the PNG's own pixels in test_leaderboard_site)
+    assert browser.eval("Array.from(document.images).every(i => i.complete && i.naturalWidth > 300)")
+    _screenshot(browser, "leaderboard-1280.png")
+
+    # the "all classes" view: one table per workload, ranks 1..n across classes
+    browser.eval("var v=document.getElementById('view'); v.value='all'; v.dispatchEvent(new Event('change'))")
+    assert browser.eval("document.getElementById('t-kws-measured').offsetParent !== null")
+    ranks = browser.eval("Array.from(document.querySelectorAll('#t-kws-measured tbody tr')).map("
+                         "r => r.cells[0].textContent)")
+    ranked = [int(x) for x in ranks if x]
+    assert ranked == list(range(1, len(ranked) + 1)) and len(ranked) > len(per_class[0][1])
+    classes = set(browser.eval("Array.from(document.querySelectorAll('#t-kws-measured tbody tr')).map("
+                               "r => r.getAttribute('data-device-class'))"))
+    assert len(classes) >= 2
+    width, wide = _fits(browser)
+    assert width <= WIDTH and wide == []
 
     def systems(table: str) -> list[str]:
         return browser.eval(f"Array.from(document.querySelectorAll('#{table} tbody tr')).map("
@@ -209,6 +271,7 @@ def test_site_loads_sorts_filters_without_console_errors(browser, site_url):
     shown = browser.eval(f"Array.from(document.querySelectorAll('#t-kws-measured tbody tr')).map("
                          f"r => parseFloat(r.cells[{col}].getAttribute('data-sort')))")
     assert shown == sorted(shown, reverse=True)
+    _screenshot(browser, "leaderboard-1280-all-classes.png")
 
     browser.eval("var s=document.getElementById('filter-category'); s.value='simulated';"
                  "s.dispatchEvent(new Event('change'))")
@@ -217,10 +280,9 @@ def test_site_loads_sorts_filters_without_console_errors(browser, site_url):
     assert visible and set(visible) == {"simulated"}
     browser.eval("var s=document.getElementById('filter-category'); s.value='';"
                  "s.dispatchEvent(new Event('change'))")
-
-    shot = browser.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
-    ARTIFACTS.mkdir(exist_ok=True)
-    png = base64.b64decode(shot["data"])
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    (ARTIFACTS / "leaderboard.png").write_bytes(png)
+    browser.eval("var s=document.getElementById('filter-device-class'); s.value='FPGA';"
+                 "s.dispatchEvent(new Event('change'))")
+    visible = browser.eval("Array.from(document.querySelectorAll('table.lb tbody tr')).filter("
+                           "r => r.offsetParent !== null).map(r => r.getAttribute('data-device-class'))")
+    assert set(visible) <= {"FPGA"}
     assert _errors(browser.events) == []

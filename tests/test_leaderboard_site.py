@@ -79,27 +79,42 @@ def test_simulated_rows_only_in_their_own_category(site):
     assert "relabelled-sim" not in {r.record.system for rows in board.tables["kws"].values()
                                     for r in rows if r.record.category is not Category.simulated}
     html = (out / "index.html").read_text()
-    measured_section = html.split('<section class="lbsec" data-category="measured">')[1].split("</section>")[0]
+    measured_section = html.split('<section class="lbsec view-all" data-category="measured">')[1].split(
+        "</section>")[0]
     assert "relabelled-sim" not in measured_section
     assert "not ranked with measured results" in html
     sim_csv = [r for r in _csv_rows(out) if r["system"] == "relabelled-sim"]
     assert {r["category"] for r in sim_csv} == {"simulated"}
 
 
-def test_composite_marked_partial_below_four_workloads(site):
+def test_composite_only_for_full_systems_partials_listed_apart(site):
     out, board = site
     sim = board.tables["kws"][Category.simulated][0]
-    assert sim.composite_n == 1 and sim.partial
-    assert "(partial 1/4)" in (out / "index.html").read_text()
+    assert sim.composite_n == 1 and sim.partial and sim.composite_speedup is None
+    assert [r.record.system for r in board.partial_systems[Category.simulated]] == ["relabelled-sim"]
+    assert all(r.composite_n == 4 for rows in board.systems.values() for r in rows)
+    html = (out / "index.html").read_text()
+    partial = html.split('id="t-partial-simulated"')[1].split("</table>")[0]
+    assert "relabelled-sim" in partial and "1 of 4 workloads" in partial
+    assert "relabelled-sim" not in html.split('id="partial"')[0].split('id="systems"')[1]
 
 
-def test_republished_results_are_flagged(published, tmp_path):
-    copy = tmp_path / "v1.4/closed/STMicroelectronics"
-    shutil.copytree(published / "v1.3/closed/STMicroelectronics", copy)
-    board = build_board(import_tree(published / "v1.3") + import_tree(tmp_path))
+def test_republished_results_collapse_into_one_row_with_their_rounds(published, tmp_path):
+    same = tmp_path / "same/v1.4/closed/STMicroelectronics"
+    shutil.copytree(published / "v1.3/closed/STMicroelectronics", same)
+    board = build_board(import_tree(published / "v1.3") + import_tree(tmp_path / "same"))
     rows = board.tables["kws"][Category.measured]
-    flags = {r.record.provenance.round: r.repeated_from for r in rows}
-    assert flags == {"v1.3": None, "v1.4": "v1.3"}
+    assert [(r.rounds, r.repeated_from) for r in rows] == [(["v1.3", "v1.4"], None)]
+    assert board.collapsed == 5 and len(board.systems[Category.measured]) == 1
+    # re-run performance, energy copied from v1.3: two rows, the later flagged
+    part = tmp_path / "part/tiny_results_v1.4/closed/STMicroelectronics"
+    shutil.copytree(published / "v1.3/closed/STMicroelectronics", part)
+    results = part / "results/NUCLEO_L4R5ZI-P/kws/performance/results.txt"
+    results.chmod(0o644)
+    results.write_text(results.read_text() + "\n")
+    board = build_board(import_tree(published / "v1.3") + import_tree(tmp_path / "part"))
+    rows = board.tables["kws"][Category.measured]
+    assert {r.record.provenance.round: r.repeated_from for r in rows} == {"v1.3": None, "v1.4": "v1.3"}
 
 
 def test_quality_target_fail_is_shown(published):

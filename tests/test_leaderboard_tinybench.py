@@ -118,6 +118,8 @@ def test_log_disagreeing_with_results_fails(bundle, tmp_path, capsys):
     out = capsys.readouterr().out
     assert re.search(r"performance/results\.txt:\d+: error: window 1 throughput \(log\.txt laps\) is [\d.]+ "
                      r"but the raw data gives", out), out
+    # a tinybench bundle without its manifest is an error in itself, not a pass
+    assert "closed/tinybench-ci/tinybench-manifest.json: error: missing: this is a tinybench bundle" in out
 
 
 def test_simulated_runs_rank_only_in_the_simulated_category(bundle, shared):

@@ -81,8 +81,10 @@ def test_performance_resume_keeps_calibration_and_finished_windows(shared, tmp_p
     run = RunDirectory.create(tmp_path / "run", {"board": "replay", "workload": "kws01",
                                                  "mode": "performance", "dataset": str(dataset.directory),
                                                  "min_window_s": 0.1})
-    # setup, probe (load + infer 1), then two windows (load + infer each) succeed
-    bad = ReplayDut(model="kws01", exchanges=exchanges, fault=Fault("silent", after=SETUP + 3 * PER_INPUT + 2))
+    # setup, probe (load + infer 1), then two windows (load + infer + the results/timestamp
+    # re-reads each) succeed
+    bad = ReplayDut(model="kws01", exchanges=exchanges,
+                    fault=Fault("silent", after=SETUP + 3 * PER_INPUT + 2 + 2 * 2))
     try:
         with connect(bad.url, 115200, timeout=1.0) as client:
             with pytest.raises(DutTimeoutError):

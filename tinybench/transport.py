@@ -8,6 +8,7 @@ board, Renode) and ``rfc2217://host:port`` (remote labs) all go through pyserial
 from __future__ import annotations
 
 import fcntl
+import os
 import struct
 import termios
 
@@ -17,15 +18,39 @@ from serial.urlhandler import protocol_socket
 from tinybench.errors import TinybenchError
 
 
-def open_link(url: str, baud: int, timeout: float) -> serial.SerialBase:
+class PortMissing(TinybenchError):
+    """The serial device path does not exist: retrying cannot help, the board is not there."""
+
+
+def missing_device(url: str) -> bool:
+    """True for a POSIX device path (``/dev/...``) that does not exist."""
+    return url.startswith("/") and "://" not in url and not os.path.exists(url)
+
+
+def _ports_present() -> str:
+    try:
+        from serial.tools import list_ports
+
+        found = sorted(p.device for p in list_ports.comports())
+    except Exception:  # noqa: BLE001 - only a hint
+        found = []
+    return ", ".join(found) if found else "none"
+
+
+def open_link(url: str, baud: int, timeout: float, *, what: str = "DUT link") -> serial.SerialBase:
     """Open ``url`` at ``baud`` (8N1, no flow control) with a per-read ``timeout`` in seconds.
 
-    Raises ``TinybenchError`` naming the URL when the port cannot be opened (missing device,
-    nothing listening on the socket, permission denied).
+    Raises ``TinybenchError`` naming ``what`` (the DUT link, a power monitor) and the URL when the
+    port cannot be opened (missing device, nothing listening on the socket, permission denied);
+    ``PortMissing`` when a device path does not exist.
     """
     if not url or not url.strip():
-        raise TinybenchError("no serial port or URL given",
+        raise TinybenchError(f"no serial port or URL given for the {what}",
                              "pass a device path such as /dev/ttyACM0 or a socket://host:port URL")
+    if missing_device(url):
+        raise PortMissing(f"{what} {url}: no such serial device",
+                          f"plug the device in or fix the port name (serial ports present: "
+                          f"{_ports_present()})")
     if baud <= 0:
         raise TinybenchError(f"invalid baud rate {baud} for {url}", "use a positive baud such as 115200")
     try:
@@ -44,7 +69,7 @@ def open_link(url: str, baud: int, timeout: float) -> serial.SerialBase:
         )
     except (serial.SerialException, ValueError, OSError) as exc:
         raise TinybenchError(
-            f"cannot open DUT link {url} at {baud} baud: {exc}",
+            f"cannot open {what} {url} at {baud} baud: {exc}",
             "check that the board is connected (or the simulator is running) and that no other "
             "program holds the port",
         ) from exc

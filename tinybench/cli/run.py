@@ -31,7 +31,23 @@ def register(app: typer.Typer) -> None:
             None, "--monitor", help="energy mode: power monitor, e.g. lpm01a:/dev/ttyACM1, "
             "joulescope, ppk2:/dev/ttyACM2 (default on simulated boards: the simulated LPM01A, "
             "figures labelled estimated)"),
-        voltage: float = typer.Option(1.8, "--voltage", help="energy mode: DUT supply voltage in V"),
+        voltage: Optional[float] = typer.Option(None, "--voltage", help="energy mode: DUT supply "
+                                                "voltage in V (default 1.8)"),
+        max_spread_pct: Optional[float] = typer.Option(
+            None, "--max-spread-pct", help="timing sanity: windows whose throughputs spread more "
+            "than this (max − min over median, %) mark the run UNSTABLE (default 10)"),
+        firmware: Optional[Path] = typer.Option(
+            None, "--firmware", help="benchmark this image (ELF/HEX/BIN, e.g. a vendor's port) "
+            "instead of building tinybench firmware; flashed or launched with the board's backend"),
+        no_flash: bool = typer.Option(False, "--no-flash", help="the DUT is already programmed: "
+                                      "just talk to it (at --port, or the board's serial.url)"),
+        port: Optional[str] = typer.Option(None, "--port", help="--no-flash: the DUT's serial port "
+                                           "or URL (/dev/ttyACM0, socket://127.0.0.1:5000)"),
+        edge: Optional[str] = typer.Option(None, "--edge", help="--no-flash energy runs on a "
+                                           "simulated DUT: URL of its edge channel (second UART)"),
+        baud: Optional[int] = typer.Option(None, "--baud", help="override the board's baud for this mode"),
+        vendor: Optional[str] = typer.Option(None, "--vendor", help="refuse a DUT whose name% reply "
+                                             "is not m-name-dut-[VENDOR]"),
         as_json: bool = typer.Option(False, "--json", help="print results.json on stdout"),
         no_progress: bool = typer.Option(False, "--no-progress", help="no progress bars on stderr"),
     ) -> None:
@@ -39,27 +55,35 @@ def register(app: typer.Typer) -> None:
         import sys
 
         from tinybench.errors import TinybenchError
+        from tinybench.flash.source import DutSource
 
+        source = DutSource(firmware=firmware, no_flash=no_flash, port=port, edge=edge, baud=baud,
+                           vendor=vendor)
         try:
+            if mode is None and resume and out is not None:
+                mode = _mode_of_run(out)       # `--resume --out DIR` alone: the run says its mode
+            if mode != "energy" and (monitor is not None or voltage is not None):
+                raise TinybenchError(
+                    f"--monitor and --voltage only apply to --mode energy (this run is {mode or 'not energy'})",
+                    "drop them, or pass --mode energy")
             if mode == "energy":
-                if resume:
-                    raise TinybenchError(
-                        "energy runs cannot be resumed: one acquisition spans all five windows",
-                        "start a new energy run (without --resume)")
-                if board is None or workload is None:
-                    raise TinybenchError("--board and --workload are required for a new run")
                 from tinybench.run.energy import run_energy
 
                 results, run_dir = run_energy(board=board, workload=workload, dataset=dataset,
-                                              out=out, monitor=monitor, voltage_v=voltage,
-                                              min_window_s=min_window_s)
+                                              out=out, monitor=monitor,
+                                              voltage_v=1.8 if voltage is None else voltage,
+                                              min_window_s=min_window_s, resume=resume,
+                                              progress=not no_progress,
+                                              source=None if resume and source == DutSource() else source)
             else:
                 from tinybench.run.session import RunRequest, start
 
                 results, run_dir = start(RunRequest(board=board, workload=workload, mode=mode,
                                                     dataset=dataset, out=out, resume=resume,
                                                     min_window_s=min_window_s,
-                                                    progress=not no_progress))
+                                                    max_spread_pct=max_spread_pct,
+                                                    progress=not no_progress,
+                                                    source=None if resume and source == DutSource() else source))
         except KeyboardInterrupt:
             # Handled here: click would swallow it with a bare "Aborted!".
             print("interrupted: everything measured so far is saved; continue with "
@@ -72,6 +96,11 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(summary_text(results))
             typer.echo(f"run directory: {run_dir}")
+
+    def _mode_of_run(out: Path) -> str | None:
+        from tinybench.results.rundir import RunDirectory
+
+        return RunDirectory.reopen(out).state().get("mode")
 
     @app.command("report")
     def report_cmd(

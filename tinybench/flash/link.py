@@ -62,18 +62,29 @@ def handshake(url: str, baud: int, timeout: float) -> str:
     """Wait until the firmware at ``url`` answers ``name%``; returns its vendor text."""
     from tinybench.protocol import client as dut_client
 
+    from tinybench.transport import PortMissing
+
     deadline = time.monotonic() + timeout
     last: Exception | None = None
+    opened = False
     while time.monotonic() < deadline:
         try:
             with dut_client.connect(url, baud, timeout=2.0,
                                     sync_timeout=max(1.0, deadline - time.monotonic())) as dut:
+                opened = True
                 return dut.name()
+        except PortMissing:
+            raise                      # a device path that does not exist: waiting cannot help
         except TinybenchError as exc:  # not listening yet, or still booting
             last = exc
+            opened = opened or "cannot open" not in exc.message
             time.sleep(0.1)
+    if not opened:                     # the link itself never opened: not the firmware's fault
+        raise TinybenchError(f"the DUT link {url} could not be opened within {timeout:.0f} s: "
+                             f"{getattr(last, 'message', last)}",
+                             "check the cable and the port name, and that no other program holds it")
     raise TinybenchError(f"the DUT at {url} did not answer name% within {timeout:.0f} s: {last}",
-                         "check that the image was built for this board")
+                         "check that the image was built for this board and runs at this baud")
 
 
 def check_image(board: Board, image: FirmwareImage) -> None:

@@ -130,7 +130,7 @@ def check_tree(root: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 def _under_code(tree: SafeTree, path: Path) -> bool:
     """``<division>/<submitter>/code/…``: the submitter's sources and training outputs, which
     MLCommons does not parse either (only the safety rules apply there)."""
-    parts = Path(tree.rel(path)).parts
+    parts = tree.root.parts + Path(tree.rel(path)).parts
     return any(parts[i] == "code" and i >= 2 and parts[i - 2] in ("closed", "open") for i in range(len(parts)))
 
 

@@ -294,7 +294,8 @@ def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: di
         if tput is not None and tput.value > 0:
             record.performance = PerformanceResult(
                 **common, throughput_ips=tput.value, latency_ms=1000.0 / tput.value,
-                inferences_per_window=n, windows=len(windows) or None)
+                inferences_per_window=n, windows=len(windows) or None,
+                duty_cycle=parsed.sww_duty_cycle.value if parsed.sww_duty_cycle else None)
         if parsed.sww_accuracy is not None and record.accuracy is None:
             tp, fn, fp, _ = parsed.sww_accuracy
             record.accuracy = AccuracyResult(**common, true_positives=tp, false_negatives=fn,
@@ -303,10 +304,14 @@ def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: di
         if parsed.energy is not None:
             ew = parsed.energy_windows
             en = ew[0].fields.get("Inferences") if ew else None
+            total = ew[0].fields.get("Energy") if ew else None
+            elapsed = ew[0].fields.get("Elapsed time") if ew else None
+            power = (total.value / elapsed.value / 1000.0) if total and elapsed and elapsed.value > 0 else None
             record.energy = EnergyResult(
                 **common, energy_uj=parsed.energy.value,
                 throughput_ips=parsed.throughput.value if parsed.throughput else None,
-                inferences_per_window=int(en.value) if en else n, windows=len(ew) or None)
+                inferences_per_window=int(en.value) if en else n, windows=len(ew) or None,
+                power_mw=power, duration_s=elapsed.value if elapsed else None)
     elif mode.mode == "accuracy":
         if parsed.top1 is not None or parsed.auc is not None:
             record.accuracy = AccuracyResult(**common,

@@ -104,13 +104,19 @@ class PerformanceResult(ModeBlock):
     latency_ms: float = Field(description="1000 / throughput_ips, as MLCommons' final report derives it")
     inferences_per_window: int | None = None
     windows: int | None = None
+    duty_cycle: float | None = Field(default=None, description="streaming wake word: average duty "
+                                     "cycle of the DUT over the stream")
 
 
 class EnergyResult(ModeBlock):
-    energy_uj: float = Field(description="median energy per inference as published (µJ/inf.)")
+    energy_uj: float = Field(description="median energy per inference as published (µJ/inf.); "
+                             "streaming wake word: the energy of the whole stream")
     throughput_ips: float | None = None
     inferences_per_window: int | None = None
     windows: int | None = None
+    power_mw: float | None = Field(default=None, description="mean power over the first window "
+                                   "(energy / elapsed time); the figure streaming wake word ranks by")
+    duration_s: float | None = None
 
 
 class AccuracyResult(ModeBlock):

@@ -17,6 +17,7 @@ AUC_RE = re.compile(r".* AUC\s?[:=] ([\d\.]+).*")
 THROUGHPUT_RE = re.compile(r".* Median throughput is\s+([\d\.]+) inf\./sec\..*")
 ENERGY_RE = re.compile(r"Median energy cost is ([\d\.]+) uJ/inf")  # re.search
 SWW_THROUGHPUT_RE = re.compile(r"Estimated throughput:\s*([\d\.]+) inf\./sec\..*")
+SWW_DUTY_RE = re.compile(r"Average duty cycle:\s*([\d\.]+)")  # re.search
 SWW_ACCURACY_RE = re.compile(r"Accuracy: ([\d]+) True positives, ([\d]+) False negatives, "
                              r"([\d]+) False positives")
 
@@ -59,6 +60,7 @@ class ResultsTxt:
     energy: Figure | None = None
     sww_throughput: Figure | None = None
     sww_accuracy: tuple[int, int, int, int] | None = None  # tp, fn, fp, line
+    sww_duty_cycle: Figure | None = None
     perf_windows: list[Window] = field(default_factory=list)
     energy_windows: list[Window] = field(default_factory=list)
 
@@ -90,6 +92,8 @@ def parse_results_txt(text: str) -> ResultsTxt:
             out.energy = _fig(m, 1, number)
         if (m := SWW_THROUGHPUT_RE.match(line)) is not None:
             out.sww_throughput = _fig(m, 1, number)
+        if (m := SWW_DUTY_RE.search(line)) is not None:
+            out.sww_duty_cycle = _fig(m, 1, number)
         if (m := SWW_ACCURACY_RE.search(line)) is not None:
             out.sww_accuracy = (int(m.group(1)), int(m.group(2)), int(m.group(3)), number)
         if (m := _WINDOW_PERF.search(line)) is not None:

@@ -134,6 +134,8 @@ def discover(tree: SafeTree, files: list[Path], round_override: str | None = Non
     """Group the (already safety-filtered) files of ``tree`` into submitters, systems and modes."""
     found: dict[Path, SubmitterDir] = {}
     root_parts = tree.root.parts
+    # a root reached through a symlink: the round is in the real tree's own name
+    real_round = next((r for r in map(round_of, reversed(tree.real_root.parts)) if r), None)
     for path in files:
         full = root_parts + path.relative_to(tree.root).parts
         anchor = None
@@ -144,13 +146,14 @@ def discover(tree: SafeTree, files: list[Path], round_override: str | None = Non
         if anchor is None:
             # files directly under <division>/<submitter>/ (manifest, model_mapping.json)
             if len(full) >= 3 and full[-3] in DIVISIONS:
-                sub = _submitter(found, Path(*full[:-1]), full, len(full) - 3, round_override)
+                sub = _submitter(found, Path(*full[:-1]), full, len(full) - 3, round_override,
+                                 real_round)
                 if full[-1] == MANIFEST_NAME:
                     sub.manifest = path
                 else:
                     sub.stray.append(path)
             continue
-        sub = _submitter(found, Path(*full[:anchor]), full, anchor - 2, round_override)
+        sub = _submitter(found, Path(*full[:anchor]), full, anchor - 2, round_override, real_round)
         rest = full[anchor:]
         if rest[0] == "code":
             sub.code_files += 1  # code/ is the submitter's own (training outputs too): not read
@@ -225,13 +228,14 @@ def _system(sub: SubmitterDir, results: Path, parts: tuple[str, ...]) -> SystemD
 
 
 def _submitter(found: dict[Path, SubmitterDir], sub_path: Path, full: tuple[str, ...],
-               division_index: int, round_override: str | None) -> SubmitterDir:
+               division_index: int, round_override: str | None, real_round: str | None = None) -> SubmitterDir:
     if sub_path not in found:
         round_name = round_override
         if round_name is None:
             for part in reversed(full[:division_index]):
                 if (round_name := round_of(part)) is not None:
                     break
+            round_name = round_name or real_round
         found[sub_path] = SubmitterDir(round_name, full[division_index], full[division_index + 1], sub_path)
     return found[sub_path]
 

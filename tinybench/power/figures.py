@@ -58,3 +58,6 @@ class EnergyFigures(_Model):
     edges: int = 0
     dropped_samples: int = 0
     notes: list[str] = Field(default_factory=list)
+    spread_pct: float | None = None  # timing sanity: window throughput spread (max − min) / median, %
+    spread_bound_pct: float | None = None
+    unstable: bool = False           # spread_pct > spread_bound_pct (tinybench.run.common)

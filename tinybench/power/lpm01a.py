@@ -66,7 +66,7 @@ class Lpm01a(PowerMonitor):
         self.port = port
         self.timeout = timeout
         self.drop_tolerance = drop_tolerance
-        self._link = open_link(port, baud, timeout=0.05)
+        self._link = open_link(port, baud, timeout=0.05, what="power monitor (LPM01A)")
         self._responses: "queue.Queue[str]" = queue.Queue()
         self._completed = threading.Event()
         self._acquiring = False

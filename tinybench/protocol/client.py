@@ -108,6 +108,15 @@ class InferResult:
         return len(self.laps) == 2 and all(lap % 1000 == 0 for lap in self.laps)
 
 
+@dataclass
+class WindowReply:
+    """What ``DutClient.load_infer`` read for one input."""
+
+    infer: InferResult
+    results_again: list[float] | None = None   # a second reading (``results``), when asked for
+    output_crc: int | None = None              # ``tb-crc`` output CRC-32, when asked for
+
+
 class DutClient:
     """Drive one DUT over an open pyserial link.
 
@@ -482,12 +491,13 @@ class DutClient:
         self._loaded = data
 
     def load_infer(self, data: bytes, n: int = 1, w: int = 0, *, timeout: float | None = None,
-                   output_crc: bool = False) -> tuple[InferResult, int | None]:
-        """``load(data)``, ``infer(n, w)`` and, with ``output_crc``, ``tb-crc``: (result, CRC or None).
+                   output_crc: bool = False, reread: bool = False) -> WindowReply:
+        """``load(data)``, ``infer(n, w)``, then optionally ``results`` (a second reading of the
+        output, ``reread``) and ``tb-crc`` (``output_crc``).
 
         With ``pipeline`` on (links whose far end buffers input: the host build's socket, QEMU's
-        flow-controlled chardev) and a binary load negotiated, the three commands go out in one
-        write and cost one round trip instead of three; each reply is still read and logged after
+        flow-controlled chardev) and a binary load negotiated, the commands go out in one write
+        and cost one round trip instead of up to four; each reply is still read and logged after
         its own command. A failed load resynchronises and falls back to one command at a time.
         """
         caps = self._caps
@@ -495,13 +505,12 @@ class DutClient:
                 and (caps.binary_load or (self.host_files and caps.file_load))
                 and (caps.output_crc or not output_crc)):
             self.load(data)
-            result = self.infer(n, w, timeout=timeout)
-            return result, (self.output_crc() if output_crc else None)
+            return self._after_infer(self.infer(n, w, timeout=timeout), reread, output_crc)
         if n < 1 or w < 0:
             raise ValueError(f"infer needs n >= 1 and w >= 0 (got {n}, {w})")
         infer_cmd = f"infer {n} {w}"
-        tail = (infer_cmd + "%" + ("tb-crc%" if output_crc else "")).encode("ascii")
-        command, payload = self._start_load(data, tail)
+        tail = infer_cmd + "%" + ("results%" if reread else "") + ("tb-crc%" if output_crc else "")
+        command, payload = self._start_load(data, tail.encode("ascii"))
         try:
             self._finish_load(data, command, payload)
         except DutResetError:
@@ -511,17 +520,31 @@ class DutClient:
             self._log("#", f"pipelined {command.split()[0]} failed ({exc}); resynchronising")
             self.resync()
             self.load(data)
-            result = self.infer(n, w, timeout=timeout)
-            return result, (self.output_crc() if output_crc else None)
-        started = time.time()
+            return self._after_infer(self.infer(n, w, timeout=timeout), reread, output_crc)
         self._log(">", infer_cmd)
         result = self._infer_result(n, w, self._reply(
-            infer_cmd, self.infer_timeout if timeout is None else timeout, started))
+            infer_cmd, self.infer_timeout if timeout is None else timeout, time.time()))
+        again = None
+        if reread:
+            self._log(">", "results")
+            again = self._results_of(self._reply("results", self.timeout, time.time(), check=False))
         crc = None
         if output_crc:
             self._log(">", "tb-crc")
             crc = self._parse_crc(self._reply("tb-crc", self.timeout, time.time()))
-        return result, crc
+        return WindowReply(result, again, crc)
+
+    def _after_infer(self, result: InferResult, reread: bool, output_crc: bool) -> WindowReply:
+        again = None
+        if reread:
+            again = self._results_of(self.command("results", check=False))
+        return WindowReply(result, again, self.output_crc() if output_crc else None)
+
+    def _results_of(self, response: Response) -> list[float] | None:
+        """The values of a ``results`` reply; None when the firmware refused it (``e-[...]``)."""
+        if any(L.parse_error(t) is not None for t in response.lines):
+            return None
+        return list(self._expect(response, L.parse_results, "an m-results-[...] line"))  # type: ignore[arg-type]
 
     def _load_binary(self, data: bytes) -> None:
         command, payload = self._start_load(data)
@@ -588,8 +611,23 @@ class DutClient:
         except ValueError as exc:
             raise DutProtocolError(str(exc), port=self.port, command=command,
                                    last_line=response.lines[-1]) from exc
+        self._check_echo(response, {"warmup": w, "infer": n})
         results = self._expect(response, L.parse_results, "an m-results-[...] line")
-        return InferResult(n, w, laps, elapsed, list(results), response.lines)  # type: ignore[arg-type]
+        return InferResult(n, w, laps, elapsed, list(results), response.lines)
+
+    def _check_echo(self, response: Response, sent: dict[str, int]) -> None:
+        """The DUT echoes W and N (``m-warmup-start-W``, ``m-infer-start-N``, dut-protocol.md §8):
+        a count it received differently from what was sent means the command was damaged on the
+        line, and the timed window ran the wrong number of inferences (found by fault injection:
+        a flipped digit in ``infer 25 1`` silently skewed energy per inference). Firmware that
+        prints no echo is not checked."""
+        for text in response.lines:
+            echo = L.parse_infer_echo(text)
+            if echo is not None and echo[1] != sent[echo[0]]:
+                raise DutProtocolError(
+                    f"the DUT echoed {echo[0]} count {echo[1]}, the host sent {sent[echo[0]]} "
+                    "(command damaged on the link)", port=self.port, command=response.command,
+                    last_line=text, hint="check the cable and baud rate; continue with --resume")  # type: ignore[arg-type]
 
     def results(self) -> list[float]:
         """``results``: the current output tensor, dequantised, as the firmware prints it."""

@@ -21,6 +21,7 @@ _MODEL = re.compile(r"^m-model-\[([^\]]+)\]$")
 _EXPECTING = re.compile(r"^m-\[Expecting ([0-9]{1,12}) bytes\]$")
 _ERROR = re.compile(r"^e-\[(.*)\]\s*$")
 _EXT = re.compile(r"^m-tb-(caps|info|raw|crc)-\[([^\]]*)\]$")
+_ECHO = re.compile(r"^m-(warmup|infer)-start-([0-9]{1,12})$")
 _BOOT = re.compile(r"^m-(init-done|timestamp-mode-(performance|energy))$")
 # Where a protocol message starts inside a line that vendor firmware glued to other text: an
 # echoed command (``infer 50000 1%m-warmup-start-1``, Alibaba v0.7) or debug output without a line
@@ -57,6 +58,13 @@ def is_ready(line: str) -> bool:
 def parse_lap(line: str) -> int | None:
     m = _LAP.match(protocol_part(line))
     return int(m.group(1)) if m else None
+
+
+def parse_infer_echo(line: str) -> tuple[str, int] | None:
+    """``m-warmup-start-W`` / ``m-infer-start-N`` → ("warmup", W) / ("infer", N): the DUT's echo
+    of the counts it received, which lets the host notice a command damaged on the way."""
+    m = _ECHO.match(protocol_part(line))
+    return (m.group(1), int(m.group(2))) if m else None
 
 
 def parse_results(line: str) -> list[float] | None:

@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 
 from tinybench import fsutil
+from tinybench.power.figures import EnergyFigures
 from tinybench.results.schema import RunResults
 
 
 def summary_text(r: RunResults) -> str:
-    lines = [f"{r.workload} on {r.board} — {r.mode} ({r.category}){'' if r.complete else ' — INCOMPLETE'}"]
+    lines = [f"{r.workload} on {r.board} — {r.mode} ({r.category_label}){'' if r.complete else ' — INCOMPLETE'}"]
     if r.performance:
         p = r.performance
         lines.append(f"time base: {p.time_base}")
@@ -52,13 +53,34 @@ def summary_text(r: RunResults) -> str:
         if a.agreement:
             lines.append(f"TFLM reference: {a.agreement.bit_exact}/{a.agreement.compared} files bit-exact")
     if r.energy:
-        e = r.energy
-        lines.append(f"energy ({e.category}, {e.instrument.model_dump().get('name', 'monitor')}): median "
-                     f"{e.median_energy_per_inf_uj:.3f} uJ/inference, {e.median_throughput:.3f} inf/s "
-                     f"over {len(e.windows)} windows")
+        lines += _energy_lines(r.energy)
     if not r.compliant:
         lines.append("NOT VALID FOR SUBMISSION: " + "; ".join(r.notes))
     return "\n".join(lines)
+
+
+def _energy_lines(e: EnergyFigures) -> list[str]:
+    """The energy section: instrument and supply, one row per window, the medians."""
+    inst = e.instrument
+    lines = [f"energy ({e.category}{', ' + e.power_model if e.power_model else ''}): "
+             f"{inst.model} (driver {inst.driver}, firmware {inst.firmware}) at "
+             f"{e.voltage_v:g} V, {e.sample_rate_hz:g} Hz; time base {e.time_base}",
+             f"{'window':>6} {'input':<32} {'N':>8} {'time s':>8} {'energy uJ':>12} {'power uW':>11} "
+             f"{'uJ/inf':>10} {'inf/s':>9}  rule"]
+    for w in e.windows:
+        lines.append(f"{w.index:>6} {w.input_file[:32]:<32} {w.iterations:>8} {w.duration_s:>8.3f} "
+                     f"{w.energy_uj:>12.3f} {w.power_uw:>11.3f} {w.energy_per_inf_uj:>10.3f} "
+                     f"{w.throughput:>9.3f}  {'ok' if w.meets_duration_rule else '< 10 s or < 10 inf'}"
+                     + (f" ({w.attempts} attempts)" if w.attempts > 1 else ""))
+    lines.append(f"median energy {e.median_energy_per_inf_uj:.3f} uJ/inference, median throughput "
+                 f"{e.median_throughput:.3f} inf/s over {len(e.windows)} windows; trace "
+                 f"{e.trace_file}: {e.samples} samples, {e.edges} edges, {e.dropped_samples} dropped")
+    lines += [f"note: {n}" for n in e.notes]
+    if e.unstable and e.spread_pct is not None and e.spread_bound_pct is not None:
+        from tinybench.results.text import unstable_line
+
+        lines.append(unstable_line(e.spread_pct, e.spread_bound_pct))
+    return lines
 
 
 def _save(fig: object, path: Path) -> Path:
@@ -137,6 +159,8 @@ def report(run_dir: Path, *, as_json: bool = False, plots_enabled: bool | None =
 
     r = load_results(run_dir)
     made = _plots(r, Path(run_dir) / "plots") if plots else []
+    if r.energy is not None and (Path(run_dir) / "energy_windows.png").is_file():
+        made.append(Path(run_dir) / "energy_windows.png")   # drawn by the energy run itself
     reproduced = reproduces(r, Path(run_dir))
     if as_json:
         data = {"results": r.model_dump(mode="json"), "plots": [str(p) for p in made],

@@ -113,6 +113,20 @@ class RunDirectory:
                                  "pass the folder printed when the run started")
         return cls(path)
 
+    def discard_if_unmeasured(self) -> bool:
+        """Remove a run directory that a failed start left without any measurement (no journal,
+        no results): it would otherwise be an empty folder that blocks the same ``--out``.
+        Returns whether it was removed."""
+        if any((self.path / name).exists() for name in (PROGRESS, RESULTS_JSON, RESULTS_TXT)):
+            return False
+        for name in (STATE, LOG):
+            (self.path / name).unlink(missing_ok=True)
+        try:
+            self.path.rmdir()
+        except OSError:
+            return False                      # something else is in there: leave it alone
+        return True
+
     def state(self) -> dict[str, Any]:
         try:
             return json.loads((self.path / STATE).read_text(encoding="utf-8"))

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from tinybench import fsutil
+from tinybench.errors import TinybenchError
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import AccuracyFigures, Agreement, InputResult
 from tinybench.run import metrics
-from tinybench.run.common import RunOptions
+from tinybench.run.common import FAULT_NOTE, RunOptions
 from tinybench.run.progress import Progress
 
 
@@ -53,14 +54,12 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
             # The file's hash once: the payload references of its windows point into these bytes.
             run.transcript.note(f"input-file {entry.name} sha256 {fsutil.sha256_bytes(data)} bytes {len(data)}")
             for offset in entry.window_offsets:
-                run.transcript.note(f"input {entry.name} offset {offset}")
-                run.transcript.note("measure accuracy")
-                # One round trip where the link allows: load, infer 1 0, tb-crc pipelined.
-                r, crc = client.load_infer(data[offset:offset + entry.window_bytes], 1, 0,
-                                           timeout=options.line_timeout_s, output_crc=use_crc)
-                window_results.append(r.results)
-                if use_raw:
-                    same = _agrees(client, reference, entry.name, offset, crc)
+                results, same = measure_checked(
+                    client, run, entry.name, offset, data[offset:offset + entry.window_bytes],
+                    options, reference if use_raw else None, use_crc)
+                check_result_count(results, workload, client.port)
+                window_results.append(results)
+                if same is not None:
                     raw_match = same if raw_match is None else (raw_match and same)
             record = {"row": entry.row, "file": entry.name, "label": entry.label,
                       "window_results": window_results, "raw_match": raw_match}
@@ -88,6 +87,63 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                               mismatched_files=[i.file for i in compared if not i.raw_match],
                               reference=str(Path(dataset.directory) / "reference.npz"))
     return inputs, agreement, inferences
+
+
+def check_result_count(values: list[float], workload: Any, port: str) -> None:
+    """A DUT whose m-results has the wrong length runs another model (or prints another format):
+    stop at the first input rather than score garbage."""
+    expected = len(workload.classes) if workload.metric == "top1" else 1
+    if len(values) != expected:
+        raise TinybenchError(
+            f"the DUT on {port} printed {len(values)} result values; {workload.id} needs {expected} "
+            f"({'one per class' if expected > 1 else 'the anomaly score'})",
+            "check that the firmware runs the workload's model and prints m-results-[...] as the "
+            "reference does")
+
+
+ATTEMPTS = 3
+
+
+def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int, window: bytes,
+                    options: RunOptions, reference: Any | None,
+                    use_crc: bool = False) -> tuple[list[float], bool | None]:
+    """Load, ``infer 1 0`` and read the output twice; repeat when the two readings disagree.
+
+    Why: a flipped digit in an ``m-results`` line is a valid-looking line with a wrong score, and
+    nothing in one reply can reveal it. The standard ``results`` command prints the same tensor
+    again over the same link, so a single damaged line shows up as a disagreement and the input is
+    measured again (the last attempt is the one the journal and ``log.txt`` recompute keep). With
+    a TFLM reference and ``tb-raw``, a raw output that differs from the reference is measured once
+    more too: an input damaged on its way in (a flipped hex digit in ``db``) is caught that way; a
+    difference that repeats is the firmware's and is recorded as a mismatch.
+    """
+    raw_retried = False
+    for attempt in range(1, ATTEMPTS + 1):
+        run.transcript.note(f"input {name} offset {offset}")
+        run.transcript.note("measure accuracy")
+        # One round trip where the link allows: load, infer 1 0, results, tb-crc pipelined.
+        reply = client.load_infer(window, 1, 0, timeout=options.line_timeout_s,
+                                  output_crc=use_crc and reference is not None, reread=True)
+        r, again = reply.infer, reply.results_again
+        if again is not None and again != r.results:
+            run.transcript.note(f"{FAULT_NOTE} {name} offset {offset}: infer printed {r.results}, "
+                                f"results printed {again}; measuring again (attempt {attempt})")
+            continue
+        if reference is None:
+            return r.results, None
+        same = bool(_agrees(client, reference, name, offset, reply.output_crc))
+        if not same and not raw_retried and attempt < ATTEMPTS:
+            raw_retried = True
+            run.transcript.note(f"{FAULT_NOTE} {name} offset {offset}: raw output differs from the TFLM "
+                                "reference; measuring again to rule out a damaged input")
+            continue
+        return r.results, same
+    from tinybench.protocol import DutProtocolError
+
+    raise DutProtocolError(f"two readings of the output of {name} disagreed {ATTEMPTS} times",
+                           port=client.port, command="results", last_line=None,
+                           hint="the link corrupts data: check cable, baud rate and ground; "
+                                "continue with --resume")
 
 
 def _agrees(client: DutClient, reference: Any, name: str, offset: int, crc: int | None) -> bool:

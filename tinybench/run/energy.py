@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +38,8 @@ from tinybench.power.importers import TINYBENCH_TRACE, save_tinybench_trace
 from tinybench.power.monitor import Capture, EdgeEvent, PowerMonitor
 from tinybench.protocol import DutClient
 from tinybench.run.common import RULE_MIN_ITERATIONS, RULE_MIN_WINDOW_S, RunOptions, RunTarget
+from tinybench.run import metrics
+from tinybench.run.progress import Progress
 
 PLOT_FILE = "energy_windows.png"
 EDGES_PER_WINDOW = 2
@@ -148,6 +151,8 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
     records: list[dict[str, Any]] = []
     notes: list[str] = []
     failure: BaseException | None = None
+    current: dict[str, Any] | None = None        # the window being measured (for a failure report)
+    progress = Progress(options.windows, "energy windows") if options.progress else None
     monitor.start()
     try:
         for marker_attempt in range(1, retries + 2):
@@ -173,8 +178,10 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
         for k, (name, data) in enumerate(inputs[:options.windows], start=1):
             n = n_base
             attempt = faults = 0
+            current = {"index": k, "input_file": name}
             while True:
                 attempt += 1
+                current.update(iterations=n, attempt=attempt)
                 session.note(f"input {name} offset 0")
                 client.load(data)
                 session.note(f"energy window {k} attempt {attempt}: infer {n} {options.warmups}")
@@ -200,10 +207,15 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
                     continue
                 records.append({"index": k, "input_file": name, "iterations": n,
                                 "warmups": options.warmups, "edges": (a, b), "attempts": attempt})
+                current = None
+                if progress:
+                    progress.update()
                 break
     except BaseException as exc:  # noqa: BLE001 - re-raised after the data is safe
         failure = exc
     finally:
+        if progress:
+            progress.close()
         capture = monitor.stop()
     if failure is None:
         try:
@@ -211,17 +223,30 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
         except TinybenchError as exc:
             failure = exc
     if failure is not None:
-        raise EnergyRunFailed(capture, records, notes, failure)
+        failed = None if current is None else {**current, "reason": failure_reason(failure)}
+        raise EnergyRunFailed(capture, records, notes, failure, failed)
     return capture, records, notes
 
 
+def failure_reason(exc: BaseException) -> str:
+    """Why a run stopped, never empty (``KeyboardInterrupt`` and many I/O errors have no text)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C or SIGTERM)"
+    if isinstance(exc, TinybenchError):
+        return exc.message or type(exc).__name__
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class EnergyRunFailed(Exception):
-    """Carries the capture of a failed energy run so the caller can save it before reporting."""
+    """Carries the capture of a failed energy run so the caller can save it before reporting;
+    ``failed_window`` is the window that was being measured, with the reason it failed."""
 
     def __init__(self, capture: Capture, records: list[dict[str, Any]], notes: list[str],
-                 cause: BaseException) -> None:
-        super().__init__(str(cause))
+                 cause: BaseException, failed_window: dict[str, Any] | None = None) -> None:
+        super().__init__(failure_reason(cause))
         self.capture, self.records, self.notes, self.cause = capture, records, notes, cause
+        self.failed_window = failed_window
 
 
 def figures(capture: Capture, records: list[dict[str, Any]], notes: list[str], options: RunOptions,
@@ -238,6 +263,7 @@ def figures(capture: Capture, records: list[dict[str, Any]], notes: list[str], o
         meets_duration_rule=w.duration_s >= RULE_MIN_WINDOW_S and r["iterations"] >= RULE_MIN_ITERATIONS,
         attempts=r["attempts"]) for r, w in zip(records, summary.windows)]
     info = capture.info
+    spread = metrics.spread_pct([w.throughput for w in windows])
     return EnergyFigures(
         category="estimated" if info.category == "estimated" else "measured",
         instrument=InstrumentFacts(model=info.model, firmware=info.firmware, serial=info.serial,
@@ -246,7 +272,9 @@ def figures(capture: Capture, records: list[dict[str, Any]], notes: list[str], o
         windows=windows, median_energy_per_inf_uj=summary.median_energy_per_inf_uj,
         median_throughput=summary.median_throughput_ips, min_window_s=options.min_window_s,
         trace_file=TINYBENCH_TRACE, samples=int(len(capture.samples_j)), edges=len(capture.edges),
-        dropped_samples=capture.dropped_samples, notes=list(capture.notes) + list(notes))
+        dropped_samples=capture.dropped_samples, notes=list(capture.notes) + list(notes),
+        spread_pct=spread, spread_bound_pct=options.spread_bound_pct,
+        unstable=spread > options.spread_bound_pct)
 
 
 def save_capture(run_dir: Path, capture: Capture, records: list[dict[str, Any]], *,
@@ -353,11 +381,12 @@ def energy_monitor(spec: str | None, link: Any, board: Any, *,
             yield monitor, f"simulated instrument; {power_mw:.3f} mW from {model}"
 
 
-def _identify_energy(client: DutClient, workload_id: str) -> Any:
+def _identify_energy(client: DutClient, workload_id: str, expect_vendor: str | None = None) -> Any:
     """Name, profile and extensions; refuse firmware for another model or a performance build."""
     from tinybench.results.schema import DutFacts
+    from tinybench.run.common import check_vendor
 
-    vendor = client.name()
+    vendor = check_vendor(client, expect_vendor)
     profile, model = client.profile()
     if model != workload_id:
         raise TinybenchError(
@@ -384,8 +413,8 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     from tinybench import __version__
     from tinybench.results.rundir import build_manifest, utc_now
     from tinybench.results.schema import DutFacts, RunResults
-    from tinybench.results.text import results_lines
-    from tinybench.run.runner import performance_inputs
+    from tinybench.results.text import results_lines, unstable_line
+    from tinybench.run.runner import performance_inputs, target_provenance
 
     workload = dataset.workload
     started = utc_now()
@@ -412,14 +441,16 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     records: list[dict[str, Any]] = []
     extra_notes: list[str] = []
     failure: BaseException | None = None
+    failed_window: dict[str, Any] | None = None
     try:
-        facts = _identify_energy(client, workload.id)
+        facts = _identify_energy(client, workload.id, target.expect_vendor)
         inputs = performance_inputs(dataset)
         capture, records, extra_notes = measure(client, monitor, inputs, options,
                                                 transcript=run.transcript, iterations=iterations,
                                                 edge_timeout_s=edge_timeout_s)
     except EnergyRunFailed as exc:
         capture, records, extra_notes, failure = exc.capture, exc.records, exc.notes, exc.cause
+        failed_window = exc.failed_window
     except BaseException as exc:  # noqa: BLE001 - results are written below, then re-raised
         failure = exc
     finally:
@@ -427,12 +458,13 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     if capture is not None:
         save_capture(run.path, capture, records, power_model=power_model,
                      extra={"board": target.board, "workload": workload.id,
-                            "complete": failure is None})
+                            "complete": failure is None, "failed_window": failed_window})
     category = "estimated" if (capture is not None and capture.info.category == "estimated") \
         or target.category != "measured" else "measured"
     results = RunResults(harness_version=__version__, board=target.board, category=category,
                          workload=workload.id, mode="energy", started=started, complete=False,
-                         compliant=False, notes=notes, dut=facts, dataset=str(dataset.directory))
+                         compliant=False, notes=notes, dut=facts, dataset=str(dataset.directory),
+                         **target_provenance(target))
     if failure is None and capture is not None:
         fig = figures(capture, records, extra_notes, options, power_model=power_model)
         if fig.category == "measured" and target.category != "measured":
@@ -445,7 +477,10 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
             notes.append(f"energy windows {short} shorter than 10 s or 10 inferences")
         results.compliant = not notes
     elif failure is not None:
-        results.notes = notes + [f"energy run failed: {failure}"]
+        where = "" if failed_window is None else (
+            f" in window {failed_window['index']} ({failed_window['input_file']}, attempt "
+            f"{failed_window.get('attempt', 1)})")
+        results.notes = notes + [f"energy run failed{where}: {failure_reason(failure)}"]
     data = results.model_dump(mode="json")
     if fig is not None:
         if "energy" in RunResults.model_fields:
@@ -457,6 +492,8 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     lines = results_lines(results, time.monotonic() - t0)
     if fig is not None:
         lines += energy_lines(fig, prefix)
+        if fig.unstable and fig.spread_pct is not None:
+            lines.append(prefix + unstable_line(fig.spread_pct, options.spread_bound_pct))
     run.write_results(data, lines)
     if failure is not None:
         raise failure
@@ -473,28 +510,49 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     return results
 
 
-def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: Path | None = None,
-               monitor: str | None = None, voltage_v: float = 1.8, sample_rate_hz: float = 1000.0,
-               min_window_s: float | None = None, iterations: int | None = None,
-               monitor_timeout_s: float = 2.0, edge_timeout_s: float = 3.0) -> tuple[Any, Path]:
+def run_energy(*, board: str | None, workload: str | None, dataset: Path | None = None,
+               out: Path | None = None, monitor: str | None = None, voltage_v: float = 1.8,
+               sample_rate_hz: float = 1000.0, min_window_s: float | None = None,
+               iterations: int | None = None, monitor_timeout_s: float = 2.0,
+               edge_timeout_s: float = 3.0, resume: bool = False,
+               progress: bool = False, source: Any = None) -> tuple[Any, Path]:
     """``tinybench run --mode energy``: validate, build the energy image, deploy, measure.
 
     The runner's CLI dispatches here for ``--mode energy`` (same run-directory layout as
     ``tinybench.run.session.start``). ``monitor`` is a spec for
     :func:`tinybench.power.monitor.open_monitor`; without one, a simulated board is measured by
-    the simulated LPM01A (figures *estimated*). Energy runs are not resumable: one acquisition
-    spans all windows; an interrupted run keeps its partial trace and is re-run.
+    the simulated LPM01A (figures *estimated*). One acquisition spans all five windows, so
+    ``resume`` (``--resume --out DIR``) measures them again in the same run directory with the
+    settings saved there; the interrupted attempt stays in ``log.txt``.
+    ``source`` (``tinybench.flash.source.DutSource``): a vendor image or an already-running DUT
+    instead of our energy build.
     """
     from datetime import datetime, timezone
 
     from tinybench import paths
     from tinybench.boards import load_board
-    from tinybench.flash import build_firmware, deploy
+    from tinybench.flash.source import DutSource
     from tinybench.protocol import connect
     from tinybench.results.rundir import RunDirectory
-    from tinybench.run.session import _default_dataset, _model_file
+    from tinybench.run.session import (_default_dataset, _discard_on_failed_start, _model_file,
+                                       _source_from_state, _source_state)
     from tinybench.workloads import load_dataset, load_workload
 
+    run: RunDirectory | None = None
+    if resume:
+        run, given = _reopen_energy(out), {"board": board, "workload": workload, "monitor": monitor}
+        state = run.state()
+        for key, value in given.items():
+            if value is not None and value != state.get(key):
+                raise TinybenchError(f"--{key} {value} differs from the interrupted run's {state.get(key)}",
+                                     f"omit --{key} when resuming, or start a new run")
+        board, workload, monitor = state["board"], state["workload"], state.get("monitor")
+        dataset, min_window_s = Path(state["dataset"]), state.get("min_window_s")
+        voltage_v = float(state.get("voltage_v", voltage_v))
+        source = source or _source_from_state(state)
+        sample_rate_hz = float(state.get("sample_rate_hz", sample_rate_hz))
+    if board is None or workload is None:
+        raise TinybenchError("--board and --workload are required for a new run")
     min_window = RULE_MIN_WINDOW_S if min_window_s is None else float(min_window_s)
     if min_window <= 0:
         raise TinybenchError(f"--min-window-s must be positive (got {min_window})")
@@ -504,23 +562,35 @@ def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: P
     if iterations is not None and iterations < 1:
         raise TinybenchError(f"--iterations must be >= 1 (got {iterations})")
     brd = load_board(board)
+    source = source or DutSource()
+    source.check(brd)
     wl = load_workload(workload)
     if monitor is None and brd.kind == "physical":
         raise TinybenchError(f"board {brd.name} is physical: energy mode needs --monitor",
                              "e.g. --monitor lpm01a:/dev/ttyACM0")
     dataset_dir = Path(dataset) if dataset else _default_dataset(wl)
     data = load_dataset(dataset_dir, wl)
-    model = _model_file(wl)
+    model = _model_file(wl) if source.origin == "tinybench" else None
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out_dir = Path(out) if out else paths.results_dir() / f"{brd.name}-{wl.id}-energy-{stamp}"
-    run = RunDirectory.create(out_dir, {"board": brd.name, "workload": wl.id, "mode": "energy",
-                                        "dataset": str(Path(dataset_dir).resolve()),
-                                        "min_window_s": min_window, "voltage_v": voltage_v,
-                                        "sample_rate_hz": sample_rate_hz, "monitor": monitor})
-    image = build_firmware(brd, model, wl.id, energy=True)
-    run.update_state(firmware_sha256=image.image_sha256)
-    options = RunOptions(min_window_s=min_window, progress=False)
-    with contextlib.ExitStack() as stack:
+    if run is None and out_dir.exists() and any(out_dir.iterdir()):
+        raise TinybenchError(f"run directory {out_dir} already exists and is not empty",
+                             "pass --resume to measure it again, or choose another --out")
+    # Build before creating the run directory: a failed build leaves nothing half-made behind.
+    image = source.image(brd, model, wl.id, energy=True)
+    fresh = run is None
+    if run is None:
+        run = RunDirectory.create(out_dir, {"board": brd.name, "workload": wl.id, "mode": "energy",
+                                            "dataset": str(Path(dataset_dir).resolve()),
+                                            "min_window_s": min_window, "voltage_v": voltage_v,
+                                            "sample_rate_hz": sample_rate_hz, "monitor": monitor,
+                                            "source": _source_state(source)})
+    else:
+        run.transcript.note("session resume: energy windows are measured again (one acquisition)")
+    print(f"run directory: {run.path}", file=sys.stderr)
+    run.update_state(firmware_sha256=image.image_sha256 if image is not None else None)
+    options = RunOptions(min_window_s=min_window, progress=progress)
+    with _discard_on_failed_start(run, fresh), contextlib.ExitStack() as stack:
         mon: PowerMonitor | None = None
         power_model: str | None = None
         if monitor:
@@ -530,16 +600,40 @@ def run_energy(*, board: str, workload: str, dataset: Path | None = None, out: P
             mon = stack.enter_context(open_monitor(monitor, timeout=monitor_timeout_s))
             mon.configure(voltage_v, sample_rate_hz)
             mon.power(True)
-        link = stack.enter_context(deploy(brd, image))
+        link = stack.enter_context(source.reach(brd, image, "energy"))
         if mon is None:
             mon, power_model = stack.enter_context(
                 energy_monitor(None, link, brd, timeout=monitor_timeout_s))
         target = RunTarget(board=brd.name, category=link.category,
                            time_base="power-monitor timestamp edges", icount_shift=link.icount_shift,
-                           instructions_per_us=link.instructions_per_us, firmware=image.path, model=model)
+                           instructions_per_us=link.instructions_per_us,
+                           firmware=source.firmware_file(image), model=model,
+                           identity=source.identity(image), expect_vendor=source.vendor)
         client = stack.enter_context(connect(link.url, link.baud, transcript=run.transcript))
         results = execute_energy(client, run, target, data, options, mon,
                                  voltage_v=voltage_v, sample_rate_hz=sample_rate_hz,
                                  power_model=power_model, iterations=iterations,
                                  edge_timeout_s=edge_timeout_s)
     return results, run.path
+
+
+def _reopen_energy(out: Path | None) -> Any:
+    from tinybench.results.rundir import RunDirectory
+
+    if out is None:
+        raise TinybenchError("--resume needs --out RUN_DIR (the directory of the interrupted run)")
+    run = RunDirectory.reopen(out)
+    if run.state().get("mode") != "energy":
+        raise TinybenchError(f"{out} is not an energy run", "resume it without --mode energy")
+    results = Path(out) / "results.json"
+    if results.is_file():
+        import json
+
+        try:
+            complete = bool(json.loads(results.read_text(encoding="utf-8")).get("complete"))
+        except ValueError:
+            complete = False
+        if complete:
+            raise TinybenchError(f"the energy run in {out} is already complete",
+                                 "start a new run with another --out to measure again")
+    return run

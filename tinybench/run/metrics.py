@@ -182,3 +182,10 @@ def per_class_top1(predicted: Sequence[int | None], labels: Sequence[int],
 def median_throughput(throughputs: Sequence[float]) -> float:
     """Median of the window throughputs (numpy median, as both MLPerf Tiny hosts)."""
     return float(np.median(np.asarray(throughputs, dtype=float)))
+
+
+def spread_pct(values: Sequence[float]) -> float:
+    """(max − min) / median × 100: how far the windows of one run disagree (timing sanity)."""
+    v = np.asarray(values, dtype=float)
+    median = float(np.median(v))
+    return float((v.max() - v.min()) / median * 100.0) if median > 0 else float("inf")

@@ -17,7 +17,10 @@ from tinybench.errors import TinybenchError
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import PerformanceFigures, WindowFigures
-from tinybench.run.common import RULE_MIN_ITERATIONS, RULE_MIN_WINDOW_S, RunOptions, RunTarget
+from tinybench.protocol import DutProtocolError, lines as L
+from tinybench.protocol.client import InferResult
+from tinybench.run.common import (FAULT_NOTE, RULE_MIN_ITERATIONS, RULE_MIN_WINDOW_S, RunOptions, RunTarget,
+                                  reread_results)
 from tinybench.run import metrics
 from tinybench.run.progress import Progress
 
@@ -28,6 +31,35 @@ MAX_ITERATIONS = 100_000_000
 def _timeout_for(expected_dut_s: float, wall_per_dut_s: float, floor: float) -> float:
     """Per-line wait for a window expected to last ``expected_dut_s`` of DUT time."""
     return max(floor, expected_dut_s * wall_per_dut_s * 3.0 + 10.0)
+
+
+FAULT_ATTEMPTS = 3
+LAP_FOLLOW_US = 5_000_000     # a `timestamp` right after a window reads at most this after its T1
+
+
+def window_fault(client: DutClient, r: InferResult) -> str | None:
+    """What is wrong with a timed window's reply, or None: redundancy checks for damaged lines.
+
+    A line damaged on the link can still parse (a flipped digit). Two checks catch what the
+    standard protocol makes catchable: the output read again with ``results`` must match, and a
+    ``timestamp`` sent right after must read a little after T1 (a damaged high digit of T1 does
+    not). A damaged low digit of a lap changes the window by less than that slack and is NOT
+    detectable from standard output (no check against host time: under load it varies more than
+    such a digit); the fault campaign reports how often that happens.
+    """
+    again = reread_results(client)
+    if again is not None and again != r.results:
+        return f"infer printed {r.results}, results printed {again}"
+    if len(r.laps) == 2:
+        after = client.timestamp()
+        if after is not None:
+            try:
+                gap = L.elapsed_us(r.laps[1], after)
+            except ValueError:
+                gap = None
+            if gap is None or gap > LAP_FOLLOW_US:
+                return f"timestamp {after} does not follow the window's last lap {r.laps[1]}"
+    return None
 
 
 def calibrate(client: DutClient, data: bytes, options: RunOptions) -> dict[str, float]:
@@ -79,18 +111,30 @@ def run_windows(client: DutClient, run: RunDirectory, target: RunTarget, inputs:
             if str(k) in done:
                 continue
             n = base_n
-            for attempt in range(4):
+            faults = attempt = 0
+            while attempt < 4:
                 run.transcript.note(f"input {name} offset 0")
                 client.load(data)
                 run.transcript.note(f"measure window {k}")
                 timeout = _timeout_for(n * per_inf, wall_ratio, options.line_timeout_s)
                 r = client.infer(n, options.warmups, timeout=timeout)
+                problem = window_fault(client, r)
+                if problem is not None:
+                    faults += 1
+                    run.transcript.note(f"{FAULT_NOTE} window {k}: {problem}; measuring again")
+                    if faults >= FAULT_ATTEMPTS:
+                        raise DutProtocolError(f"window {k}: {problem} ({faults} times)", port=client.port,
+                                               command=f"infer {n} {options.warmups}", last_line=None,
+                                               hint="the link corrupts data: check cable, baud rate "
+                                                    "and ground; continue with --resume")
+                    continue
                 if r.elapsed_us is None:
                     raise TinybenchError("the DUT printed no m-lap-us lines during infer",
                                          "use performance-mode firmware")
                 elapsed_s = r.elapsed_us / 1e6
                 if elapsed_s >= options.min_window_s or attempt == 3:
                     break
+                attempt += 1
                 # Shorter than required (timer jitter, caches): scale N up and repeat.
                 n = min(MAX_ITERATIONS, max(n + 1, math.ceil(n * options.min_window_s * options.margin
                                                              / max(elapsed_s, 1e-6))))
@@ -120,7 +164,7 @@ def figures_from_windows(windows: list[WindowFigures], options: RunOptions,
     throughputs = [w.throughput for w in windows]
     median = metrics.median_throughput(throughputs)
     instr = [w.instructions_per_inference for w in windows if w.instructions_per_inference is not None]
-    spread = (max(throughputs) - min(throughputs)) / median * 100.0
+    spread = metrics.spread_pct(throughputs)
     return PerformanceFigures(
         windows=windows, median_throughput=median, latency_ms=1000.0 / median,
         spread_pct=spread, spread_bound_pct=options.spread_bound_pct,
