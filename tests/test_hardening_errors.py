@@ -102,10 +102,16 @@ def _argv(command: str, finished: dict[str, Path], target: Path, model: Path) ->
                               "--no-plots"],
         "compile": ["compile", str(model), "--id", "kws01", "--out", str(target / "model")],
         "import mlperf": ["import", "mlperf", str(finished["bundle"]), "--out", str(target / "records.json")],
+        "run energy": ["run", "--board", "host", "--workload", "kws01", "--mode", "energy",
+                       "--min-window-s", "0.2", "--no-progress", "--dataset",
+                       str(cached_dataset("kws01", 5)), "--out", str(target / "energy")],
+        "data ci-sets": ["data", "ci-sets", "--workload", "ic01", "--force", "--no-progress",
+                         "--out", str(target / "ci")],
     }[command]
 
 
-COMMANDS = ["run", "report", "submit", "leaderboard build", "compile", "import mlperf"]
+COMMANDS = ["run", "run energy", "report", "submit", "leaderboard build", "compile", "import mlperf",
+            "data ci-sets"]
 
 
 @pytest.mark.parametrize("kind", ["read-only", "full"])

@@ -111,3 +111,19 @@ def test_docs_say_what_the_code_does(repo_root: Path) -> None:
     workloads = (repo_root / "docs" / "workloads.md").read_text()
     assert "not redistributed upstream" not in workloads
     assert "published by EEMBC" in workloads and "withdrawn" in workloads
+
+
+def test_leaderboard_labels_each_published_auc_with_its_method(shared: Path) -> None:
+    from tinybench.leaderboard.mlperf_import import import_tree
+    from tinybench.leaderboard.normalize import build_board
+    from tinybench.leaderboard.site import fmt_accuracy
+
+    records = import_tree(shared / "mlperf-tiny-results")
+    methods = {(r.provenance.round, r.workload): r.accuracy.auc_method
+               for r in records if r.accuracy is not None and r.accuracy.auc is not None}
+    assert methods[("v0.5", "ad")] == metrics.EEMBC          # EnergyRunner printed it
+    assert methods[("v1.3", "kws")] == metrics.SKLEARN        # the MLCommons runner printed it
+    board = build_board(records)
+    shown = [fmt_accuracy(row) for table in board.tables.values() for rows in table.values()
+             for row in rows if row.metric == "auc" and row.accuracy is not None]
+    assert shown and all(s.endswith("(EEMBC simplified)") or s.endswith("(sklearn)") for s in shown)

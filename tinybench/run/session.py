@@ -163,7 +163,7 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
                 model=model, identity=source.identity(image), expect_vendor=source.vendor)
             # Payloads by reference: each load follows an "input <file> offset <o>" note.
             with connect(link.url, link.baud, transcript=run.transcript, host_files=link.host_files,
-                         payload_refs=True) as client:
+                         payload_refs=True, pipeline=link.pipeline) as client:
                 results = execute(client, run, target, dataset, req.mode, options)
     finally:
         if in_main:
