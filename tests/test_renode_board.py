@@ -44,9 +44,10 @@ def test_instructions_match_renode_counter_and_laps_repeat(renode_kws) -> None: 
     derived = first.elapsed_us * link.instructions_per_us / first.iterations
     counted = (after - before) / (first.iterations + first.warmups)  # includes command handling
     assert abs(derived - counted) / counted < 1e-3, (derived, counted)
-    # Virtual time: the same image and input give the same DUT time (±1 µs: the µs timestamps are
-    # truncated SysTick cycle counts, and the second window starts at another sub-µs phase).
-    assert abs(second.elapsed_us - first.elapsed_us) <= 1
+    # Virtual time: the same image and input give the same DUT time, up to a few µs within one
+    # session: the µs timestamps are truncated SysTick counts, and Renode updates the counter per
+    # executed block, so a window starting at another phase may read a block later (< 10 ppm).
+    assert abs(second.elapsed_us - first.elapsed_us) <= max(5, first.elapsed_us * 1e-5)
     assert second.results == first.results
 
 
