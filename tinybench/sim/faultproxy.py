@@ -39,6 +39,7 @@ class Fault:
     arg: float = 0.0          # flip: bit number 0-7; stall: seconds
     match: bytes | None = None  # aim at content instead: ``at`` is then the byte inside the next
                                 # record starting with ``match`` (e.g. b"m-results-[")
+    skip: int = 0             # with ``match``: let this many matching records pass first
     armed_by: bytes | None = None   # inactive until the other direction carried a record
                                     # starting with this (e.g. b"results%": aim at its reply)
     fired: bool = False
@@ -187,7 +188,12 @@ class FaultProxy:
             if fault.match is not None:
                 if not record.lstrip().startswith(fault.match):
                     continue
-                pos = min(fault.at + len(record) - len(record.lstrip()), len(out) - 1)
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                # a negative ``at`` counts from the end of the text (before CR/LF)
+                base = len(record.rstrip()) if fault.at < 0 else len(record) - len(record.lstrip())
+                pos = max(0, min(base + fault.at, len(out) - 1))
             elif start <= fault.at < start + len(record):
                 pos = min(fault.at - start, len(out) - 1)
             else:
