@@ -15,13 +15,14 @@ APT_PACKAGES=(
   gcc make                                   # host board build
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # Cortex-M firmware
   qemu-system-arm                            # simulated boards (mps2-an386, mps3-an547)
+  gdb-multiarch openocd                      # flashers: GDB remote (also into Renode twins), OpenOCD
   flite espeak-ng                            # offline KWS CI set: synthesized keywords
   chromium                                   # leaderboard site check in headless Chromium
   python3-venv python3-pip
 )
 
 need_apt=0
-for tool in gcc make arm-none-eabi-gcc qemu-system-arm flite espeak-ng chromium; do
+for tool in gcc make arm-none-eabi-gcc qemu-system-arm gdb-multiarch openocd flite espeak-ng chromium; do
   command -v "$tool" >/dev/null 2>&1 || need_apt=1
 done
 if [ "$need_apt" = 1 ]; then

@@ -37,94 +37,14 @@ static void tb_tap_range(int32_t origin, int32_t k, int32_t d, int32_t in_size,
     *k1 = hi;
 }
 
-void tb_conv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
+static void tb_dwconv2d_direct(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
 {
-    int32_t oy, ox, oc, ky, kx, ky0, ky1, kx0, kx1;
-    const size_t filter_size = (size_t)p->k_h * p->k_w * p->in_c;
-    for (oy = 0; oy < p->out_h; ++oy) {
-        const int32_t iy0 = oy * p->stride_h - p->pad_h;
-        tb_tap_range(iy0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
-        for (ox = 0; ox < p->out_w; ++ox) {
-            const int32_t ix0 = ox * p->stride_w - p->pad_w;
-            int8_t *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
-            tb_tap_range(ix0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
-            for (oc = 0; oc < p->out_c; ++oc) {
-                const int8_t *f = p->filter + (size_t)oc * filter_size;
-                int32_t acc = 0;
-                for (ky = ky0; ky < ky1; ++ky) {
-                    const int8_t *in_row =
-                        in + ((size_t)(iy0 + ky * p->dil_h) * p->in_w) * p->in_c;
-                    const int8_t *f_row = f + (size_t)ky * p->k_w * p->in_c;
-                    if (p->dil_w == 1) {
-                        /* NHWC: the valid taps of one filter row are one contiguous run. */
-                        acc += tb_dot_s8(in_row + (size_t)(ix0 + kx0) * p->in_c,
-                                         p->input_offset, f_row + (size_t)kx0 * p->in_c,
-                                         (kx1 - kx0) * p->in_c);
-                        continue;
-                    }
-                    for (kx = kx0; kx < kx1; ++kx) {
-                        acc += tb_dot_s8(in_row + (size_t)(ix0 + kx * p->dil_w) * p->in_c,
-                                         p->input_offset, f_row + (size_t)kx * p->in_c,
-                                         p->in_c);
-                    }
-                }
-                if (p->bias != NULL) {
-                    acc += p->bias[oc];
-                }
-                o[oc] = tb_finish(acc, p->out_mult[oc], p->out_shift[oc], p->output_offset,
-                                  p->act_min, p->act_max);
-            }
-        }
-    }
-}
-
-/* Channels handled per pass of the depthwise kernel: bounds the stack accumulator. */
-#define TB_DW_BLOCK 32
-
-void tb_dwconv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
-{
-    int32_t oy, ox, ky, kx, c0, i, ic, m;
-    int32_t acc[TB_DW_BLOCK];
+    int32_t oy, ox, ky, kx, ic, m;
     for (oy = 0; oy < p->out_h; ++oy) {
         const int32_t iy0 = oy * p->stride_h - p->pad_h;
         for (ox = 0; ox < p->out_w; ++ox) {
             const int32_t ix0 = ox * p->stride_w - p->pad_w;
             int8_t *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
-            if (p->depth_multiplier == 1) {
-                for (c0 = 0; c0 < p->out_c; c0 += TB_DW_BLOCK) {
-                    const int32_t n = p->out_c - c0 < TB_DW_BLOCK ? p->out_c - c0 : TB_DW_BLOCK;
-                    for (i = 0; i < n; ++i) {
-                        acc[i] = 0;
-                    }
-                    for (ky = 0; ky < p->k_h; ++ky) {
-                        const int32_t iy = iy0 + ky * p->dil_h;
-                        if (iy < 0 || iy >= p->in_h) {
-                            continue;
-                        }
-                        for (kx = 0; kx < p->k_w; ++kx) {
-                            const int32_t ix = ix0 + kx * p->dil_w;
-                            if (ix < 0 || ix >= p->in_w) {
-                                continue;
-                            }
-                            tb_mac_row_s8(acc,
-                                          in + ((size_t)iy * p->in_w + ix) * p->in_c + c0,
-                                          p->input_offset,
-                                          p->filter + ((size_t)ky * p->k_w + kx) * p->out_c + c0,
-                                          n);
-                        }
-                    }
-                    for (i = 0; i < n; ++i) {
-                        int32_t a = acc[i];
-                        const int32_t oc = c0 + i;
-                        if (p->bias != NULL) {
-                            a += p->bias[oc];
-                        }
-                        o[oc] = tb_finish(a, p->out_mult[oc], p->out_shift[oc],
-                                          p->output_offset, p->act_min, p->act_max);
-                    }
-                }
-                continue;
-            }
             /* General depth multiplier: output channel ic * M + m reads input channel ic. */
             for (ic = 0; ic < p->in_c; ++ic) {
                 for (m = 0; m < p->depth_multiplier; ++m) {
@@ -156,7 +76,7 @@ void tb_dwconv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
     }
 }
 
-void tb_fc_s8(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
+static void tb_fc_direct(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
 {
     int32_t b, oc;
     for (b = 0; b < p->batches; ++b) {
@@ -179,6 +99,149 @@ void tb_fc_s8(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
                 tb_finish(acc, p->out_mult[k], p->out_shift[k], p->output_offset,
                           p->act_min, p->act_max);
         }
+    }
+}
+
+
+static void tb_conv_rq(const tb_conv_params_t *p, tb_rq_t *q)
+{
+    q->input_offset = p->input_offset;
+    q->output_offset = p->output_offset;
+    q->act_min = p->act_min;
+    q->act_max = p->act_max;
+    q->per_channel = 1;
+    q->bias = p->bias;
+    q->mult = p->out_mult;
+    q->shift = p->out_shift;
+    q->bias_folded = p->bias_folded;
+}
+
+/* One pixel's patch (k_h x k_w x in_c) into col; taps outside the image hold the input zero
+ * point, so (x + input_offset) is 0 there exactly as if the tap were skipped. */
+static void tb_im2col(const tb_conv_params_t *p, const int8_t *in, int32_t oy, int32_t ox,
+                      int8_t *col)
+{
+    const int32_t iy0 = oy * p->stride_h - p->pad_h;
+    const int32_t ix0 = ox * p->stride_w - p->pad_w;
+    const int8_t zp = (int8_t)(-p->input_offset);
+    const size_t row = (size_t)p->k_w * p->in_c;
+    int32_t ky, kx, ky0, ky1, kx0, kx1;
+    tb_tap_range(iy0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
+    tb_tap_range(ix0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
+    for (ky = 0; ky < p->k_h; ++ky) {
+        int8_t *c = col + (size_t)ky * row;
+        const int8_t *in_row;
+        if (ky < ky0 || ky >= ky1 || kx0 >= kx1) {
+            memset(c, zp, row);
+            continue;
+        }
+        in_row = in + ((size_t)(iy0 + ky * p->dil_h) * p->in_w) * p->in_c;
+        if (kx0 > 0) {
+            memset(c, zp, (size_t)kx0 * p->in_c);
+        }
+        if (p->dil_w == 1) {
+            memcpy(c + (size_t)kx0 * p->in_c, in_row + (size_t)(ix0 + kx0) * p->in_c,
+                   (size_t)(kx1 - kx0) * p->in_c);
+        } else {
+            for (kx = kx0; kx < kx1; ++kx) {
+                memcpy(c + (size_t)kx * p->in_c, in_row + (size_t)(ix0 + kx * p->dil_w) * p->in_c,
+                       (size_t)p->in_c);
+            }
+        }
+        if (kx1 < p->k_w) {
+            memset(c + (size_t)kx1 * p->in_c, zp, (size_t)(p->k_w - kx1) * p->in_c);
+        }
+    }
+}
+
+void tb_conv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
+{
+    const int32_t k = p->k_h * p->k_w * p->in_c;
+    const int32_t pixels = p->out_h * p->out_w;
+    const int pointwise = p->k_h == 1 && p->k_w == 1 && p->pad_h == 0 && p->pad_w == 0;
+    int32_t i;
+    tb_rq_t q;
+    tb_conv_rq(p, &q);
+    if (pointwise) {
+        /* 1x1: every output pixel's patch is one input pixel, used in place (no im2col). */
+        for (i = 0; i < pixels; i += 2) {
+            const int32_t oy0 = i / p->out_w, ox0 = i % p->out_w;
+            const int8_t *x0 = in + ((size_t)oy0 * p->stride_h * p->in_w
+                                     + (size_t)ox0 * p->stride_w) * p->in_c;
+            const int8_t *x1 = NULL;
+            if (i + 1 < pixels) {
+                const int32_t oy1 = (i + 1) / p->out_w, ox1 = (i + 1) % p->out_w;
+                x1 = in + ((size_t)oy1 * p->stride_h * p->in_w + (size_t)ox1 * p->stride_w) * p->in_c;
+            }
+            tb_gemm_rows_s8(&q, x0, x1, k, p->filter, p->out_c, out + (size_t)i * p->out_c,
+                            out + (size_t)(i + 1) * p->out_c);
+        }
+        return;
+    }
+    {
+        /* Two pixels' patches on the stack (C99 VLA: 2 x k_h x k_w x in_c bytes). */
+        int8_t col[2 * k];
+        for (i = 0; i < pixels; i += 2) {
+            const int two = i + 1 < pixels;
+            tb_im2col(p, in, i / p->out_w, i % p->out_w, col);
+            if (two) {
+                tb_im2col(p, in, (i + 1) / p->out_w, (i + 1) % p->out_w, col + k);
+            }
+            tb_gemm_rows_s8(&q, col, two ? col + k : NULL, k, p->filter, p->out_c,
+                            out + (size_t)i * p->out_c, out + (size_t)(i + 1) * p->out_c);
+        }
+    }
+}
+
+void tb_dwconv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t oy, ox, ky0, ky1, kx0, kx1;
+    tb_rq_t q;
+    if (p->depth_multiplier != 1) {
+        tb_dwconv2d_direct(p, in, out);
+        return;
+    }
+    tb_conv_rq(p, &q);
+    for (oy = 0; oy < p->out_h; ++oy) {
+        const int32_t iy0 = oy * p->stride_h - p->pad_h;
+        tb_tap_range(iy0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
+        for (ox = 0; ox < p->out_w; ++ox) {
+            const int32_t ix0 = ox * p->stride_w - p->pad_w;
+            tb_tap_range(ix0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
+            tb_dw_pixel_s8(&q,
+                           in + ((size_t)(iy0 + ky0 * p->dil_h) * p->in_w + (ix0 + kx0 * p->dil_w))
+                                    * p->in_c,
+                           p->dil_w * p->in_c, p->dil_h * p->in_w * p->in_c,
+                           p->filter + ((size_t)ky0 * p->k_w + kx0) * p->out_c, p->k_w * p->out_c,
+                           ky1 - ky0, kx1 - kx0, p->out_c,
+                           out + ((size_t)oy * p->out_w + ox) * p->out_c);
+        }
+    }
+}
+
+void tb_fc_s8(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
+{
+    int32_t b;
+    tb_rq_t q;
+    if (p->filter_offset != 0) {
+        tb_fc_direct(p, in, out);
+        return;
+    }
+    q.input_offset = p->input_offset;
+    q.output_offset = p->output_offset;
+    q.act_min = p->act_min;
+    q.act_max = p->act_max;
+    q.per_channel = p->per_channel;
+    q.bias = p->bias;
+    q.mult = p->out_mult;
+    q.shift = p->out_shift;
+    q.bias_folded = p->bias_folded;
+    for (b = 0; b < p->batches; b += 2) {
+        const int two = b + 1 < p->batches;
+        tb_gemm_rows_s8(&q, in + (size_t)b * p->in_features,
+                        two ? in + (size_t)(b + 1) * p->in_features : NULL, p->in_features,
+                        p->filter, p->out_features, out + (size_t)b * p->out_features,
+                        out + (size_t)(b + 1) * p->out_features);
     }
 }
 
@@ -214,13 +277,18 @@ void tb_avgpool_s8(const tb_pool_params_t *p, const int8_t *in, int8_t *out)
 
 void tb_add_s8(const tb_add_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out)
 {
-    int32_t i;
-    for (i = 0; i < p->size; ++i) {
+    const int32_t m[3] = {p->input1_mult, p->input2_mult, p->output_mult};
+    const int32_t s[3] = {p->input1_shift, p->input2_shift, p->output_shift};
+    const int32_t off[3] = {p->input1_offset, p->input2_offset, p->output_offset};
+    int32_t i = tb_add_block_s8(in1, in2, out, p->size, m, s, off, p->left_shift, p->act_min,
+                                p->act_max);
+    for (; i < p->size; ++i) {
         const int32_t a = (int32_t)((uint32_t)((int32_t)in1[i] + p->input1_offset) << p->left_shift);
         const int32_t b = (int32_t)((uint32_t)((int32_t)in2[i] + p->input2_offset) << p->left_shift);
-        const int32_t sa = tb_requant(a, p->input1_mult, p->input1_shift);
-        const int32_t sb = tb_requant(b, p->input2_mult, p->input2_shift);
-        const int32_t r = tb_requant(sa + sb, p->output_mult, p->output_shift) + p->output_offset;
+        /* The compiler's ADD multipliers are non-negative (quant.add_params). */
+        const int32_t sa = tb_requant_nonneg(a, p->input1_mult, p->input1_shift);
+        const int32_t sb = tb_requant_nonneg(b, p->input2_mult, p->input2_shift);
+        const int32_t r = tb_requant_nonneg(sa + sb, p->output_mult, p->output_shift) + p->output_offset;
         out[i] = (int8_t)tb_clamp(r, p->act_min, p->act_max);
     }
 }

@@ -28,6 +28,7 @@ typedef struct {
     const int32_t *bias;           /* may be NULL */
     const int32_t *out_mult;       /* per output channel */
     const int32_t *out_shift;      /* per output channel, TFLM sign convention (>0: left) */
+    int32_t bias_folded;           /* conv: 1 if bias already holds input_offset * sum(filter row) */
 } tb_conv_params_t;
 
 typedef struct {
@@ -39,6 +40,7 @@ typedef struct {
     const int32_t *bias;           /* may be NULL */
     const int32_t *out_mult;
     const int32_t *out_shift;
+    int32_t bias_folded;           /* 1 if bias already holds input_offset * sum(weight row) */
 } tb_fc_params_t;
 
 typedef struct {

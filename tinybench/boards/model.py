@@ -82,12 +82,15 @@ class SerialConfig(_Strict):
     discovery: Discovery | None = None
     boot_s: float = Field(0.0, ge=0, description="seconds from opening the port to the monitor's "
                                                  "first answer, for boards that reset on port open")
+    energy_url: str | None = Field(None, description="energy mode: the port of the USB-serial adapter "
+                                                     "(or IO manager) wired to the Arduino D0/D1 pins")
 
     @model_validator(mode="after")
     def _one_way(self) -> SerialConfig:
         if (self.url is None) == (self.discovery is None):
             raise ValueError("give exactly one of serial.url or serial.discovery")
         return self
+
 
 
 FlasherName = Literal["command", "gdb", "openocd", "pyocd"]
@@ -103,7 +106,8 @@ class FlashConfig(_Strict):
         None, min_length=1,
         description="argv template; {elf}/{image}, {hex}, {bin} become the image in that format")
     gdb_remote: str | None = Field(None, description="host:port of a GDB server (OpenOCD, pyOCD, "
-                                                     "J-Link, Renode) for flasher 'gdb'")
+                                                     "J-Link) for flasher 'gdb'; 'renode' on a twin: "
+                                                     "its own GDB server, started with empty flash")
     openocd_config: list[str] = Field(default_factory=list,
                                       description="openocd -f files, e.g. board/st_nucleo_l4.cfg")
     gdb_reset: list[str] = Field(default_factory=lambda: ["monitor reset run"],

@@ -36,6 +36,18 @@ def register(app: typer.Typer) -> None:
         max_spread_pct: Optional[float] = typer.Option(
             None, "--max-spread-pct", help="timing sanity: windows whose throughputs spread more "
             "than this (max − min over median, %) mark the run UNSTABLE (default 10)"),
+        firmware: Optional[Path] = typer.Option(
+            None, "--firmware", help="benchmark this image (ELF/HEX/BIN, e.g. a vendor's port) "
+            "instead of building tinybench firmware; flashed or launched with the board's backend"),
+        no_flash: bool = typer.Option(False, "--no-flash", help="the DUT is already programmed: "
+                                      "just talk to it (at --port, or the board's serial.url)"),
+        port: Optional[str] = typer.Option(None, "--port", help="--no-flash: the DUT's serial port "
+                                           "or URL (/dev/ttyACM0, socket://127.0.0.1:5000)"),
+        edge: Optional[str] = typer.Option(None, "--edge", help="--no-flash energy runs on a "
+                                           "simulated DUT: URL of its edge channel (second UART)"),
+        baud: Optional[int] = typer.Option(None, "--baud", help="override the board's baud for this mode"),
+        vendor: Optional[str] = typer.Option(None, "--vendor", help="refuse a DUT whose name% reply "
+                                             "is not m-name-dut-[VENDOR]"),
         as_json: bool = typer.Option(False, "--json", help="print results.json on stdout"),
         no_progress: bool = typer.Option(False, "--no-progress", help="no progress bars on stderr"),
     ) -> None:
@@ -43,7 +55,10 @@ def register(app: typer.Typer) -> None:
         import sys
 
         from tinybench.errors import TinybenchError
+        from tinybench.flash.source import DutSource
 
+        source = DutSource(firmware=firmware, no_flash=no_flash, port=port, edge=edge, baud=baud,
+                           vendor=vendor)
         try:
             if mode is None and resume and out is not None:
                 mode = _mode_of_run(out)       # `--resume --out DIR` alone: the run says its mode
@@ -58,7 +73,8 @@ def register(app: typer.Typer) -> None:
                                               out=out, monitor=monitor,
                                               voltage_v=1.8 if voltage is None else voltage,
                                               min_window_s=min_window_s, resume=resume,
-                                              progress=not no_progress)
+                                              progress=not no_progress,
+                                              source=None if resume and source == DutSource() else source)
             else:
                 from tinybench.run.session import RunRequest, start
 
@@ -66,7 +82,8 @@ def register(app: typer.Typer) -> None:
                                                     dataset=dataset, out=out, resume=resume,
                                                     min_window_s=min_window_s,
                                                     max_spread_pct=max_spread_pct,
-                                                    progress=not no_progress))
+                                                    progress=not no_progress,
+                                                    source=None if resume and source == DutSource() else source))
         except KeyboardInterrupt:
             # Handled here: click would swallow it with a bare "Aborted!".
             print("interrupted: everything measured so far is saved; continue with "

@@ -137,6 +137,20 @@ def _bias(o: _Op, b: Tensor | None, count: int, per: str) -> np.ndarray | None:
         raise o.fail(f"bias has {bias.size} values for {count} {per}s", f"one bias per {per}")
     return bias
 
+def _fold_bias(index: int, bias: np.ndarray | None, rows: np.ndarray, input_offset: int,
+               params: dict, arrays: dict) -> None:
+    """Fold the input zero point into the bias: sum (x + o) w + b = sum x w + (b + o sum w), so
+    SIMD kernels multiply raw int8 inputs. Every tap a kernel reads holds a real input or, for
+    padding, the input zero point (x + o = 0 there: im2col pads with it), keeping results exact."""
+    b = (np.zeros(rows.shape[0], np.int64) if bias is None else bias.astype(np.int64))
+    folded = b + input_offset * rows.astype(np.int64).sum(axis=1)
+    if np.abs(folded).max(initial=0) >= 2**31:
+        params["bias_folded"] = 0
+        return
+    arrays["bias"] = ConstArray(f"op{index}_bias", "int32_t", folded)
+    params["bias_folded"] = 1
+
+
 def _conv_like(o: _Op, depthwise: bool) -> LoweredOp:
     op = o.op
     x = o.int8_activation(o.tensor(0, "input"), "input")
@@ -184,6 +198,8 @@ def _conv_like(o: _Op, depthwise: bool) -> LoweredOp:
               "dil_h": d_h, "dil_w": d_w, "pad_h": pad_h, "pad_w": pad_w,
               "depth_multiplier": mult, "input_offset": -xz, "output_offset": yz,
               "act_min": act_min, "act_max": act_max}
+    if not depthwise:
+        _fold_bias(op.index, bias, w.reshape(out_c, -1), -xz, params, arrays)
     return LoweredOp(op.index, op.name, [x.index], y.index, params, arrays)
 
 
@@ -230,6 +246,8 @@ def _fully_connected(o: _Op) -> LoweredOp:
     params = {"batches": batches, "in_features": in_f, "out_features": out_f,
               "input_offset": -xz, "filter_offset": -fz, "output_offset": yz,
               "act_min": act_min, "act_max": act_max, "per_channel": per_channel}
+    if fz == 0:
+        _fold_bias(op.index, bias, w.reshape(out_f, in_f), -xz, params, arrays)
     return LoweredOp(op.index, op.name, [x.index], y.index, params, arrays)
 
 

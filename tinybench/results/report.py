@@ -17,7 +17,7 @@ from tinybench.results.schema import RunResults
 
 
 def summary_text(r: RunResults) -> str:
-    lines = [f"{r.workload} on {r.board} — {r.mode} ({r.category}){'' if r.complete else ' — INCOMPLETE'}"]
+    lines = [f"{r.workload} on {r.board} — {r.mode} ({r.category_label}){'' if r.complete else ' — INCOMPLETE'}"]
     if r.performance:
         p = r.performance
         lines.append(f"time base: {p.time_base}")

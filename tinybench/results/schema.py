@@ -33,6 +33,18 @@ class DutFacts(_Model):
     info: dict[str, str] = Field(default_factory=dict)
 
 
+class FirmwareIdentity(_Model):
+    """Which firmware produced the figures. ``origin`` ``vendor``: an image tinybench did not build
+    (``run --firmware``) or a DUT reached as it was (``run --no-flash``); the DUT's own words
+    (``m-name``/``m-profile``/``m-model``) are in ``DutFacts``."""
+
+    origin: Literal["tinybench", "vendor"] = "tinybench"
+    image_sha256: str | None = None         # sha256 of the image file as given (None: not flashed by us)
+    image_file: str | None = None
+    standard_only: bool | None = None       # tinybench firmware built without tb- extensions
+    reached_at: str | None = None           # --no-flash: the port/URL the DUT was found at
+
+
 class WindowFigures(_Model):
     """One timed performance window: ``infer N W`` on one input."""
 
@@ -138,3 +150,16 @@ class RunResults(_Model):
     energy: EnergyFigures | None = None
     inputs: list[InputResult] = Field(default_factory=list)
     official_data: OfficialData | None = None   # accuracy runs: the data set judged by content
+    firmware: FirmwareIdentity | None = None
+    division: Literal["closed", "open"] = "closed"      # open: a custom model (run --model)
+    model_sha256: str | None = None                     # sha256 of the .tflite the firmware runs
+
+    @property
+    def category_label(self) -> str:
+        """The category with what it does not say by itself: vendor firmware, open division."""
+        extra = []
+        if self.firmware is not None and self.firmware.origin == "vendor":
+            extra.append("vendor firmware")
+        if self.division == "open":
+            extra.append("open division")
+        return ", ".join([self.category, *extra])

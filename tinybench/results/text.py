@@ -40,7 +40,7 @@ def results_lines(results: RunResults, elapsed_s: float) -> list[str]:
         out.append(prefix + text)
 
     line(f"tinybench {results.harness_version}: board {results.board}, workload {results.workload}, "
-         f"mode {results.mode}, category {results.category}")
+         f"mode {results.mode}, category {results.category_label}")
     # Remarks first: the checker takes the LAST matching line, so figures always come after them.
     if not results.compliant:
         line("NOT VALID FOR SUBMISSION: " + _remark("; ".join(results.notes or ["run rules not followed"])))

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from tinybench import fsutil
+from tinybench.errors import TinybenchError
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import AccuracyFigures, Agreement, InputResult
 from tinybench.run import metrics
-from tinybench.run.common import FAULT_NOTE, RunOptions, reread_results
+from tinybench.run.common import FAULT_NOTE, RunOptions
 from tinybench.run.progress import Progress
 
 
@@ -56,6 +57,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
                 results, same = measure_checked(
                     client, run, entry.name, offset, data[offset:offset + entry.window_bytes],
                     options, reference if use_raw else None, use_crc)
+                check_result_count(results, workload, client.port)
                 window_results.append(results)
                 if same is not None:
                     raw_match = same if raw_match is None else (raw_match and same)
@@ -87,6 +89,18 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
     return inputs, agreement, inferences
 
 
+def check_result_count(values: list[float], workload: Any, port: str) -> None:
+    """A DUT whose m-results has the wrong length runs another model (or prints another format):
+    stop at the first input rather than score garbage."""
+    expected = len(workload.classes) if workload.metric == "top1" else 1
+    if len(values) != expected:
+        raise TinybenchError(
+            f"the DUT on {port} printed {len(values)} result values; {workload.id} needs {expected} "
+            f"({'one per class' if expected > 1 else 'the anomaly score'})",
+            "check that the firmware runs the workload's model and prints m-results-[...] as the "
+            "reference does")
+
+
 ATTEMPTS = 3
 
 
@@ -106,17 +120,18 @@ def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int
     raw_retried = False
     for attempt in range(1, ATTEMPTS + 1):
         run.transcript.note(f"input {name} offset {offset}")
-        client.load(window)
         run.transcript.note("measure accuracy")
-        r = client.infer(1, 0, timeout=options.line_timeout_s)
-        again = reread_results(client)
+        # One round trip where the link allows: load, infer 1 0, results, tb-crc pipelined.
+        reply = client.load_infer(window, 1, 0, timeout=options.line_timeout_s,
+                                  output_crc=use_crc and reference is not None, reread=True)
+        r, again = reply.infer, reply.results_again
         if again is not None and again != r.results:
             run.transcript.note(f"{FAULT_NOTE} {name} offset {offset}: infer printed {r.results}, "
                                 f"results printed {again}; measuring again (attempt {attempt})")
             continue
         if reference is None:
             return r.results, None
-        same = bool(_agrees(client, reference, name, offset, use_crc))
+        same = bool(_agrees(client, reference, name, offset, reply.output_crc))
         if not same and not raw_retried and attempt < ATTEMPTS:
             raw_retried = True
             run.transcript.note(f"{FAULT_NOTE} {name} offset {offset}: raw output differs from the TFLM "
@@ -131,13 +146,13 @@ def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int
                                 "continue with --resume")
 
 
-def _agrees(client: DutClient, reference: Any, name: str, offset: int, use_crc: bool) -> bool:
+def _agrees(client: DutClient, reference: Any, name: str, offset: int, crc: int | None) -> bool:
     """Bit-exact agreement of the DUT's output with TFLM's for one window.
 
-    With ``tb-crc`` only the CRC-32 of the output crosses the link (and the transcript); the whole
-    tensor is fetched, and so logged as evidence, only when the CRC differs.
+    With ``tb-crc`` (``crc``) only the CRC-32 of the output crosses the link (and the transcript);
+    the whole tensor is fetched, and so logged as evidence, only when the CRC differs.
     """
-    if use_crc and client.output_crc() == zlib.crc32(reference.expected(name, offset).tobytes()):
+    if crc is not None and crc == zlib.crc32(reference.expected(name, offset).tobytes()):
         return True
     return reference.agrees(name, offset, client.raw_output())
 

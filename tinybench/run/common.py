@@ -55,6 +55,8 @@ class RunTarget:
     firmware: Path | None = None
     model: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    identity: dict[str, Any] = field(default_factory=dict)   # FirmwareIdentity fields (flash.source)
+    expect_vendor: str | None = None        # m-name-dut-[...] text the DUT must answer (--vendor)
 
     def __post_init__(self) -> None:
         if self.instructions_per_us is None and self.icount_shift is not None:
@@ -76,13 +78,24 @@ class RunOptions:
         return self.min_window_s >= RULE_MIN_WINDOW_S
 
 
-def identify(client: DutClient, workload_id: str, input_bytes: int | None = None) -> DutFacts:
+def check_vendor(client: DutClient, expected: str | None) -> str:
+    """The DUT's vendor text (``m-name-dut-[...]``), refused when it is not the expected one."""
+    vendor = client.name()
+    if expected is not None and vendor != expected:
+        raise TinybenchError(
+            f"the DUT on {client.port} answers name% with vendor {vendor!r}, expected {expected!r}",
+            "check that the right board is on this port (or fix --vendor)")
+    return vendor
+
+
+def identify(client: DutClient, workload_id: str, input_bytes: int | None = None,
+             expect_vendor: str | None = None) -> DutFacts:
     """Name, profile, timer mode and extensions; refuse firmware built for another model.
 
     ``input_bytes``: bytes per inference the host will load; checked against ``tb-info`` when the
     firmware offers it, so a mismatched build fails before any input is sent.
     """
-    vendor = client.name()
+    vendor = check_vendor(client, expect_vendor)
     profile, model = client.profile()
     if model != workload_id:
         raise TinybenchError(

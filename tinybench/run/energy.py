@@ -381,11 +381,12 @@ def energy_monitor(spec: str | None, link: Any, board: Any, *,
             yield monitor, f"simulated instrument; {power_mw:.3f} mW from {model}"
 
 
-def _identify_energy(client: DutClient, workload_id: str) -> Any:
+def _identify_energy(client: DutClient, workload_id: str, expect_vendor: str | None = None) -> Any:
     """Name, profile and extensions; refuse firmware for another model or a performance build."""
     from tinybench.results.schema import DutFacts
+    from tinybench.run.common import check_vendor
 
-    vendor = client.name()
+    vendor = check_vendor(client, expect_vendor)
     profile, model = client.profile()
     if model != workload_id:
         raise TinybenchError(
@@ -413,7 +414,7 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     from tinybench.results.rundir import build_manifest, utc_now
     from tinybench.results.schema import DutFacts, RunResults
     from tinybench.results.text import results_lines, unstable_line
-    from tinybench.run.runner import performance_inputs
+    from tinybench.run.runner import performance_inputs, target_provenance
 
     workload = dataset.workload
     started = utc_now()
@@ -442,7 +443,7 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     failure: BaseException | None = None
     failed_window: dict[str, Any] | None = None
     try:
-        facts = _identify_energy(client, workload.id)
+        facts = _identify_energy(client, workload.id, target.expect_vendor)
         inputs = performance_inputs(dataset)
         capture, records, extra_notes = measure(client, monitor, inputs, options,
                                                 transcript=run.transcript, iterations=iterations,
@@ -462,7 +463,8 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
         or target.category != "measured" else "measured"
     results = RunResults(harness_version=__version__, board=target.board, category=category,
                          workload=workload.id, mode="energy", started=started, complete=False,
-                         compliant=False, notes=notes, dut=facts, dataset=str(dataset.directory))
+                         compliant=False, notes=notes, dut=facts, dataset=str(dataset.directory),
+                         **target_provenance(target))
     if failure is None and capture is not None:
         fig = figures(capture, records, extra_notes, options, power_model=power_model)
         if fig.category == "measured" and target.category != "measured":
@@ -513,7 +515,7 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
                sample_rate_hz: float = 1000.0, min_window_s: float | None = None,
                iterations: int | None = None, monitor_timeout_s: float = 2.0,
                edge_timeout_s: float = 3.0, resume: bool = False,
-               progress: bool = False) -> tuple[Any, Path]:
+               progress: bool = False, source: Any = None) -> tuple[Any, Path]:
     """``tinybench run --mode energy``: validate, build the energy image, deploy, measure.
 
     The runner's CLI dispatches here for ``--mode energy`` (same run-directory layout as
@@ -522,15 +524,18 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
     the simulated LPM01A (figures *estimated*). One acquisition spans all five windows, so
     ``resume`` (``--resume --out DIR``) measures them again in the same run directory with the
     settings saved there; the interrupted attempt stays in ``log.txt``.
+    ``source`` (``tinybench.flash.source.DutSource``): a vendor image or an already-running DUT
+    instead of our energy build.
     """
     from datetime import datetime, timezone
 
     from tinybench import paths
     from tinybench.boards import load_board
-    from tinybench.flash import build_firmware, deploy
+    from tinybench.flash.source import DutSource
     from tinybench.protocol import connect
     from tinybench.results.rundir import RunDirectory
-    from tinybench.run.session import _default_dataset, _discard_on_failed_start, _model_file
+    from tinybench.run.session import (_default_dataset, _discard_on_failed_start, _model_file,
+                                       _source_from_state, _source_state)
     from tinybench.workloads import load_dataset, load_workload
 
     run: RunDirectory | None = None
@@ -544,6 +549,7 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
         board, workload, monitor = state["board"], state["workload"], state.get("monitor")
         dataset, min_window_s = Path(state["dataset"]), state.get("min_window_s")
         voltage_v = float(state.get("voltage_v", voltage_v))
+        source = source or _source_from_state(state)
         sample_rate_hz = float(state.get("sample_rate_hz", sample_rate_hz))
     if board is None or workload is None:
         raise TinybenchError("--board and --workload are required for a new run")
@@ -556,30 +562,33 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
     if iterations is not None and iterations < 1:
         raise TinybenchError(f"--iterations must be >= 1 (got {iterations})")
     brd = load_board(board)
+    source = source or DutSource()
+    source.check(brd)
     wl = load_workload(workload)
     if monitor is None and brd.kind == "physical":
         raise TinybenchError(f"board {brd.name} is physical: energy mode needs --monitor",
                              "e.g. --monitor lpm01a:/dev/ttyACM0")
     dataset_dir = Path(dataset) if dataset else _default_dataset(wl)
     data = load_dataset(dataset_dir, wl)
-    model = _model_file(wl)
+    model = _model_file(wl) if source.origin == "tinybench" else None
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out_dir = Path(out) if out else paths.results_dir() / f"{brd.name}-{wl.id}-energy-{stamp}"
     if run is None and out_dir.exists() and any(out_dir.iterdir()):
         raise TinybenchError(f"run directory {out_dir} already exists and is not empty",
                              "pass --resume to measure it again, or choose another --out")
     # Build before creating the run directory: a failed build leaves nothing half-made behind.
-    image = build_firmware(brd, model, wl.id, energy=True)
+    image = source.image(brd, model, wl.id, energy=True)
     fresh = run is None
     if run is None:
         run = RunDirectory.create(out_dir, {"board": brd.name, "workload": wl.id, "mode": "energy",
                                             "dataset": str(Path(dataset_dir).resolve()),
                                             "min_window_s": min_window, "voltage_v": voltage_v,
-                                            "sample_rate_hz": sample_rate_hz, "monitor": monitor})
+                                            "sample_rate_hz": sample_rate_hz, "monitor": monitor,
+                                            "source": _source_state(source)})
     else:
         run.transcript.note("session resume: energy windows are measured again (one acquisition)")
     print(f"run directory: {run.path}", file=sys.stderr)
-    run.update_state(firmware_sha256=image.image_sha256)
+    run.update_state(firmware_sha256=image.image_sha256 if image is not None else None)
     options = RunOptions(min_window_s=min_window, progress=progress)
     with _discard_on_failed_start(run, fresh), contextlib.ExitStack() as stack:
         mon: PowerMonitor | None = None
@@ -591,13 +600,15 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
             mon = stack.enter_context(open_monitor(monitor, timeout=monitor_timeout_s))
             mon.configure(voltage_v, sample_rate_hz)
             mon.power(True)
-        link = stack.enter_context(deploy(brd, image))
+        link = stack.enter_context(source.reach(brd, image, "energy"))
         if mon is None:
             mon, power_model = stack.enter_context(
                 energy_monitor(None, link, brd, timeout=monitor_timeout_s))
         target = RunTarget(board=brd.name, category=link.category,
                            time_base="power-monitor timestamp edges", icount_shift=link.icount_shift,
-                           instructions_per_us=link.instructions_per_us, firmware=image.path, model=model)
+                           instructions_per_us=link.instructions_per_us,
+                           firmware=source.firmware_file(image), model=model,
+                           identity=source.identity(image), expect_vendor=source.vendor)
         client = stack.enter_context(connect(link.url, link.baud, transcript=run.transcript))
         results = execute_energy(client, run, target, data, options, mon,
                                  voltage_v=voltage_v, sample_rate_hz=sample_rate_hz,

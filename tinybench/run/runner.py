@@ -16,7 +16,7 @@ from typing import Any
 from tinybench import __version__
 from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory, build_manifest, utc_now
-from tinybench.results.schema import DutFacts, OfficialData, RunResults
+from tinybench.results.schema import DutFacts, FirmwareIdentity, OfficialData, RunResults
 from tinybench.results.text import results_lines
 from tinybench.run import accuracy, performance
 from tinybench.run.common import RunOptions, RunTarget, identify
@@ -65,9 +65,10 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
     notes = _notes(options, mode, dataset, official)
     facts = DutFacts()
     results = RunResults(**base, complete=False, compliant=not notes, notes=notes, dut=facts,
-                         official_data=None if official is None else OfficialData(**official.to_json()))
+                         official_data=None if official is None else OfficialData(**official.to_json()),
+                         **target_provenance(target))
     try:
-        facts = identify(client, workload.id, workload.window_bytes)
+        facts = identify(client, workload.id, workload.window_bytes, target.expect_vendor)
         results.dut = facts
         if mode == "performance":
             results.performance = performance.run_windows(client, run, target,
@@ -97,6 +98,20 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
                 extra={"board": target.board, "workload": workload.id, "mode": mode,
                        "dut": facts.model_dump(), "dataset": str(dataset.directory)}))
     return results
+
+
+def target_provenance(target: RunTarget) -> dict[str, Any]:
+    """The ``RunResults`` fields saying which firmware and model produced the figures."""
+    out: dict[str, Any] = {}
+    if target.identity:
+        out["firmware"] = FirmwareIdentity(**target.identity)
+    if target.extra.get("division"):
+        out["division"] = target.extra["division"]
+    if target.model is not None and target.model.is_file():
+        from tinybench.fsutil import sha256_file
+
+        out["model_sha256"] = sha256_file(target.model)
+    return out
 
 
 def load_results(run_dir: Path) -> RunResults:

@@ -37,6 +37,7 @@ class RunRequest:
     min_window_s: float | None = None
     progress: bool = True
     max_spread_pct: float | None = None   # timing-sanity bound (default SPREAD_BOUND_PCT)
+    source: Any = None                 # tinybench.flash.source.DutSource (None: build our firmware)
 
 
 def _model_file(workload: Any) -> Path:
@@ -75,14 +76,33 @@ def _resolve(req: RunRequest) -> tuple[RunRequest, RunDirectory | None, dict[str
     resolved = RunRequest(board=state["board"], workload=state["workload"], mode=state["mode"],
                           dataset=Path(state["dataset"]), out=req.out, resume=True,
                           min_window_s=state["min_window_s"], progress=req.progress,
-                          max_spread_pct=state.get("max_spread_pct"))
+                          max_spread_pct=state.get("max_spread_pct"),
+                          source=req.source or _source_from_state(state))
     return resolved, run, state
+
+
+def _source_from_state(state: dict[str, Any]) -> Any:
+    from tinybench.flash.source import DutSource
+
+    saved = dict(state.get("source") or {})
+    if saved.get("firmware"):
+        saved["firmware"] = Path(saved["firmware"])
+    return DutSource(**saved)
+
+
+def _source_state(source: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    saved = {k: v for k, v in asdict(source).items() if v not in (None, False)}
+    if "firmware" in saved:
+        saved["firmware"] = str(Path(saved["firmware"]).expanduser().resolve())
+    return saved
 
 
 def start(req: RunRequest) -> tuple[RunResults, Path]:
     """Validate everything, then build, deploy and run; returns the results and the run directory."""
     from tinybench.boards import load_board
-    from tinybench.flash import build_firmware, deploy
+    from tinybench.flash.source import DutSource
     from tinybench.protocol import connect
     from tinybench.workloads import load_dataset, load_workload
 
@@ -98,30 +118,33 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     if spread_bound < 0:
         raise TinybenchError(f"--max-spread-pct must be >= 0 (got {spread_bound})")
     board = load_board(req.board)
+    source = req.source or DutSource()
+    source.check(board)
     workload = load_workload(req.workload)
     dataset_dir = Path(req.dataset) if req.dataset else _default_dataset(workload)
     dataset = load_dataset(dataset_dir, workload)
-    model = _model_file(workload)
+    model = _model_file(workload) if source.origin == "tinybench" else None
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(req.out) if req.out else paths.results_dir() / f"{board.name}-{workload.id}-{req.mode}-{stamp}"
     if run is None and out.exists() and any(out.iterdir()):
         raise TinybenchError(f"run directory {out} already exists and is not empty",
                              "pass --resume to continue it, or choose another --out")
     # Build before creating the run directory: a failed build leaves nothing half-made behind.
-    image = build_firmware(board, model, workload.id)
+    image = source.image(board, model, workload.id, energy=False)
     fresh = run is None
     if run is None:
         run = RunDirectory.create(out, {
             "board": board.name, "workload": workload.id, "mode": req.mode,
             "dataset": str(Path(dataset_dir).resolve()), "min_window_s": min_window,
-            "max_spread_pct": spread_bound})
+            "max_spread_pct": spread_bound, "source": _source_state(source)})
     print(f"run directory: {run.path}", file=sys.stderr)
 
-    if state.get("firmware_sha256") not in (None, image.image_sha256):
+    image_sha = image.image_sha256 if image is not None else None
+    if image_sha is not None and state.get("firmware_sha256") not in (None, image_sha):
         raise TinybenchError(
-            f"the firmware image changed since {run.path} started (sha256 {image.image_sha256[:12]}… "
+            f"the firmware image changed since {run.path} started (sha256 {image_sha[:12]}… "
             f"vs {state['firmware_sha256'][:12]}…)", "finish it with the same firmware, or start a new run")
-    run.update_state(firmware_sha256=image.image_sha256)
+    run.update_state(firmware_sha256=image_sha)
     options = RunOptions(min_window_s=min_window, progress=req.progress, spread_bound_pct=spread_bound)
     previous = signal.getsignal(signal.SIGTERM)
     in_main = threading.current_thread() is threading.main_thread()
@@ -132,14 +155,15 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     if in_main:
         signal.signal(signal.SIGTERM, _terminate)
     try:
-        with _discard_on_failed_start(run, fresh), deploy(board, image) as link:
+        with _discard_on_failed_start(run, fresh), source.reach(board, image, req.mode) as link:
             target = RunTarget(
                 board=board.name, category=link.category,
                 time_base=link.time_base, icount_shift=link.icount_shift,
-                instructions_per_us=link.instructions_per_us, firmware=image.path, model=model)
+                instructions_per_us=link.instructions_per_us, firmware=source.firmware_file(image),
+                model=model, identity=source.identity(image), expect_vendor=source.vendor)
             # Payloads by reference: each load follows an "input <file> offset <o>" note.
             with connect(link.url, link.baud, transcript=run.transcript, host_files=link.host_files,
-                         payload_refs=True) as client:
+                         payload_refs=True, pipeline=link.pipeline) as client:
                 results = execute(client, run, target, dataset, req.mode, options)
     finally:
         if in_main:

@@ -40,6 +40,7 @@ _MODULES: dict[str, str] = {
     "qemu": "tinybench.flash.backends.qemu",
     "renode": "tinybench.flash.backends.renode",
     "physical": "tinybench.flash.backends.physical",
+    "url": "tinybench.flash.backends.url",
 }
 _REGISTRY: dict[str, type] = {}
 _T = TypeVar("_T", bound=type)

@@ -1,0 +1,246 @@
+/*
+ * tb_prim_dsp.c — primitive layer (tb_prim.h) for cores with the Armv7E-M DSP extension
+ * (Cortex-M4/M7/M33): int8 values are widened two at a time with SXTB16 / SXTAB16 (the latter
+ * adds the input offset to both halves for free) and multiplied-accumulated two at a time with
+ * SMLAD. A 32-bit load holds bytes b0 b1 b2 b3: SXTB16 gives (b0, b2), SXTB16 ROR #8 gives
+ * (b1, b3); doing the same to inputs and weights keeps the pairs matched, so no reordering of
+ * either is needed. Integer arithmetic in the same order of magnitude as the generic C (int32
+ * sums are exact), so results are bit-identical to it and to TFLM.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "tb_prim.h"
+
+#if defined(TB_PRIM_DSP)
+
+#include <arm_acle.h>
+
+static inline uint32_t ld32(const int8_t *p)
+{
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);        /* LDR: unaligned word loads are allowed on Armv7E-M */
+    return v;
+}
+
+static inline uint32_t ext_even(uint32_t x)
+{
+    return (uint32_t)__sxtb16((int32_t)x);
+}
+
+static inline uint32_t ext_odd(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+static inline uint32_t exta_even(uint32_t off2, uint32_t x)
+{
+    return (uint32_t)__sxtab16((int32_t)off2, (int32_t)x);
+}
+
+static inline uint32_t exta_odd(uint32_t off2, uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(off2), "r"(x));
+    return r;
+}
+
+static inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+    return __smlad((int32_t)a, (int32_t)b, acc);
+}
+
+static inline int32_t bias_of(const tb_rq_t *q, int32_t oc)
+{
+    return q->bias != NULL ? q->bias[oc] : 0;
+}
+
+/* Accumulator start for output oc: the bias, which the compiler folded the input offset into,
+ * sum_j (x_j + off) w_j = sum_j x_j w_j + off * sum_j w_j (so the inner loops widen x as is). */
+static inline int32_t start_of(const tb_rq_t *q, int32_t oc)
+{
+    return bias_of(q, oc);
+}
+
+/* sum_j x[j] * w[j] (no offset), k values. */
+static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int32_t acc)
+{
+    int32_t j = k >> 2;
+    while (j-- > 0) {
+        const uint32_t xv = ld32(x), wv = ld32(w);
+        x += 4;
+        w += 4;
+        acc = smlad(ext_even(xv), ext_even(wv), acc);
+        acc = smlad(ext_odd(xv), ext_odd(wv), acc);
+    }
+    for (j = k & 3; j > 0; --j) {
+        acc += (int32_t)*x++ * (int32_t)*w++;
+    }
+    return acc;
+}
+
+void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
+                     const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
+{
+    const int32_t tail = k & 3;
+    int32_t oc = 0;
+    if (!q->bias_folded) {
+        /* Models compiled without the folded bias: the portable dot product. */
+        for (; oc < n; ++oc) {
+            const int8_t *wr = w + (size_t)oc * k;
+            y0[oc] = tb_rq_out(q, tb_dot_s8(x0, q->input_offset, wr, k) + bias_of(q, oc), oc);
+            if (x1 != NULL) {
+                y1[oc] = tb_rq_out(q, tb_dot_s8(x1, q->input_offset, wr, k) + bias_of(q, oc), oc);
+            }
+        }
+        return;
+    }
+    if (x1 != NULL) {
+        const ptrdiff_t dx = x1 - x0;
+        /* 2 pixels x 2 output channels: 4 loads, 8 widenings, 8 SMLAD per 16 MACs. */
+        for (; oc + 1 < n; oc += 2) {
+            const int8_t *wa = w + (size_t)oc * k;
+            const int8_t *pa = x0;
+            int32_t s00 = start_of(q, oc), s01 = start_of(q, oc + 1);
+            int32_t s10 = s00, s11 = s01;
+            int32_t j = k >> 2;
+            while (j-- > 0) {
+                const uint32_t xa = ld32(pa), xb = ld32(pa + dx);
+                const uint32_t va = ld32(wa), vb = ld32(wa + k);
+                uint32_t xe, xf, we;
+                pa += 4;
+                wa += 4;
+                xe = ext_even(xa);
+                xf = ext_even(xb);
+                we = ext_even(va);
+                s00 = smlad(xe, we, s00);
+                s10 = smlad(xf, we, s10);
+                we = ext_even(vb);
+                s01 = smlad(xe, we, s01);
+                s11 = smlad(xf, we, s11);
+                xe = ext_odd(xa);
+                xf = ext_odd(xb);
+                we = ext_odd(va);
+                s00 = smlad(xe, we, s00);
+                s10 = smlad(xf, we, s10);
+                we = ext_odd(vb);
+                s01 = smlad(xe, we, s01);
+                s11 = smlad(xf, we, s11);
+            }
+            for (j = tail; j > 0; --j) {
+                const int32_t a = pa[0], b = pa[dx];
+                const int32_t u = wa[0], v = wa[k];
+                ++pa;
+                ++wa;
+                s00 += a * u;
+                s01 += a * v;
+                s10 += b * u;
+                s11 += b * v;
+            }
+            y0[oc] = tb_rq_out(q, s00, oc);
+            y0[oc + 1] = tb_rq_out(q, s01, oc + 1);
+            y1[oc] = tb_rq_out(q, s10, oc);
+            y1[oc + 1] = tb_rq_out(q, s11, oc + 1);
+        }
+        for (; oc < n; ++oc) {
+            const int8_t *wr = w + (size_t)oc * k;
+            y0[oc] = tb_rq_out(q, dot1_fold(x0, wr, k, start_of(q, oc)), oc);
+            y1[oc] = tb_rq_out(q, dot1_fold(x1, wr, k, start_of(q, oc)), oc);
+        }
+        return;
+    }
+    /* One row (fully connected): 1 x 4 output channels, each input word widened once. */
+    for (; oc + 3 < n; oc += 4) {
+        const int8_t *w0 = w + (size_t)oc * k;
+        const int8_t *px = x0;
+        const int32_t k2 = 2 * k, k3 = 3 * k;
+        int32_t s0 = start_of(q, oc), s1 = start_of(q, oc + 1);
+        int32_t s2 = start_of(q, oc + 2), s3 = start_of(q, oc + 3);
+        int32_t j = k >> 2;
+        while (j-- > 0) {
+            const uint32_t xv = ld32(px);
+            const uint32_t xe = ext_even(xv), xo = ext_odd(xv);
+            uint32_t v;
+            px += 4;
+            v = ld32(w0);
+            s0 = smlad(xe, ext_even(v), s0);
+            s0 = smlad(xo, ext_odd(v), s0);
+            v = ld32(w0 + k);
+            s1 = smlad(xe, ext_even(v), s1);
+            s1 = smlad(xo, ext_odd(v), s1);
+            v = ld32(w0 + k2);
+            s2 = smlad(xe, ext_even(v), s2);
+            s2 = smlad(xo, ext_odd(v), s2);
+            v = ld32(w0 + k3);
+            s3 = smlad(xe, ext_even(v), s3);
+            s3 = smlad(xo, ext_odd(v), s3);
+            w0 += 4;
+        }
+        for (j = tail; j > 0; --j) {
+            const int32_t a = *px++;
+            s0 += a * w0[0];
+            s1 += a * w0[k];
+            s2 += a * w0[k2];
+            s3 += a * w0[k3];
+            ++w0;
+        }
+        y0[oc] = tb_rq_out(q, s0, oc);
+        y0[oc + 1] = tb_rq_out(q, s1, oc + 1);
+        y0[oc + 2] = tb_rq_out(q, s2, oc + 2);
+        y0[oc + 3] = tb_rq_out(q, s3, oc + 3);
+    }
+    for (; oc < n; ++oc) {
+        y0[oc] = tb_rq_out(q, dot1_fold(x0, w + (size_t)oc * k, k, start_of(q, oc)), oc);
+    }
+}
+
+void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_row,
+                    const int8_t *w, int32_t w_row, int32_t rows, int32_t taps, int32_t c,
+                    int8_t *y)
+{
+    const int32_t off = q->input_offset;
+    const uint32_t off2 = ((uint32_t)(uint16_t)off) * 0x10001u;
+    int32_t ch = 0, r, t;
+    /* 4 channels per pass: one word of inputs and one of weights per tap, SMLABB/SMLATT. */
+    for (; ch + 3 < c; ch += 4) {
+        const int8_t *xr = x + ch, *wr = w + ch;
+        int32_t a0 = bias_of(q, ch), a1 = bias_of(q, ch + 1);
+        int32_t a2 = bias_of(q, ch + 2), a3 = bias_of(q, ch + 3);
+        for (r = rows; r > 0; --r) {
+            const int8_t *xp = xr, *wp = wr;
+            for (t = taps; t > 0; --t) {
+                const uint32_t xv = ld32(xp), wv = ld32(wp);
+                const uint32_t xe = exta_even(off2, xv), we = ext_even(wv);
+                const uint32_t xo = exta_odd(off2, xv), wo = ext_odd(wv);
+                xp += x_tap;
+                wp += c;
+                a0 = __smlabb((int32_t)xe, (int32_t)we, a0);
+                a2 = __smlatt((int32_t)xe, (int32_t)we, a2);
+                a1 = __smlabb((int32_t)xo, (int32_t)wo, a1);
+                a3 = __smlatt((int32_t)xo, (int32_t)wo, a3);
+            }
+            xr += x_row;
+            wr += w_row;
+        }
+        y[ch] = tb_rq_out(q, a0, ch);
+        y[ch + 1] = tb_rq_out(q, a1, ch + 1);
+        y[ch + 2] = tb_rq_out(q, a2, ch + 2);
+        y[ch + 3] = tb_rq_out(q, a3, ch + 3);
+    }
+    for (; ch < c; ++ch) {
+        const int8_t *xr = x + ch, *wr = w + ch;
+        int32_t acc = bias_of(q, ch);
+        for (r = 0; r < rows; ++r) {
+            for (t = 0; t < taps; ++t) {
+                acc += ((int32_t)xr[(size_t)t * x_tap] + off) * (int32_t)wr[(size_t)t * c];
+            }
+            xr += x_row;
+            wr += w_row;
+        }
+        y[ch] = tb_rq_out(q, acc, ch);
+    }
+}
+
+#endif /* TB_PRIM_DSP */

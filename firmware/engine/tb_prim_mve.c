@@ -1,0 +1,194 @@
+/*
+ * tb_prim_mve.c — primitive layer (tb_prim.h) for cores with Helium (M-profile Vector Extension,
+ * Cortex-M55/M85), compiled instead of the DSP and generic versions when __ARM_FEATURE_MVE has
+ * the integer bit.
+ *
+ * Matrix rows: the compiler folded the input offset into the bias, so dot products run on raw
+ * int8 values with VMLADAVA.S8 (16 multiply-accumulates into a scalar per instruction) in
+ * tail-predicated loops (VCTP: lanes past the row end load as zero). Four output channels share
+ * each input vector; their four sums are requantised together as one int32x4 vector.
+ * Depthwise: four channels per int32x4 vector (VLDRB.S32 widening loads), offset added per tap.
+ *
+ * Vector requantisation is bit-exact with TFLM's MultiplyByQuantizedMultiplier:
+ * VQRDMULH == SaturatingRoundingDoublingHighMul for every input (see tb_srdhm), and
+ * RoundingDivideByPOT (round half away from zero) == VRSHL by -exponent after adding -1 to
+ * negative values when exponent > 0 (VRSHL alone rounds half up).
+ */
+#include <stddef.h>
+
+#include "tb_prim.h"
+
+#if defined(TB_PRIM_MVE)
+
+#include <arm_mve.h>
+
+static inline int32x4_t rq4(const tb_rq_t *q, int32x4_t acc, int32_t oc, mve_pred16_t p)
+{
+    const int32x4_t zero = vdupq_n_s32(0);
+    int32x4_t m, s, left, rneg, fix;
+    if (q->per_channel) {
+        m = vldrwq_z_s32(q->mult + oc, p);
+        s = vldrwq_z_s32(q->shift + oc, p);
+    } else {
+        m = vdupq_n_s32(q->mult[0]);
+        s = vdupq_n_s32(q->shift[0]);
+    }
+    left = vmaxq_s32(s, zero);
+    rneg = vminq_s32(s, zero);
+    acc = vshlq_s32(acc, left);
+    acc = vqrdmulhq_s32(acc, m);
+    fix = vshrq_n_s32(vandq_s32(acc, rneg), 31);
+    acc = vqaddq_s32(acc, fix);
+    acc = vrshlq_s32(acc, rneg);
+    acc = vaddq_n_s32(acc, q->output_offset);
+    acc = vmaxq_s32(acc, vdupq_n_s32(q->act_min));
+    return vminq_s32(acc, vdupq_n_s32(q->act_max));
+}
+
+/* One input row against four weight rows (rows may repeat for the channel tail): full 16-byte
+ * blocks unpredicated, the last partial block with a VCTP predicate (zero-filled lanes). */
+static inline int32x4_t dot4(const int8_t *x, const int8_t *w0, const int8_t *w1,
+                             const int8_t *w2, const int8_t *w3, int32_t k)
+{
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t blocks = k >> 4;
+    int32x4_t v;
+    while (blocks-- > 0) {
+        const int8x16_t xv = vldrbq_s8(x);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w0));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w1));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w2));
+        a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w3));
+        x += 16;
+        w0 += 16;
+        w1 += 16;
+        w2 += 16;
+        w3 += 16;
+    }
+    if ((k & 15) != 0) {
+        const mve_pred16_t p = vctp8q((uint32_t)(k & 15));
+        const int8x16_t xv = vldrbq_z_s8(x, p);
+        a0 = vmladavaq_s8(a0, xv, vldrbq_z_s8(w0, p));
+        a1 = vmladavaq_s8(a1, xv, vldrbq_z_s8(w1, p));
+        a2 = vmladavaq_s8(a2, xv, vldrbq_z_s8(w2, p));
+        a3 = vmladavaq_s8(a3, xv, vldrbq_z_s8(w3, p));
+    }
+    v = vdupq_n_s32(a0);
+    v = vsetq_lane_s32(a1, v, 1);
+    v = vsetq_lane_s32(a2, v, 2);
+    return vsetq_lane_s32(a3, v, 3);
+}
+
+void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
+                     const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
+{
+    int32_t oc;
+    if (!q->bias_folded || q->bias == NULL) {
+        /* Models compiled without the folded bias: the portable dot product. */
+        for (oc = 0; oc < n; ++oc) {
+            const int8_t *wr = w + (size_t)oc * k;
+            const int32_t b = q->bias != NULL ? q->bias[oc] : 0;
+            y0[oc] = tb_rq_out(q, tb_dot_s8(x0, q->input_offset, wr, k) + b, oc);
+            if (x1 != NULL) {
+                y1[oc] = tb_rq_out(q, tb_dot_s8(x1, q->input_offset, wr, k) + b, oc);
+            }
+        }
+        return;
+    }
+    for (oc = 0; oc < n; oc += 4) {
+        const mve_pred16_t p = vctp32q((uint32_t)(n - oc));
+        const int8_t *w0 = w + (size_t)oc * k;
+        const int8_t *w1 = oc + 1 < n ? w0 + k : w0;
+        const int8_t *w2 = oc + 2 < n ? w0 + 2 * k : w0;
+        const int8_t *w3 = oc + 3 < n ? w0 + 3 * k : w0;
+        const int32x4_t b = vldrwq_z_s32(q->bias + oc, p);
+        int32x4_t acc = vaddq_s32(dot4(x0, w0, w1, w2, w3, k), b);
+        vstrbq_p_s32(y0 + oc, rq4(q, acc, oc, p), p);
+        if (x1 != NULL) {
+            acc = vaddq_s32(dot4(x1, w0, w1, w2, w3, k), b);
+            vstrbq_p_s32(y1 + oc, rq4(q, acc, oc, p), p);
+        }
+    }
+}
+
+void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_row,
+                    const int8_t *w, int32_t w_row, int32_t rows, int32_t taps, int32_t c,
+                    int8_t *y)
+{
+    const int32_t off = q->input_offset;
+    int32_t ch = 0, r, t;
+    /* 16 channels per pass: four int32x4 accumulators share the tap loop's pointer updates. */
+    if (q->bias != NULL) {
+        for (; ch + 16 <= c; ch += 16) {
+            const int8_t *xr = x + ch, *wr = w + ch;
+            int32x4_t a0 = vldrwq_s32(q->bias + ch), a1 = vldrwq_s32(q->bias + ch + 4);
+            int32x4_t a2 = vldrwq_s32(q->bias + ch + 8), a3 = vldrwq_s32(q->bias + ch + 12);
+            const mve_pred16_t all = vctp32q(4u);
+            for (r = rows; r > 0; --r) {
+                const int8_t *xp = xr, *wp = wr;
+                for (t = taps; t > 0; --t) {
+                    a0 = vaddq_s32(a0, vmulq_s32(vaddq_n_s32(vldrbq_s32(xp), off), vldrbq_s32(wp)));
+                    a1 = vaddq_s32(a1, vmulq_s32(vaddq_n_s32(vldrbq_s32(xp + 4), off), vldrbq_s32(wp + 4)));
+                    a2 = vaddq_s32(a2, vmulq_s32(vaddq_n_s32(vldrbq_s32(xp + 8), off), vldrbq_s32(wp + 8)));
+                    a3 = vaddq_s32(a3, vmulq_s32(vaddq_n_s32(vldrbq_s32(xp + 12), off), vldrbq_s32(wp + 12)));
+                    xp += x_tap;
+                    wp += c;
+                }
+                xr += x_row;
+                wr += w_row;
+            }
+            vstrbq_s32(y + ch, rq4(q, a0, ch, all));
+            vstrbq_s32(y + ch + 4, rq4(q, a1, ch + 4, all));
+            vstrbq_s32(y + ch + 8, rq4(q, a2, ch + 8, all));
+            vstrbq_s32(y + ch + 12, rq4(q, a3, ch + 12, all));
+        }
+    }
+    for (; ch < c; ch += 4) {
+        const mve_pred16_t p = vctp32q((uint32_t)(c - ch));
+        const int8_t *xr = x + ch, *wr = w + ch;
+        int32x4_t acc = q->bias != NULL ? vldrwq_z_s32(q->bias + ch, p) : vdupq_n_s32(0);
+        for (r = rows; r > 0; --r) {
+            const int8_t *xp = xr, *wp = wr;
+            for (t = taps; t > 0; --t) {
+                const int32x4_t xv = vaddq_n_s32(vldrbq_z_s32(xp, p), off);
+                acc = vaddq_s32(acc, vmulq_s32(xv, vldrbq_z_s32(wp, p)));
+                xp += x_tap;
+                wp += c;
+            }
+            xr += x_row;
+            wr += w_row;
+        }
+        vstrbq_p_s32(y + ch, rq4(q, acc, ch, p), p);
+    }
+}
+
+/* Per-tensor requantisation of a vector (same steps as rq4 without offset and clamp). */
+static inline int32x4_t rq_tensor(int32x4_t acc, int32_t mult, int32_t shift)
+{
+    const int32x4_t rneg = vdupq_n_s32(shift > 0 ? 0 : shift);
+    acc = vshlq_r_s32(acc, shift > 0 ? shift : 0);
+    acc = vqrdmulhq_n_s32(acc, mult);
+    acc = vqaddq_s32(acc, vshrq_n_s32(vandq_s32(acc, rneg), 31));
+    return vrshlq_s32(acc, rneg);
+}
+
+int32_t tb_add_block_s8(const int8_t *a, const int8_t *b, int8_t *y, int32_t n,
+                        const int32_t m[3], const int32_t s[3], const int32_t off[3],
+                        int32_t left_shift, int32_t act_min, int32_t act_max)
+{
+    const int32_t done = n & ~3;
+    int32_t i;
+    for (i = 0; i < done; i += 4) {
+        int32x4_t va = vshlq_r_s32(vaddq_n_s32(vldrbq_s32(a + i), off[0]), left_shift);
+        int32x4_t vb = vshlq_r_s32(vaddq_n_s32(vldrbq_s32(b + i), off[1]), left_shift);
+        int32x4_t r;
+        va = rq_tensor(va, m[0], s[0]);
+        vb = rq_tensor(vb, m[1], s[1]);
+        r = vaddq_n_s32(rq_tensor(vaddq_s32(va, vb), m[2], s[2]), off[2]);
+        r = vminq_s32(vmaxq_s32(r, vdupq_n_s32(act_min)), vdupq_n_s32(act_max));
+        vstrbq_s32(y + i, r);
+    }
+    return done;
+}
+
+#endif /* TB_PRIM_MVE */

@@ -1,0 +1,115 @@
+"""Where a run's DUT comes from: our firmware built for the model, a vendor's image, or a board
+that is already programmed.
+
+Why one object: ``run`` (performance, accuracy), the energy mode and ``suite`` all need the same
+three answers — which image (built, foreign or none), how to reach the board (the board kind's
+deploy backend, or the URL backend for ``--no-flash``) and what identity the results record — and
+each of these must be validated before any build or board time is spent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from tinybench.boards.model import Board
+from tinybench.errors import TinybenchError
+from tinybench.flash.build import FirmwareImage
+
+Origin = Literal["tinybench", "vendor"]
+
+
+@dataclass(frozen=True)
+class DutSource:
+    """``firmware``: a foreign image to flash/launch (``--firmware``); ``no_flash``: talk to the DUT
+    as it is (``--no-flash``) at ``port`` (default: the board's ``serial.url``), its energy edge
+    channel at ``edge`` (simulated DUTs); ``baud`` overrides the board's baud for the mode;
+    ``standard``: build our firmware standard-only (no ``tb-`` extensions); ``vendor``: the text the
+    DUT must answer in ``m-name-dut-[...]``."""
+
+    firmware: Path | None = None
+    no_flash: bool = False
+    port: str | None = None
+    edge: str | None = None
+    baud: int | None = None
+    standard: bool = False
+    vendor: str | None = None
+
+    @property
+    def origin(self) -> Origin:
+        return "vendor" if self.firmware is not None or self.no_flash else "tinybench"
+
+    def check(self, board: Board) -> None:
+        """Refuse contradictory options before anything is built or flashed."""
+        if self.firmware is not None and self.no_flash:
+            raise TinybenchError("--firmware and --no-flash exclude each other",
+                                 "--firmware IMAGE flashes IMAGE; --no-flash talks to what is already on the board")
+        if self.edge is not None and not self.no_flash:
+            raise TinybenchError("--edge is only for --no-flash (a simulated DUT someone else started)",
+                                 "drop --edge; tinybench connects launched simulators itself")
+        if self.port is not None and not self.no_flash and board.kind != "physical":
+            raise TinybenchError(f"--port is for --no-flash or physical boards; '{board.name}' is launched by tinybench",
+                                 "drop --port, or add --no-flash to use a DUT already running at that URL")
+        if self.baud is not None and self.baud <= 0:
+            raise TinybenchError(f"--baud must be positive (got {self.baud})")
+        if self.no_flash and self.port is None and (board.serial is None or board.serial.url is None):
+            raise TinybenchError(f"--no-flash needs --port: board '{board.name}' has no fixed serial.url",
+                                 "pass --port /dev/ttyACM0 or socket://127.0.0.1:<port>")
+
+    def image(self, board: Board, model: Path | None, model_id: str, *, energy: bool) -> FirmwareImage | None:
+        """The image to put on the board: built from ``model``, the foreign file, or None (``--no-flash``)."""
+        if self.no_flash:
+            return None
+        if self.firmware is not None:
+            from tinybench.flash.foreign import foreign_image
+
+            return foreign_image(board, self.firmware, model_id, energy=energy)
+        from tinybench.flash import build_firmware
+
+        if model is None:
+            raise TinybenchError("no model to build firmware from")
+        return build_firmware(board, model, model_id, energy=energy, standard=self.standard)
+
+    def firmware_file(self, image: FirmwareImage | None) -> Path | None:
+        """The file whose sha256 identifies the firmware (the user's file, not a converted copy)."""
+        if self.firmware is not None:
+            return Path(self.firmware).expanduser().resolve()
+        return image.path if image is not None else None
+
+    @contextmanager
+    def reach(self, board: Board, image: FirmwareImage | None, mode: str) -> Iterator[Any]:
+        """Flash/launch ``image`` with the board's backend (or reach it at its URL); yields a ``DutLink``
+        whose ``baud`` is the board's baud for ``mode`` (boards may use one baud per mode)."""
+        baud = self.baud or board.baud_for(mode)  # type: ignore[arg-type]
+        if self.no_flash:
+            from tinybench.boards.model import BaudConfig, SerialConfig
+            from tinybench.flash.backends import get_backend
+
+            url = self.port or (board.serial.url if board.serial else None)
+            at = board.model_copy(update={"serial": SerialConfig(url=url),
+                                          "baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
+            with get_backend("url").open(at, None, timeout=15.0) as link:  # type: ignore[arg-type]
+                yield replace(link, edge_url=self.edge)
+            return
+        from tinybench.flash import deploy
+
+        assert image is not None
+        with deploy(board, image) as link:
+            yield replace(link, baud=baud) if link.baud != baud else link
+
+    def identity(self, image: FirmwareImage | None) -> dict[str, Any]:
+        """What the results record about the firmware (besides what the DUT says about itself)."""
+        path = self.firmware_file(image)
+        out: dict[str, Any] = {"origin": self.origin}
+        if image is not None:
+            out["image_sha256"] = image.image_sha256
+        if path is not None:
+            out["image_file"] = path.name
+        if self.origin == "tinybench" and image is not None:
+            out["standard_only"] = image.standard
+        if self.no_flash:
+            out["reached_at"] = self.port or "serial.url"
+        return out
