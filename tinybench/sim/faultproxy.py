@@ -167,8 +167,12 @@ class FaultProxy:
                 record, pending = pending[:end + 1], pending[end + 1:]
                 if self._forward(direction, record) is None:
                     return
-            if len(pending) > 1 << 16:                # never hold a huge unterminated blob
-                pending = self._forward(direction, pending) or b""
+            if pending and (direction == "up" or len(pending) > 1 << 16):
+                # Host→DUT bytes without a `%` are a binary payload (tb-load): pass them on now.
+                # DUT→host text waits for its line end (or a quiet moment, above).
+                if self._forward(direction, pending) is None:
+                    return
+                pending = b""
 
     def _forward(self, direction: str, record: bytes) -> bytes | None:
         """Apply the faults that fall inside ``record`` and send it on; None after a hang-up."""
