@@ -160,7 +160,14 @@ def main() -> int:
     for r in rows:
         parts = [f"{k} {v:,} ({v / r['tinybench'] * 100:.0f} %)" for k, v in r["by_kind"].items()]
         lines.append(f"| {r['core']} | {r['model']} | {'; '.join(parts)} |")
-    print("\n".join(lines))
+    text = "\n".join(["# tinybench firmware vs TFLM + CMSIS-NN (simulated: QEMU icount instructions)", "",
+                      f"Command: `.venv/bin/python benchmarks/firmware_vs_tflm.py --cores {args.cores} "
+                      f"--models {args.models}`", "", *lines, ""])
+    print(text)
+    if args.cores == "m4,m55" and args.models == ",".join(MODELS):
+        fsutil.atomic_write_text(paths.repo_root() / "benchmarks" / "results" / "firmware_vs_tflm.md", text)
+        fsutil.atomic_write_text(paths.repo_root() / "benchmarks" / "results" / "firmware_vs_tflm.json",
+                                 json.dumps(rows, indent=1) + "\n")
     return 0
 
 

@@ -79,22 +79,24 @@ static inline int32x4_t dot4(const int8_t *x, const int8_t *w0, const int8_t *w1
     return vsetq_lane_s32(a3, v, 3);
 }
 
-void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
-                     const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
+void tb_gemm_s8(const tb_rq_t *q, const int8_t *x, int32_t x_stride, int32_t rows, int32_t k,
+                const int8_t *w, int32_t n, int8_t *y)
 {
-    int32_t oc;
+    int32_t oc, r;
     if (!q->bias_folded || q->bias == NULL) {
         /* Models compiled without the folded bias: the portable dot product. */
-        for (oc = 0; oc < n; ++oc) {
-            const int8_t *wr = w + (size_t)oc * k;
-            const int32_t b = q->bias != NULL ? q->bias[oc] : 0;
-            y0[oc] = tb_rq_out(q, tb_dot_s8(x0, q->input_offset, wr, k) + b, oc);
-            if (x1 != NULL) {
-                y1[oc] = tb_rq_out(q, tb_dot_s8(x1, q->input_offset, wr, k) + b, oc);
+        for (r = 0; r < rows; ++r) {
+            const int8_t *xr = x + (size_t)r * x_stride;
+            for (oc = 0; oc < n; ++oc) {
+                const int32_t b = q->bias != NULL ? q->bias[oc] : 0;
+                y[(size_t)r * n + oc] =
+                    tb_rq_out(q, tb_dot_s8(xr, q->input_offset, w + (size_t)oc * k, k) + b, oc);
             }
         }
         return;
     }
+    /* Weights stationary: each group of four output channels sets up its weight rows, bias and
+     * requantisation vectors once, then runs over every row. */
     for (oc = 0; oc < n; oc += 4) {
         const mve_pred16_t p = vctp32q((uint32_t)(n - oc));
         const int8_t *w0 = w + (size_t)oc * k;
@@ -102,11 +104,28 @@ void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32
         const int8_t *w2 = oc + 2 < n ? w0 + 2 * k : w0;
         const int8_t *w3 = oc + 3 < n ? w0 + 3 * k : w0;
         const int32x4_t b = vldrwq_z_s32(q->bias + oc, p);
-        int32x4_t acc = vaddq_s32(dot4(x0, w0, w1, w2, w3, k), b);
-        vstrbq_p_s32(y0 + oc, rq4(q, acc, oc, p), p);
-        if (x1 != NULL) {
-            acc = vaddq_s32(dot4(x1, w0, w1, w2, w3, k), b);
-            vstrbq_p_s32(y1 + oc, rq4(q, acc, oc, p), p);
+        const int32x4_t zero = vdupq_n_s32(0);
+        int32x4_t m, s, left, rneg;
+        const int8_t *xr = x;
+        int8_t *yr = y + oc;
+        if (q->per_channel) {
+            m = vldrwq_z_s32(q->mult + oc, p);
+            s = vldrwq_z_s32(q->shift + oc, p);
+        } else {
+            m = vdupq_n_s32(q->mult[0]);
+            s = vdupq_n_s32(q->shift[0]);
+        }
+        left = vmaxq_s32(s, zero);
+        rneg = vminq_s32(s, zero);
+        for (r = rows; r > 0; --r) {
+            int32x4_t acc = vaddq_s32(dot4(xr, w0, w1, w2, w3, k), b);
+            acc = vqrdmulhq_s32(vshlq_s32(acc, left), m);
+            acc = vqaddq_s32(acc, vshrq_n_s32(vandq_s32(acc, rneg), 31));
+            acc = vaddq_n_s32(vrshlq_s32(acc, rneg), q->output_offset);
+            acc = vminq_s32(vmaxq_s32(acc, vdupq_n_s32(q->act_min)), vdupq_n_s32(q->act_max));
+            vstrbq_p_s32(yr, acc, p);
+            xr += x_stride;
+            yr += n;
         }
     }
 }
@@ -159,6 +178,27 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
             wr += w_row;
         }
         vstrbq_p_s32(y + ch, rq4(q, acc, ch, p), p);
+    }
+}
+
+void tb_copy_row(int8_t *dst, const int8_t *src, int32_t n)
+{
+    while (n > 0) {
+        const mve_pred16_t p = vctp8q((uint32_t)n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+        dst += 16;
+        src += 16;
+        n -= 16;
+    }
+}
+
+void tb_fill_row(int8_t *dst, int8_t v, int32_t n)
+{
+    const int8x16_t vv = vdupq_n_s8(v);
+    while (n > 0) {
+        vstrbq_p_s8(dst, vv, vctp8q((uint32_t)n));
+        dst += 16;
+        n -= 16;
     }
 }
 
