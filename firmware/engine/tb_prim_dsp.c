@@ -95,6 +95,30 @@ static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int
     TB_ASM_1X4_W("w0", "s0") TB_ASM_1X4_W("w1", "s1") TB_ASM_1X4_W("w2", "s2")                  \
     TB_ASM_1X4_W("w3", "s3")
 
+/* Four k steps of the 2-pixel x 2-channel tile in assembly (second pixel and second weight row
+ * at +k): 4 loads, 8 widenings, 8 SMLAD. */
+#define TB_ASM_2X2_STEP                                                                         \
+    "ldr %[xbo], [%[pa], %[k]]\n\t"                                                             \
+    "ldr %[xao], [%[pa]], #4\n\t"                                                               \
+    "sxtb16 %[xbe], %[xbo]\n\t"                                                                 \
+    "sxtb16 %[xbo], %[xbo], ror #8\n\t"                                                         \
+    "sxtb16 %[xae], %[xao]\n\t"                                                                 \
+    "sxtb16 %[xao], %[xao], ror #8\n\t"                                                         \
+    "ldr %[v], [%[wa], %[k]]\n\t"                                                               \
+    "sxtb16 %[t], %[v]\n\t"                                                                     \
+    "smlad %[s01], %[xae], %[t], %[s01]\n\t"                                                    \
+    "smlad %[s11], %[xbe], %[t], %[s11]\n\t"                                                    \
+    "sxtb16 %[v], %[v], ror #8\n\t"                                                             \
+    "smlad %[s01], %[xao], %[v], %[s01]\n\t"                                                    \
+    "smlad %[s11], %[xbo], %[v], %[s11]\n\t"                                                    \
+    "ldr %[v], [%[wa]], #4\n\t"                                                                 \
+    "sxtb16 %[t], %[v]\n\t"                                                                     \
+    "smlad %[s00], %[xae], %[t], %[s00]\n\t"                                                    \
+    "smlad %[s10], %[xbe], %[t], %[s10]\n\t"                                                    \
+    "sxtb16 %[v], %[v], ror #8\n\t"                                                             \
+    "smlad %[s00], %[xao], %[v], %[s00]\n\t"                                                    \
+    "smlad %[s10], %[xbo], %[v], %[s10]\n\t"
+
 static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
                       const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
 {
@@ -119,7 +143,29 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
             const int8_t *pa = x0;
             int32_t s00 = start_of(q, oc), s01 = start_of(q, oc + 1);
             int32_t s10 = s00, s11 = s01;
-            int32_t j = k >> 2;
+            int32_t j;
+            if (dx == k && k >= 8) {
+                /* Rows k apart (im2col batches, stride-1 1x1 convolutions): one register k
+                 * addresses the second pixel and the second weight row. 8-byte steps in
+                 * scheduled assembly (14 live registers). */
+                uint32_t xae, xao, xbe, xbo, v, t;
+                j = k >> 3;
+                __asm__ volatile(
+                    "1:\n\t"
+                    TB_ASM_2X2_STEP
+                    TB_ASM_2X2_STEP
+                    "subs %[cnt], %[cnt], #1\n\t"
+                    "bne 1b\n\t"
+                    : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11),
+                      [pa] "+r"(pa), [wa] "+r"(wa), [cnt] "+r"(j), [xae] "=&r"(xae),
+                      [xao] "=&r"(xao), [xbe] "=&r"(xbe), [xbo] "=&r"(xbo), [v] "=&r"(v),
+                      [t] "=&r"(t)
+                    : [k] "r"(k)
+                    : "cc", "memory");
+                j = (k & 7) >> 2;
+            } else {
+                j = k >> 2;
+            }
             while (j-- > 0) {
                 const uint32_t xa = ld32(pa), xb = ld32(pa + dx);
                 const uint32_t va = ld32(wa), vb = ld32(wa + k);
