@@ -126,6 +126,16 @@ static void tb_im2col(const tb_conv_params_t *p, const int8_t *in, int32_t oy, i
     const int8_t zp = (int8_t)(-p->input_offset);
     const size_t row = (size_t)p->k_w * p->in_c;
     int32_t ky, kx, ky0, ky1, kx0, kx1;
+    if (p->dil_w == 1 && iy0 >= 0 && ix0 >= 0 && iy0 + (p->k_h - 1) * p->dil_h < p->in_h
+        && ix0 + p->k_w <= p->in_w) {
+        /* Window inside the image: k_h contiguous row copies. */
+        const int8_t *src = in + ((size_t)iy0 * p->in_w + ix0) * p->in_c;
+        const size_t step = (size_t)p->dil_h * p->in_w * p->in_c;
+        for (ky = 0; ky < p->k_h; ++ky, src += step, col += row) {
+            tb_copy_row(col, src, (int32_t)row);
+        }
+        return;
+    }
     tb_tap_range(iy0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
     tb_tap_range(ix0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
     for (ky = 0; ky < p->k_h; ++ky) {
