@@ -190,6 +190,14 @@ def test_printed_precision_tie_is_not_an_error(st_bundle):
     assert official_rules_problems(st_bundle) == []
 
 
+def test_figures_compare_at_their_printed_precision():
+    from tinybench.leaderboard.resultstxt import Figure
+
+    printed = Figure(412.755, "412.755", 27)
+    assert printed.agrees(412.7545) and printed.agrees(412.7554)  # a rounding tie is not an error
+    assert not printed.agrees(412.7556) and not printed.agrees(412.7539)
+
+
 def test_mixed_boards_are_rejected(st_bundle):
     manifest_path = st_bundle / "closed/Lab/tinybench-manifest.json"
     manifest = json.loads(manifest_path.read_text())

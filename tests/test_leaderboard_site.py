@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import threading
 import urllib.request
@@ -14,7 +15,7 @@ from tinybench.cli import main
 from tinybench.leaderboard.mlperf_import import import_tree
 from tinybench.leaderboard.normalize import build_board
 from tinybench.leaderboard.records import Category
-from tinybench.leaderboard.site import build_site, pareto_front
+from tinybench.leaderboard.site import build_site, human, pareto_front, plot_figure
 from tinybench.leaderboard.submit import submit
 
 REF = "v0.5/closed/reference/Nucleo-L4R5ZI"
@@ -126,6 +127,35 @@ def test_quality_target_fail_is_shown(published):
     board = build_board([kws, low])
     quality = {r.record.system: r.quality for r in board.tables["kws"][Category.measured]}
     assert quality == {"Nucleo-L4R5ZI": "pass", "below-target": "fail"}
+
+
+@pytest.mark.parametrize("latencies,energies", [((10.0, 12.0, 15.0), (100.0, 150.0, 120.0)),
+                                                 ((0.02, 5.0, 180.0), (30.0, 400.0, 7000.0))])
+def test_plot_axes_are_labelled_even_within_a_decade(published, latencies, energies):
+    import matplotlib.pyplot as plt
+
+    kws = next(r for r in import_tree(published / "v0.5") if r.workload == "kws")
+    records = []
+    for i, (lat, energy) in enumerate(zip(latencies, energies)):
+        rec = kws.model_copy(deep=True)
+        rec.system = f"s{i}"
+        rec.performance.latency_ms, rec.energy.energy_uj = lat, energy
+        records.append(rec)
+    fig = plot_figure("kws", build_board(records).tables["kws"])
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    for labels, (lo, hi), coord in ((ax.get_xticklabels(), ax.get_xlim(), 0),
+                                    (ax.get_yticklabels(), ax.get_ylim(), 1)):
+        # tick labels actually inside the plotted range, each a plain number
+        visible = [t.get_text() for t in labels if t.get_text() and lo <= t.get_position()[coord] <= hi]
+        assert len(visible) >= 2, visible
+        assert all(re.fullmatch(r"[\d,.]+", text) for text in visible), visible
+    assert ax.get_xlabel().startswith("latency") and ax.get_ylabel().startswith("energy")
+    plt.close(fig)
+
+
+def test_numbers_for_people():
+    assert [human(v) for v in (10418.2, 181.92, 0.017461, 7.0)] == ["10,418", "181.9", "0.01746", "7.000"]
 
 
 def test_pareto_front():

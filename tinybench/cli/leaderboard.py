@@ -51,17 +51,7 @@ def register(app: typer.Typer) -> None:
             save_records(out, report.records)
         if report_path is not None:
             fsutil.atomic_write_text(report_path, json.dumps(report.to_json(), indent=2) + "\n")
-        if quiet:
-            from tinybench.leaderboard.mlperf_import import ImportReport
-
-            shown = ImportReport(report.roots, report.not_importable, [], report.tree_problems)
-            text = shown.render()
-            text = "\n".join(line for line in text.splitlines() if "system × benchmark" not in line)
-            typer.echo(text + "\n" + "\n".join(
-                f"{rnd}: {t['found']} system × benchmark row(s) found, {t['imported']} imported, "
-                f"{t['not_importable']} not importable" for rnd, t in report.per_round().items()), err=True)
-        else:
-            typer.echo(report.render(), err=True)
+        typer.echo(report.render(notes=not quiet, only_problems=quiet), err=True)
         if out is not None:
             typer.echo(f"{len(report.records)} record(s) written to {out}", err=True)
         raise typer.Exit(0 if report.ok else 1)

@@ -75,17 +75,19 @@ class ImportReport:
                 "ok": self.ok, "rounds": self.per_round(), "outcomes": [asdict(o) for o in self.outcomes],
                 "tree_problems": self.tree_problems}
 
-    def render(self, *, notes: bool = True) -> str:
-        """A plain-text table (one line per system × benchmark) and per-round totals."""
+    def render(self, *, notes: bool = True, only_problems: bool = False) -> str:
+        """A plain-text table (one line per system × benchmark, or only the rows not imported)
+        and per-round totals."""
         head = ("round", "div", "submitter", "system", "benchmark", "outcome")
+        shown = self.not_importable if only_problems else self.outcomes
         table = [head] + [(o.round or "-", o.division, o.submitter, o.system, o.benchmark,
-                           "imported" if o.imported else "NOT IMPORTABLE") for o in self.outcomes]
+                           "imported" if o.imported else "NOT IMPORTABLE") for o in shown]
         widths = [min(max(len(r[i]) for r in table), 44) for i in range(len(head))]
         lines = []
-        for index, row in enumerate(table):
+        for index, row in enumerate(table if shown or not only_problems else []):
             lines.append("  ".join(c[:44].ljust(w) for c, w in zip(row, widths)).rstrip())
             if index:
-                o = self.outcomes[index - 1]
+                o = shown[index - 1]
                 if o.reason:
                     lines.append(f"    reason: {o.reason}")
                 if notes:
@@ -316,7 +318,8 @@ def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: di
         if parsed.top1 is not None or parsed.auc is not None:
             record.accuracy = AccuracyResult(**common,
                                              top1_pct=parsed.top1.value if parsed.top1 else None,
-                                             auc=parsed.auc.value if parsed.auc else None)
+                                             auc=parsed.auc.value if parsed.auc else None,
+                                             auc_method=_auc_method(mode) if parsed.auc else None)
     return (record.performance, record.energy, record.accuracy) != before
 
 
@@ -367,3 +370,10 @@ def _apply_manifest_provenance(record: ResultRecord, manifest: dict) -> None:
         for key in ("clock_mhz", "voltage_v"):
             if isinstance(per_wl.get(key), (int, float)):
                 setattr(prov, key, float(per_wl[key]))
+
+
+def _auc_method(mode: ModeDir) -> str:
+    """The AUC method of the tool that printed the figure (EnergyRunner: EEMBC simplified)."""
+    from tinybench.run.metrics import AUC_METHOD_OF_RUNNER, SKLEARN
+
+    return AUC_METHOD_OF_RUNNER.get(mode.runner, SKLEARN)

@@ -65,7 +65,11 @@ def fmt_accuracy(row: Row) -> str:
         return f"FP {acc.false_positives} / FN {acc.false_negatives}" if acc else ""
     if row.accuracy is None:
         return ""
-    return f"{row.accuracy:.1f} %" if row.metric == "top1" else f"AUC {row.accuracy:g}"
+    if row.metric == "top1":
+        return f"{row.accuracy:.1f} %"
+    method = row.record.accuracy.auc_method if row.record.accuracy else None
+    label = {"eembc-simplified": " (EEMBC simplified)", "sklearn": " (sklearn)"}.get(method or "", "")
+    return f"AUC {row.accuracy:g}{label}"
 
 
 def fmt_num(v: float | None, spec: str = "g") -> str:
@@ -401,13 +405,27 @@ def render_markdown(board: Board) -> str:
 
 
 def render_plot(workload: str, table: dict[Category, list[Row]], path: Path) -> bool:
-    """Latency vs energy scatter, coloured by device class, with each category's Pareto front;
-    False if no row has both figures. An axis spanning at least a decade is logarithmic, a
-    narrower one linear, so both always carry labelled ticks."""
+    """Write ``plot_figure`` as PNG; False if no row has both latency and energy."""
+    fig = plot_figure(workload, table)
+    if fig is None:
+        return False
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    fsutil.atomic_write_bytes(path, buf.getvalue())
+    return True
+
+
+def plot_figure(workload: str, table: dict[Category, list[Row]]):
+    """Latency vs energy scatter, coloured by device class, with each category's Pareto front
+    (a matplotlib Figure, or None without data). An axis spanning at least a decade is
+    logarithmic, a narrower one linear, so both always carry labelled ticks."""
     points = {c: [(r.latency_ms, r.energy_uj, r.record.device_class.value) for r in rows
                   if r.latency_ms and r.energy_uj] for c, rows in table.items()}
     if not any(points.values()):
-        return False
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
@@ -445,11 +463,7 @@ def render_plot(workload: str, table: dict[Category, list[Row]], path: Path) -> 
     ax.set_title(f"{workload}: latency vs energy (grey lines: Pareto fronts)")
     ax.legend(fontsize=7, loc="best")
     fig.subplots_adjust(left=0.14, right=0.97, bottom=0.13, top=0.91)  # fixed: tight_layout redraws
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    fsutil.atomic_write_bytes(path, buf.getvalue())
-    return True
+    return fig
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
