@@ -74,7 +74,7 @@ def check_bundle(run_dirs: list[Path], board: str, work: Path) -> dict:
     system = work / f"{board}.json"
     system.write_text(json.dumps({**SYSTEM, "Board Name": board}))
     bundle = work / "bundle"
-    exe = [sys.executable, "-m", "tinybench.cli"]
+    exe = [sys.executable, "-c", "import sys; from tinybench.cli import main; sys.exit(main(sys.argv[1:]))"]
     sub = subprocess.run([*exe, "submit", *map(str, run_dirs), "--system", str(system), "--out", str(bundle)],
                          capture_output=True, text=True)
     if sub.returncode != 0:
