@@ -90,11 +90,12 @@ def main() -> None:
             report = verify_model(board, paths.shared_dir() / "mlperf-tiny" / "models" / MODELS[model_id],  # type: ignore[operator]
                                   model_id, samples=args.samples, seed=2026)
             pub = published_ms(model_id)
+            pub_text = "-" if pub is None else f"{pub:.2f} ms"
+            ratio = "-" if pub is None else f"{pub / m['sim_ms']:.2f}×"
             rows.append(
                 f"| {twin} | {model_id} | {report.checked - report.mismatched_inputs}/{report.checked} | "
                 f"{m['instructions'] / 1e6:.2f} M | {m['sim_ms']:.1f} ms | "
-                f"{'-' if pub is None else f'{pub:.2f} ms'} | "
-                f"{'-' if pub is None else f'{pub / m['sim_ms']:.2f}×'} | "
+                f"{pub_text} | {ratio} | "
                 f"{m['flash'] / 1024:.0f} / {board.flash_bytes // 1024} KiB ({100 * m['flash'] / board.flash_bytes:.0f} %) | "
                 f"{m['ram'] / 1024:.0f} / {board.ram_bytes // 1024} KiB ({100 * m['ram'] / board.ram_bytes:.0f} %) | "
                 f"{time.monotonic() - started:.0f} s |")

@@ -186,3 +186,13 @@ def test_verify_and_ci_sets_show_progress(model_path, capsys):
     assert main(["data", "ci-sets", "--workload", "ad01"]) == 0
     err = capsys.readouterr().err
     assert "CI sets: ad01 (build inputs, run the TFLM reference)" in err and "CI sets: 1/1" in err
+
+
+@pytest.mark.parametrize("state", [{}, {"mode": "energy"}, {"mode": "performance", "board": "host"}])
+def test_resume_of_a_foreign_or_edited_run_dir_is_a_clear_error(state, tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "state.json").write_text(json.dumps(state))
+    assert main(["run", "--resume", "--out", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "state.json lacks" in err and "Traceback" not in err

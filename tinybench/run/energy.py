@@ -623,8 +623,13 @@ def _reopen_energy(out: Path | None) -> Any:
     if out is None:
         raise TinybenchError("--resume needs --out RUN_DIR (the directory of the interrupted run)")
     run = RunDirectory.reopen(out)
-    if run.state().get("mode") != "energy":
+    state = run.state()
+    if state.get("mode") != "energy":
         raise TinybenchError(f"{out} is not an energy run", "resume it without --mode energy")
+    missing = [k for k in ("board", "workload", "dataset") if k not in state]
+    if missing:
+        raise TinybenchError(f"{run.path / 'state.json'} lacks {', '.join(missing)}: it was not written "
+                             "by `tinybench run` or has been edited", "start a new run with another --out")
     results = Path(out) / "results.json"
     if results.is_file():
         import json

@@ -66,6 +66,10 @@ def _resolve(req: RunRequest) -> tuple[RunRequest, RunDirectory | None, dict[str
         raise TinybenchError("--resume needs --out RUN_DIR (the directory of the interrupted run)")
     run = RunDirectory.reopen(req.out)
     state = run.state()
+    missing = [k for k in ("board", "workload", "mode", "dataset", "min_window_s") if k not in state]
+    if missing:
+        raise TinybenchError(f"{run.path / 'state.json'} lacks {', '.join(missing)}: it was not written "
+                             "by `tinybench run` or has been edited", "start a new run with another --out")
     for key in ("board", "workload", "mode"):
         given = getattr(req, key)
         if given is not None and given != state[key]:

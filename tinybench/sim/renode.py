@@ -318,7 +318,9 @@ def launch_renode(board: Board, image: Path | None, *, edge: bool = False,
             proc.command(f"machine LoadPlatformDescription @{extra}")
         proc.command(f"sysbus.{cfg.cpu} PerformanceInMips {cfg.performance_in_mips}")
         if cfg.global_quantum_s is not None:
-            proc.command(f'emulation SetGlobalQuantum "{cfg.global_quantum_s:.9f}"')
+            proc.command(f'emulation SetGlobalQuantum "{cfg.global_quantum_s:.6f}"')
+        if cfg.advance_immediately:
+            proc.command("emulation SetGlobalAdvanceImmediately true")
         for cmd in cfg.commands:
             proc.command(cmd)
         if image is not None:
