@@ -7,6 +7,7 @@ fix: a damaged digit in a command or a result line still parses, so only redunda
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -79,7 +80,8 @@ def test_flipped_lap_digit_is_caught_by_tb_laps(host_kws, tmp_path):
     results, run_dir, proxy = _run(host_kws, [fault], tmp_path, "performance", 5)
     assert [i.kind for i in proxy.injected] == ["flip"]
     log = (run_dir / "log.txt").read_text()
-    assert f"{FAULT_NOTE} window 2: infer printed laps" in log
+    # window 2's T0, or window 1's repeat when its first attempt came out too short
+    assert re.search(rf"{FAULT_NOTE} window [12]: infer printed laps", log)
     printed = proxy.original_down.decode()
     for w in results.performance.windows:
         assert all(f"m-lap-us-{lap}" in printed for lap in w.laps_us)
