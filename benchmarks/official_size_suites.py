@@ -85,8 +85,10 @@ def check_bundle(run_dirs: list[Path], board: str, work: Path) -> dict:
         report = json.loads(chk.stdout)
     except ValueError:
         report = {"raw": chk.stdout[-2000:], "stderr": chk.stderr[-2000:]}
+    findings = report.get("findings", []) if isinstance(report, dict) else []
     return {"check_rc": chk.returncode, "check_s": round(time.perf_counter() - t0, 1),
-            "errors": report.get("errors") if isinstance(report, dict) else None,
+            "figures_recomputed_and_confirmed": report.get("verified") if isinstance(report, dict) else None,
+            "findings": [f if isinstance(f, str) else json.dumps(f)[:300] for f in findings],
             "bundle_mb": round(dir_mb(bundle), 2)}
 
 
