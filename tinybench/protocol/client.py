@@ -679,6 +679,19 @@ class DutClient:
         raise DutProtocolError("reply lacks m-tb-info-[...]", port=self.port, command="tb-info",
                                last_line=self._last_line)
 
+    def laps(self) -> tuple[int, int]:
+        """``tb-laps``: the two laps of the last ``infer`` printed again (a second reading of them)."""
+        self._require("laps")
+        response = self.command("tb-laps")
+        for text in response.lines:
+            ext = L.parse_extension(text)
+            if ext and ext[0] == "laps":
+                values = ext[1].split(",")
+                if len(values) == 2 and all(v.strip().isdigit() for v in values):
+                    return int(values[0]), int(values[1])
+        raise DutProtocolError("reply lacks m-tb-laps-[T0,T1]", port=self.port, command="tb-laps",
+                               last_line=self._last_line)
+
     def raw_output(self) -> bytes:
         """``tb-raw``: the int8 output tensor bytes (for bit-exact comparison with TFLM)."""
         self._require("raw")
