@@ -21,20 +21,24 @@ def _arm_image(firmware_image) -> Path:  # type: ignore[no-untyped-def]
     return firmware_image("nucleo-l4r5zi", "ad01").path
 
 
-def test_every_port_board_builds_within_its_memory(firmware_image) -> None:  # type: ignore[no-untyped-def]
-    """The three real boards build (AD, the smallest model) and the ELF fits each board's flash."""
-    for name in ("nucleo-l4r5zi", "nrf52840dk", "arduino-nano-33-ble"):
-        if shutil.which("arm-none-eabi-size") is None:
-            pytest.skip("arm-none-eabi-size is not installed")
-        image = firmware_image(name, "ad01")
-        import subprocess
+@pytest.mark.parametrize("model_id", ["kws01", "vww01", "ic01", "ad01"])
+@pytest.mark.parametrize("name", ["nucleo-l4r5zi", "nrf52840dk", "arduino-nano-33-ble"])
+def test_every_port_builds_every_model_within_the_board(name: str, model_id: str,
+                                                         firmware_image) -> None:  # type: ignore[no-untyped-def]
+    """Every real-board port × model builds, and the ELF fits the board's flash and RAM (the
+    linker script asserts it too; this reads what arm-none-eabi-size says)."""
+    import subprocess
 
-        text, data, bss = (int(x) for x in subprocess.run(
-            ["arm-none-eabi-size", str(image.path)], capture_output=True, text=True,
-            check=True).stdout.splitlines()[1].split()[:3])
-        board = load_board(name)
-        assert text + data <= board.flash_bytes
-        assert data + bss + board.build.stack_bytes <= board.ram_bytes
+    if shutil.which("arm-none-eabi-size") is None:
+        pytest.skip("arm-none-eabi-size is not installed")
+    image = firmware_image(name, model_id)
+    text, data, bss = (int(x) for x in subprocess.run(
+        ["arm-none-eabi-size", str(image.path)], capture_output=True, text=True,
+        check=True).stdout.splitlines()[1].split()[:3])
+    board = load_board(name)
+    assert image.weight_bytes < text + data <= board.flash_bytes
+    assert image.arena_bytes < data + bss
+    assert data + bss + board.build.stack_bytes <= board.ram_bytes
 
 
 def test_openocd_without_probe_names_openocds_error(firmware_image) -> None:  # type: ignore[no-untyped-def]
@@ -108,3 +112,15 @@ def test_discovery_matches_alternative_ids() -> None:
     assert disc is not None and disc.matches(0x1366, 0x1015)
     assert disc.matches(0x1366, 0x1051)
     assert not disc.matches(0x0483, 0x374B)
+
+
+def test_image_too_big_for_the_board_is_refused_before_flashing(firmware_image) -> None:  # type: ignore[no-untyped-def]
+    """The nRF52840 (1 MB) cannot take an image sized for a 2 MB board: refused naming both sizes,
+    before any flash tool runs (its command would fail loudly: `false`)."""
+    elf = firmware_image("nucleo-l4r5zi", "ad01").path
+    board = load_board("nrf52840dk")
+    small = board.model_copy(update={"flash_bytes": 64 * 1024, "flash": board.flash.model_copy(  # type: ignore[union-attr]
+        update={"flasher": "command", "command": ["false"]})})
+    with pytest.raises(TinybenchError) as err:
+        flash_image(small, elf)
+    assert "does not fit board 'nrf52840dk'" in err.value.message and "65,536 B" in err.value.message

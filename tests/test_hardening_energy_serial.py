@@ -79,6 +79,14 @@ def test_energy_interrupted_then_resumed_and_reported(tmp_path: Path, capsys) ->
     assert "energy_windows.png" in report
     assert ("UNSTABLE TIMING" in report) == done["energy"]["unstable"]
 
+    # a truncated trace is the user's file, not a bug: one message, exit 2
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    (broken / "trace.npz").write_bytes((out / "trace.npz").read_bytes()[:100])
+    assert main(["energy", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "is corrupt or truncated" in err and "Traceback" not in err
+
 
 def test_voltage_and_monitor_outside_energy_mode_are_refused(tmp_path: Path, capsys) -> None:
     for extra in (["--voltage", "3.3"], ["--monitor", "lpm01a:/dev/ttyACM1"]):

@@ -102,10 +102,16 @@ def _argv(command: str, finished: dict[str, Path], target: Path, model: Path) ->
                               "--no-plots"],
         "compile": ["compile", str(model), "--id", "kws01", "--out", str(target / "model")],
         "import mlperf": ["import", "mlperf", str(finished["bundle"]), "--out", str(target / "records.json")],
+        "run energy": ["run", "--board", "host", "--workload", "kws01", "--mode", "energy",
+                       "--min-window-s", "0.2", "--no-progress", "--dataset",
+                       str(cached_dataset("kws01", 5)), "--out", str(target / "energy")],
+        "data ci-sets": ["data", "ci-sets", "--workload", "ic01", "--force", "--no-progress",
+                         "--out", str(target / "ci")],
     }[command]
 
 
-COMMANDS = ["run", "report", "submit", "leaderboard build", "compile", "import mlperf"]
+COMMANDS = ["run", "run energy", "report", "submit", "leaderboard build", "compile", "import mlperf",
+            "data ci-sets"]
 
 
 @pytest.mark.parametrize("kind", ["read-only", "full"])
@@ -170,3 +176,23 @@ def test_cached_image_still_checks_the_board_fits(tmp_path, model_path):
                     .replace("flash_bytes: 268435456", "flash_bytes: 70000"))
     with pytest.raises(TinybenchError, match="does not fit board 'tiny-host'"):
         build_firmware(load_board(str(tiny)), model, "kws01")
+
+
+def test_verify_and_ci_sets_show_progress(model_path, capsys):
+    assert main(["verify", "--board", "host", "--model", str(model_path("kws01")), "--id", "kws01",
+                 "--samples", "3"]) == 0
+    err = capsys.readouterr().err
+    assert "verify (inputs bit-exact vs TFLM): 3/3" in err
+    assert main(["data", "ci-sets", "--workload", "ad01"]) == 0
+    err = capsys.readouterr().err
+    assert "CI sets: ad01 (build inputs, run the TFLM reference)" in err and "CI sets: 1/1" in err
+
+
+@pytest.mark.parametrize("state", [{}, {"mode": "energy"}, {"mode": "performance", "board": "host"}])
+def test_resume_of_a_foreign_or_edited_run_dir_is_a_clear_error(state, tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "state.json").write_text(json.dumps(state))
+    assert main(["run", "--resume", "--out", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "state.json lacks" in err and "Traceback" not in err

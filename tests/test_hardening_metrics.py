@@ -71,3 +71,59 @@ def test_checker_verifies_energyrunner_auc_with_eembc(shared: Path) -> None:
     what = {(v.path.split("/")[-3], v.what) for v in report.verified if "accuracy" in v.path}
     for bench in ("kws", "vww", "ic"):
         assert any(b == bench and w.startswith("AUC (eembc-simplified") for b, w in what), what
+
+
+def test_unsupported_operator_is_named_by_schema_name_not_number(monkeypatch) -> None:
+    pytest.importorskip("tflite_micro")
+    from engine_harness import tflite_builder as tb
+    from tinybench.compiler import ModelError
+    from tinybench.compiler.lower import lower_model
+    from tinybench.compiler.tflite import parse_model
+
+    monkeypatch.setitem(tb.CODES, "LOG_SOFTMAX", 50)   # BuiltinOperator 50 in the TFLite schema
+    g = tb.GraphBuilder()
+    x = g.tensor([1, 12], 0.1, 0)
+    y = g.tensor([1, 12], 16.0 / 256, 127)
+    g.op("LOG_SOFTMAX", [x], [y])
+    with pytest.raises(ModelError) as err:
+        lower_model(parse_model(g.build([x], [y]), "synthetic"))
+    assert "operator 0 (LOG_SOFTMAX)" in err.value.message and "BUILTIN_50" not in err.value.message
+
+
+def test_per_class_line_shows_accuracy_not_counts() -> None:
+    from tinybench.results.report import summary_text
+    from tinybench.results.schema import AccuracyFigures, RunResults
+
+    acc = AccuracyFigures(inputs=4, inferences=4, top1=75.0, auc=0.9, metric="top1", metric_value=75.0,
+                          quality_target=90, target_met=False, per_class_counts={"yes": 2, "no": 2},
+                          per_class_top1=metrics.per_class_top1([0, 1, 1, 1], [0, 0, 1, 1], ["yes", "no"]))
+    text = summary_text(RunResults(harness_version="t", board="host", category="simulated", workload="kws01",
+                                   mode="accuracy", started="now", complete=True, compliant=True, accuracy=acc))
+    assert "per class Top-1: yes 50.0 % (2 files), no 100.0 % (2 files)" in text
+    assert "AUC 0.900 (sklearn, as the MLCommons runner" in text
+
+
+def test_docs_say_what_the_code_does(repo_root: Path) -> None:
+    readme = (repo_root / "README.md").read_text()
+    assert "--resume --out RUN_DIR" in readme and "[--resume]" not in readme
+    arch = (repo_root / "docs" / "architecture.md").read_text()
+    assert "`plots/` is written by `tinybench report`, not by `run`" in arch
+    workloads = (repo_root / "docs" / "workloads.md").read_text()
+    assert "not redistributed upstream" not in workloads
+    assert "published by EEMBC" in workloads and "withdrawn" in workloads
+
+
+def test_leaderboard_labels_each_published_auc_with_its_method(shared: Path) -> None:
+    from tinybench.leaderboard.mlperf_import import import_tree
+    from tinybench.leaderboard.normalize import build_board
+    from tinybench.leaderboard.site import fmt_accuracy
+
+    records = import_tree(shared / "mlperf-tiny-results")
+    methods = {(r.provenance.round, r.workload): r.accuracy.auc_method
+               for r in records if r.accuracy is not None and r.accuracy.auc is not None}
+    assert methods[("v0.5", "ad")] == metrics.EEMBC          # EnergyRunner printed it
+    assert methods[("v1.3", "kws")] == metrics.SKLEARN        # the MLCommons runner printed it
+    board = build_board(records)
+    shown = [fmt_accuracy(row) for table in board.tables.values() for rows in table.values()
+             for row in rows if row.metric == "auc" and row.accuracy is not None]
+    assert shown and all(s.endswith("(EEMBC simplified)") or s.endswith("(sklearn)") for s in shown)

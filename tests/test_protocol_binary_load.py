@@ -16,6 +16,7 @@ import pytest
 
 from tinybench.protocol import DutError, connect
 from tinybench.protocol.client import DutClient
+from tinybench.protocol.transcripts import expand_payloads, format_log_line
 
 
 def _deployed(board_name: str, workload_id: str, *, standard: bool = False):  # noqa: ANN202
@@ -63,7 +64,7 @@ def test_binary_equals_hex_and_slides(ad_dut):
         assert client.output_crc() == zlib.crc32(raw_hex)
         for w in windows[1:]:
             client.load(w)                            # KEEP = 2048: 512 new bytes each
-            assert client.command("tb-crc").lines[0].endswith(f"input={zlib.crc32(w):08x}]")
+            assert client.command("tb-crc input").lines == [f"m-tb-crc-[input={zlib.crc32(w):08x}]"]
         stats = dict(client.load_stats)
     assert stats["hex"] == 1 and stats["binary"] == len(windows) and stats["retries"] == 0
     assert stats["bytes_sent"] == 2 * 2560 + 2560 + 512 * (len(windows) - 1)
@@ -155,22 +156,37 @@ def test_damaged_payload_recovers(ad_dut, mode):
 
 
 def test_payload_references_in_transcript(ad_dut):
-    """With payload_refs, the log holds =offset+length references, never the payload bytes."""
+    """With payload_refs the log names payload bytes by reference, never holds them, and
+    ``expand_payloads`` rebuilds exactly the bytes sent (checking each tb-load CRC)."""
     link, _ = ad_dut
-    _, windows = _windows(3)
-    log: list[tuple[str, str]] = []
-    with connect(link.url, link.baud, timeout=10.0, transcript=lambda d, t, _h: log.append((d, t))) as client:
+    data, windows = _windows(3)
+    lines: list[str] = []
+
+    def log(direction: str, text: str, t: float) -> None:
+        lines.append(format_log_line(direction, text, t))
+
+    with connect(link.url, link.baud, timeout=10.0, transcript=log) as client:
         client.payload_refs = True
+        log("#", "input big.bin offset 0", 0.0)
         client.load(windows[0])                          # hex (not negotiated yet), by reference
         client.caps()
-        client.load(windows[0])
-        client.load(windows[1])
-    sent = [t for d, t in log if d == ">"]
-    assert "db =0+31" in sent and "db =2542+18" in sent
-    assert any(t.startswith("tb-load 2560 ") and t.endswith(" 2048") for t in sent)
-    notes = [t for d, t in log if d == "#"]
-    assert "payload =0+2560" in notes and "payload =2048+512" in notes
-    assert max(len(t) for _, t in log) < 200
+        for k, w in enumerate(windows[:2]):
+            log("#", f"input big.bin offset {512 * k}", 0.0)
+            client.load(w)
+        client.payload_refs = False
+        client.load(windows[2])                          # in full: a payload hex note
+    text = "\n".join(lines)
+    assert "> db =0+31" in text and "> db =2542+18" in text
+    assert max(len(line) for line in lines if "payload" not in line) < 200
+    payloads = expand_payloads(text, lambda name: data)
+    hexed = [p for p in payloads if p.command.startswith("db ")]
+    assert b"".join(p.data for p in hexed) == windows[0]
+    binary = [p for p in payloads if p.command.startswith("tb-load")]
+    assert [p.data for p in binary] == [windows[0], windows[1][2048:], windows[2][2048:]]
+    assert [p.crc_ok for p in binary] == [True, True, False]   # the last note has no input note
+    with pytest.raises(ValueError, match="sha256"):
+        expand_payloads("0.000 # input-file big.bin sha256 " + "0" * 64 + " bytes 1\n" + text,
+                        lambda name: data)
 
 
 def test_standard_firmware_gets_hex(tmp_path):
@@ -207,6 +223,6 @@ def test_simulator_file_load(ad_dut):
         client.infer(1, 0)
         assert client.output_crc() == expected and client.load_stats["file"] == 2
         with pytest.raises(DutError, match="checksum mismatch"):
-            client.command(f"tb-fload 2560 {zlib.crc32(windows[0]) ^ 1:08x} {client._staging / 'input.bin'}")
+            client.command(f"tb-fload 2560 {zlib.crc32(windows[0]) ^ 1:08x} {client._staging / 'i'}")
         with pytest.raises(DutError, match="cannot read the host file"):
             client.command("tb-fload 2560 00000000 /nonexistent/tb-input.bin")

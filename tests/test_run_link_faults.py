@@ -7,6 +7,7 @@ fix: a damaged digit in a command or a result line still parses, so only redunda
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -69,3 +70,18 @@ def test_flipped_result_digit_is_caught_by_a_second_reading(host_kws, tmp_path, 
             assert line in printed
     saved = json.loads((run_dir / "results.json").read_text())
     assert saved["complete"] is True
+
+
+def test_flipped_lap_digit_is_caught_by_tb_laps(host_kws, tmp_path):
+    """The last digit of window 2's T0 changes by one: the window would be 1 us off, silently."""
+    # Armed by window 1's `tb-laps` check; the first lap line after it is window 1's `timestamp`
+    # reply (skipped), the next is window 2's T0. Bit 0 turns any digit into another digit.
+    fault = Fault("flip", "down", -1, arg=0, match=b"m-lap-us-", skip=1, armed_by=b"tb-laps%")
+    results, run_dir, proxy = _run(host_kws, [fault], tmp_path, "performance", 5)
+    assert [i.kind for i in proxy.injected] == ["flip"]
+    log = (run_dir / "log.txt").read_text()
+    # window 2's T0, or window 1's repeat when its first attempt came out too short
+    assert re.search(rf"{FAULT_NOTE} window [12]: infer printed laps", log)
+    printed = proxy.original_down.decode()
+    for w in results.performance.windows:
+        assert all(f"m-lap-us-{lap}" in printed for lap in w.laps_us)

@@ -33,6 +33,9 @@ class BuildConfig(_Strict):
     port: str = Field(min_length=1, description="firmware/ports/<port>")
     toolchain: Literal["gcc", "arm-none-eabi-gcc"]
     stack_bytes: int = Field(32768, gt=0, description="stack reserved by the linker script")
+    opt: Literal["-O0", "-O1", "-O2", "-O3", "-Os"] = Field(
+        "-O2", description="compiler optimisation level of the firmware (make OPT=); a board "
+                           "variant with another level is how a size- or speed-tuned build is compared")
 
 
 class QemuConfig(_Strict):
@@ -61,7 +64,13 @@ class RenodeConfig(_Strict):
     commands: list[str] = Field(default_factory=list,
                                 description="monitor commands run after the platform loads, "
                                             "before the ELF (e.g. register presets)")
-    global_quantum_s: float | None = Field(None, gt=0, description="emulation SetGlobalQuantum")
+    global_quantum_s: float | None = Field(
+        0.01, gt=0, description="emulation SetGlobalQuantum: virtual seconds between Renode's sync "
+                                "points; Renode's tiny default makes emulation several times slower, "
+                                "while DUT time (SysTick) stays exact at any quantum")
+    advance_immediately: bool = Field(
+        True, description="emulation SetGlobalAdvanceImmediately: skip idle (WFI) time instead of "
+                          "waiting for it; the firmware's clock is paused in WFI, so DUT time is unchanged")
     start_timeout_s: float = Field(90.0, gt=0, description="launch to name% answered")
 
 
@@ -82,12 +91,15 @@ class SerialConfig(_Strict):
     discovery: Discovery | None = None
     boot_s: float = Field(0.0, ge=0, description="seconds from opening the port to the monitor's "
                                                  "first answer, for boards that reset on port open")
+    energy_url: str | None = Field(None, description="energy mode: the port of the USB-serial adapter "
+                                                     "(or IO manager) wired to the Arduino D0/D1 pins")
 
     @model_validator(mode="after")
     def _one_way(self) -> SerialConfig:
         if (self.url is None) == (self.discovery is None):
             raise ValueError("give exactly one of serial.url or serial.discovery")
         return self
+
 
 
 FlasherName = Literal["command", "gdb", "openocd", "pyocd"]
@@ -103,7 +115,8 @@ class FlashConfig(_Strict):
         None, min_length=1,
         description="argv template; {elf}/{image}, {hex}, {bin} become the image in that format")
     gdb_remote: str | None = Field(None, description="host:port of a GDB server (OpenOCD, pyOCD, "
-                                                     "J-Link, Renode) for flasher 'gdb'")
+                                                     "J-Link) for flasher 'gdb'; 'renode' on a twin: "
+                                                     "its own GDB server, started with empty flash")
     openocd_config: list[str] = Field(default_factory=list,
                                       description="openocd -f files, e.g. board/st_nucleo_l4.cfg")
     gdb_reset: list[str] = Field(default_factory=lambda: ["monitor reset run"],

@@ -15,7 +15,7 @@ import typer
 from tinybench.errors import TinybenchError
 
 # Modules that contribute commands, in help order.
-_AREAS = ("compile", "firmware", "run", "data", "energy", "leaderboard", "boards")
+_AREAS = ("compile", "firmware", "run", "data", "energy", "leaderboard", "boards", "compare", "suite")
 
 
 def build_app() -> typer.Typer:

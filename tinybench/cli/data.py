@@ -98,12 +98,25 @@ def register(app: typer.Typer) -> None:
         workload: Optional[str] = typer.Option(None, "--workload", "-w"),
         force: bool = typer.Option(False, "--force", help="rebuild even if cached"),
         as_json: bool = typer.Option(False, "--json"),
+        no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar on stderr"),
     ) -> None:
         """Build the small offline CI data sets (deterministic, cached) with TFLM reference outputs."""
+        from tinybench.run.progress import Progress
         from tinybench.workloads.ci_sets import CI_WORKLOADS, ensure_ci_set
 
         ids = [workload] if workload else list(CI_WORKLOADS)
-        done = {wid: str(ensure_ci_set(wid, parent=out, force=force)) for wid in ids}
+        bar = None if no_progress else Progress(len(ids), "CI sets")
+        done = {}
+        try:
+            for wid in ids:
+                if bar is not None:
+                    bar.describe(f"{wid} (build inputs, run the TFLM reference)")
+                done[wid] = str(ensure_ci_set(wid, parent=out, force=force))
+                if bar is not None:
+                    bar.update()
+        finally:
+            if bar is not None:
+                bar.close()
         if as_json:
             _echo_json(done)
         else:

@@ -71,13 +71,30 @@ def register(app: typer.Typer) -> None:
         reference: Optional[Path] = typer.Option(
             None, "--reference", help="model TFLM runs as the reference (default: --model)"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        no_progress: bool = typer.Option(False, "--no-progress", help="no progress bar on stderr"),
     ) -> None:
         """Check the firmware's int8 outputs against TFLM over the serial protocol (bit-exact)."""
         from tinybench.boards import load_board
         from tinybench.flash.verify import verify_model
+        from tinybench.run.progress import Progress
 
-        report = verify_model(load_board(board), model, model_id or _default_id(model),
-                              samples=samples, seed=seed, reference_model=reference)
+        bar: Progress | None = None
+
+        def step(done: int, total: int) -> None:
+            nonlocal bar
+            if no_progress:
+                return
+            if bar is None:
+                bar = Progress(total, "verify (inputs bit-exact vs TFLM)", done=done - 1)
+            bar.update()
+
+        try:
+            report = verify_model(load_board(board), model, model_id or _default_id(model),
+                                  samples=samples, seed=seed, reference_model=reference,
+                                  progress=step)
+        finally:
+            if bar is not None:
+                bar.close()
         if as_json:
             typer.echo(json.dumps(report.to_json(), indent=2))
         else:

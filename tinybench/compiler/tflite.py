@@ -13,17 +13,12 @@ from pathlib import Path
 
 from tinybench.compiler.errors import ModelError
 from tinybench.compiler.flatbuf import FlatBuffer, Table
+from tinybench.compiler.opnames import operator_name
 
 # TensorType enum values (schema.fbs) and the ones we name in messages.
 TENSOR_TYPES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING",
                 6: "BOOL", 7: "INT16", 8: "COMPLEX64", 9: "INT8", 10: "FLOAT64"}
 INT8, INT32 = 9, 2
-
-# BuiltinOperator enum values of the operators we know by name.
-BUILTIN_NAMES = {0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D",
-                 4: "DEPTHWISE_CONV_2D", 6: "DEQUANTIZE", 9: "FULLY_CONNECTED", 14: "LOGISTIC",
-                 17: "MAX_POOL_2D", 18: "MUL", 19: "RELU", 21: "RELU6", 22: "RESHAPE",
-                 25: "SOFTMAX", 32: "CUSTOM", 34: "PAD", 40: "MEAN", 114: "QUANTIZE"}
 
 FUSED_ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 PADDINGS = {0: "SAME", 1: "VALID"}
@@ -153,7 +148,7 @@ def parse_model(data: bytes, what: str = "model") -> Model:
             raise ModelError(f"{what}: operator {i} uses opcode index {ci}, only {len(codes)} exist",
                              "the file is corrupt; re-export it")
         code = codes[ci]
-        name = BUILTIN_NAMES.get(code, f"BUILTIN_{code}")
+        name = operator_name(code)
         ops.append(Operator(i, code, name, [int(x) for x in o.vector(1, "i")],
                             [int(x) for x in o.vector(2, "i")],
                             _options(name, o.table(4, f"operators[{i}].options"))))

@@ -109,8 +109,11 @@ def _cached(final: Path, board: Board | None = None) -> FirmwareImage | None:
 
 def _board_parts(board: Board) -> dict[str, object]:
     """What of the board goes into the cache key: its build section and its memory budgets."""
-    return {"build": board.build.model_dump(), "flash_bytes": board.flash_bytes,
-            "ram_bytes": board.ram_bytes}
+    parts: dict[str, object] = {"build": board.build.model_dump(exclude={"opt"}),
+                                "flash_bytes": board.flash_bytes, "ram_bytes": board.ram_bytes}
+    if board.build.opt != "-O2":
+        parts["opt"] = board.build.opt    # absent at the default: existing cache keys stay valid
+    return parts
 
 
 def _link_parts(board: Board, energy: bool) -> dict[str, object]:
@@ -137,7 +140,7 @@ def _make(board: Board, model_dir: Path, out_dir: Path, *, energy: bool, db_byte
     argv = ["nice", "make", "-s", "-C", str(paths.firmware_dir()), f"BOARD={board.build.port}",
             f"MODEL_DIR={model_dir}", f"OUT={out_dir}", f"ENERGY={1 if energy else 0}",
             f"CMD_MAX={CMD_MAX}", f"DB_MAX={db_bytes}", f"FW_VERSION={FIRMWARE_VERSION}",
-            f"STANDARD={1 if standard else 0}",
+            f"STANDARD={1 if standard else 0}", f"OPT={board.build.opt}",
             f"BAUD={board.baud_for('energy' if energy else 'performance')}", f"BUILD_ID={build_id}"]
     result = subprocess.run(argv, capture_output=True, text=True, check=False)
     if result.returncode != 0:

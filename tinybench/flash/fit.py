@@ -8,6 +8,8 @@ a broken image.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tinybench.boards.model import Board
 from tinybench.errors import TinybenchError
 
@@ -43,3 +45,32 @@ def check_fit(board: Board, model_id: str, *, arena_bytes: int, weight_bytes: in
         raise TinybenchError(
             f"model '{model_id}' does not fit board '{board.name}': " + "; ".join(problems),
             "pick a board with more memory, or a smaller model")
+
+
+def check_elf_fits(board: Board, elf: Path) -> tuple[int, int]:
+    """Before flashing any ELF (ours, cached, or a vendor's): its flash (text + data) and static RAM
+    (data + bss) from ``arm-none-eabi-size`` must fit the board. Returns (flash, ram) bytes."""
+    import shutil
+    import subprocess
+
+    size = shutil.which("arm-none-eabi-size") or shutil.which("size")
+    if size is None:
+        raise TinybenchError("arm-none-eabi-size is not installed (needed to check the image fits)",
+                             "apt-get install binutils-arm-none-eabi")
+    result = subprocess.run([size, str(elf)], capture_output=True, text=True, check=False)
+    lines = result.stdout.splitlines()
+    if result.returncode != 0 or len(lines) < 2:
+        raise TinybenchError(f"{elf} is not an ELF image the size tool can read: "
+                             f"{(result.stderr or result.stdout).strip()[-300:]}",
+                             "flash an .elf built for this board")
+    text, data, bss = (int(x) for x in lines[1].split()[:3])
+    flash, ram = text + data, data + bss
+    problems = []
+    if flash > board.flash_bytes:
+        problems.append(f"flash: {flash:,} B (text + data) but the board has {board.flash_bytes:,} B")
+    if ram > board.ram_bytes:
+        problems.append(f"RAM: {ram:,} B (data + bss) but the board has {board.ram_bytes:,} B")
+    if problems:
+        raise TinybenchError(f"image {elf} does not fit board '{board.name}': " + "; ".join(problems),
+                             "build it for this board, or pick a board with more memory")
+    return flash, ram

@@ -31,6 +31,9 @@ class DutLink:
     ``processes``: the simulator processes behind the link (QEMU, host firmware, Renode).
     ``host_files``: the simulator runs on this machine with semihosting on, so the firmware's
     ``tb-fload`` extension can read inputs from host files (QEMU); False everywhere else.
+    ``pipeline``: the far end buffers input the firmware has not read yet (the host build's TCP
+    socket, QEMU's flow-controlled chardev), so several commands may be written at once; never on
+    a real UART, whose receive register overruns while the firmware prints.
     """
 
     url: str
@@ -44,6 +47,7 @@ class DutLink:
     instructions_per_us: float | None = None
     time_base: str = "DUT clock"
     host_files: bool = False
+    pipeline: bool = False
 
     def __post_init__(self) -> None:
         if self.instructions_per_us is None and self.icount_shift is not None:

@@ -318,7 +318,8 @@ def _fill_mode(tree: SafeTree, record: ResultRecord, mode: ModeDir, manifest: di
         if parsed.top1 is not None or parsed.auc is not None:
             record.accuracy = AccuracyResult(**common,
                                              top1_pct=parsed.top1.value if parsed.top1 else None,
-                                             auc=parsed.auc.value if parsed.auc else None)
+                                             auc=parsed.auc.value if parsed.auc else None,
+                                             auc_method=_auc_method(mode) if parsed.auc else None)
     return (record.performance, record.energy, record.accuracy) != before
 
 
@@ -369,3 +370,10 @@ def _apply_manifest_provenance(record: ResultRecord, manifest: dict) -> None:
         for key in ("clock_mhz", "voltage_v"):
             if isinstance(per_wl.get(key), (int, float)):
                 setattr(prov, key, float(per_wl[key]))
+
+
+def _auc_method(mode: ModeDir) -> str:
+    """The AUC method of the tool that printed the figure (EnergyRunner: EEMBC simplified)."""
+    from tinybench.run.metrics import AUC_METHOD_OF_RUNNER, SKLEARN
+
+    return AUC_METHOD_OF_RUNNER.get(mode.runner, SKLEARN)

@@ -122,6 +122,9 @@ class EnergyResult(ModeBlock):
 class AccuracyResult(ModeBlock):
     top1_pct: float | None = None
     auc: float | None = None
+    auc_method: str | None = Field(default=None, description="how the published AUC was computed: "
+                                   "'eembc-simplified' (EnergyRunner) or 'sklearn' (MLCommons runner, "
+                                   "tinybench); tinybench.run.metrics.AUC_METHODS")
     true_positives: int | None = None
     false_negatives: int | None = None
     false_positives: int | None = None

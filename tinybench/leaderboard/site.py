@@ -65,7 +65,11 @@ def fmt_accuracy(row: Row) -> str:
         return f"FP {acc.false_positives} / FN {acc.false_negatives}" if acc else ""
     if row.accuracy is None:
         return ""
-    return f"{row.accuracy:.1f} %" if row.metric == "top1" else f"AUC {row.accuracy:g}"
+    if row.metric == "top1":
+        return f"{row.accuracy:.1f} %"
+    method = row.record.accuracy.auc_method if row.record.accuracy else None
+    label = {"eembc-simplified": " (EEMBC simplified)", "sklearn": " (sklearn)"}.get(method or "", "")
+    return f"AUC {row.accuracy:g}{label}"
 
 
 def fmt_num(v: float | None, spec: str = "g") -> str:

@@ -54,14 +54,25 @@ def load_trace(folder: Path) -> EnergyTrace:
     if not folder.is_dir():
         raise TinybenchError(f"{folder} is not a directory",
                              "pass the folder holding trace1-energy.bin, results.json or trace.npz")
+    loader = None
     if (folder / TINYBENCH_TRACE).is_file():
-        return load_tinybench(folder)
-    if (folder / "energy" / TINYBENCH_TRACE).is_file():
-        return load_tinybench(folder / "energy")
-    if (folder / "trace1-energy.bin").is_file():
-        return load_energyrunner(folder)
-    if (folder / "results.json").is_file():
-        return load_mlc_results(folder)
+        loader, folder = load_tinybench, folder
+    elif (folder / "energy" / TINYBENCH_TRACE).is_file():
+        loader, folder = load_tinybench, folder / "energy"
+    elif (folder / "trace1-energy.bin").is_file():
+        loader = load_energyrunner
+    elif (folder / "results.json").is_file():
+        loader = load_mlc_results
+    if loader is not None:
+        import zipfile
+
+        try:
+            return loader(folder)
+        except (ValueError, KeyError, IndexError, TypeError, EOFError, struct.error,
+                zipfile.BadZipFile) as exc:   # truncated or corrupt files: the user's data, not a bug
+            raise TinybenchError(f"the energy trace in {folder} is corrupt or truncated "
+                                 f"({type(exc).__name__}: {exc})",
+                                 "copy the run or trace folder again from its source") from exc
     raise TinybenchError(
         f"no energy trace found in {folder}",
         "expected trace1-energy.bin + trace1-timestamps.json (EnergyRunner), results.json with "

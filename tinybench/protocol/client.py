@@ -108,6 +108,15 @@ class InferResult:
         return len(self.laps) == 2 and all(lap % 1000 == 0 for lap in self.laps)
 
 
+@dataclass
+class WindowReply:
+    """What ``DutClient.load_infer`` read for one input."""
+
+    infer: InferResult
+    results_again: list[float] | None = None   # a second reading (``results``), when asked for
+    output_crc: int | None = None              # ``tb-crc`` output CRC-32, when asked for
+
+
 class DutClient:
     """Drive one DUT over an open pyserial link.
 
@@ -122,7 +131,8 @@ class DutClient:
     def __init__(self, link: serial.SerialBase, *, port: str | None = None,
                  transcript: TranscriptFn | None = None, timeout: float = 5.0,
                  infer_timeout: float = 60.0, binary: bool = True,
-                 payload_refs: bool = False, host_files: bool = False) -> None:
+                 payload_refs: bool = False, host_files: bool = False,
+                 pipeline: bool = False) -> None:
         """``binary``: use ``tb-load`` when the firmware offers it (False forces hex ``db``).
 
         ``payload_refs``: log input payloads by reference (``=<offset>+<length>`` into the bytes
@@ -131,9 +141,13 @@ class DutClient:
 
         ``host_files``: the DUT runs in a simulator on this machine that tinybench started with
         semihosting, so ``tb-fload`` (input read from a staging file) may be used when offered.
+
+        ``pipeline``: the far end buffers input it has not read yet (a socket to the host build,
+        QEMU's chardev), so ``load_infer`` may send several commands in one write.
         """
         self.link = link
         self.host_files = host_files
+        self.pipeline = pipeline
         self._staging: Path | None = None
         self.binary = binary
         self.payload_refs = payload_refs
@@ -247,6 +261,10 @@ class DutClient:
         """
         per_line = self.timeout if timeout is None else timeout
         started = self.send(command)
+        return self._reply(command, per_line, started, check)
+
+    def _reply(self, command: str, per_line: float, started: float, check: bool = True) -> Response:
+        """The reply of ``command`` (already sent) up to ``m-ready``; see ``command``."""
         got: list[str] = []
         while True:
             line = self.read_line(per_line, command)
@@ -345,10 +363,7 @@ class DutClient:
         if chunk is None and self.binary and self._caps is not None and \
                 (self._caps.binary_load or (self.host_files and self._caps.file_load)):
             try:
-                if self.host_files and self._caps.file_load:
-                    self._load_file(data)
-                else:
-                    self._load_binary(data)
+                self._load_binary(data)            # tb-fload or tb-load, see _binary_wire
                 return
             except (DutError, DutTimeoutError, DutProtocolError) as exc:
                 if isinstance(exc, DutResetError):
@@ -429,29 +444,111 @@ class DutClient:
             at = prev.find(probe, at + 1)
         return 0
 
-    def _load_binary(self, data: bytes) -> None:
-        keep = self._keep_for(data)
+    def _binary_wire(self, data: bytes) -> tuple[str, bytes, int]:
+        """(command, bytes to write, bytes the DUT must receive after the command) of one input:
+        ``tb-fload`` from the staging file when the simulator reads host files, else ``tb-load``
+        with KEEP reusing the previous input's tail."""
         crc = zlib.crc32(data)
+        if self.host_files and self._caps is not None and self._caps.file_load:
+            if self._staging is None:
+                # A short path: the simulated UART moves the command one byte per ~100 µs.
+                self._staging = Path(tempfile.mkdtemp(prefix="tb"))
+            path = self._staging / "i"
+            if " " not in str(path) and str(path).isascii():    # one token on the DUT's command line
+                path.write_bytes(data)
+                command = f"tb-fload {len(data)} {crc:08x} {path}"
+                self._validate(command)
+                return command, command.encode("ascii") + b"%", 0
+        keep = self._keep_for(data)
         command = f"tb-load {len(data)} {crc:08x}" + (f" {keep}" if keep else "")
-        payload = data[keep:]
         self._validate(command)
+        return command, command.encode("ascii") + b"%" + data[keep:], len(data) - keep
+
+    def _start_load(self, data: bytes, tail: bytes = b"") -> tuple[str, int]:
+        """Write one binary/file load (plus ``tail``, pipelined commands) and log it."""
+        command, wire, payload = self._binary_wire(data)
         self.flush_input()
         self._loaded = None
         sent = time.time()
         if self.transcript is not None:
             self.transcript(">", command, sent)
-            self.transcript("#", "payload " + self._payload_text(data, keep, len(data)), sent)
+            if not self.payload_refs:      # by reference, the command itself names bytes KEEP..SIZE
+                self.transcript("#", f"payload {data[len(data) - payload:].hex() if payload else data.hex()}",
+                                sent)
         try:
-            self.link.write(command.encode("ascii") + b"%" + payload)
+            self.link.write(wire + tail)
             self.link.flush()
         except (serial.SerialException, OSError) as exc:
             raise DutProtocolError(f"write failed: {exc}", port=self.port, command=command,
                                    last_line=self._last_line) from exc
+        return command, payload
+
+    def _finish_load(self, data: bytes, command: str, payload: int) -> None:
         # The acknowledgement comes after the last payload byte: allow for a slow line.
-        self._expect_load_done(command, self.timeout + len(payload) / self.SLOWEST_LINE_BPS)
-        self.load_stats["binary"] += 1
-        self.load_stats["bytes_sent"] += len(payload)
+        self._expect_load_done(command, self.timeout + payload / self.SLOWEST_LINE_BPS)
+        self.load_stats["file" if command.startswith("tb-fload") else "binary"] += 1
+        self.load_stats["bytes_sent"] += payload
         self._loaded = data
+
+    def load_infer(self, data: bytes, n: int = 1, w: int = 0, *, timeout: float | None = None,
+                   output_crc: bool = False, reread: bool = False) -> WindowReply:
+        """``load(data)``, ``infer(n, w)``, then optionally ``results`` (a second reading of the
+        output, ``reread``) and ``tb-crc`` (``output_crc``).
+
+        With ``pipeline`` on (links whose far end buffers input: the host build's socket, QEMU's
+        flow-controlled chardev) and a binary load negotiated, the commands go out in one write
+        and cost one round trip instead of up to four; each reply is still read and logged after
+        its own command. A failed load resynchronises and falls back to one command at a time.
+        """
+        caps = self._caps
+        if not (self.pipeline and self.binary and caps is not None
+                and (caps.binary_load or (self.host_files and caps.file_load))
+                and (caps.output_crc or not output_crc)):
+            self.load(data)
+            return self._after_infer(self.infer(n, w, timeout=timeout), reread, output_crc)
+        if n < 1 or w < 0:
+            raise ValueError(f"infer needs n >= 1 and w >= 0 (got {n}, {w})")
+        infer_cmd = f"infer {n} {w}"
+        tail = infer_cmd + "%" + ("results%" if reread else "") + ("tb-crc%" if output_crc else "")
+        command, payload = self._start_load(data, tail.encode("ascii"))
+        try:
+            self._finish_load(data, command, payload)
+        except DutResetError:
+            raise
+        except DutProtocolError as exc:
+            self.load_stats["retries"] += 1
+            self._log("#", f"pipelined {command.split()[0]} failed ({exc}); resynchronising")
+            self.resync()
+            self.load(data)
+            return self._after_infer(self.infer(n, w, timeout=timeout), reread, output_crc)
+        self._log(">", infer_cmd)
+        result = self._infer_result(n, w, self._reply(
+            infer_cmd, self.infer_timeout if timeout is None else timeout, time.time()))
+        again = None
+        if reread:
+            self._log(">", "results")
+            again = self._results_of(self._reply("results", self.timeout, time.time(), check=False))
+        crc = None
+        if output_crc:
+            self._log(">", "tb-crc")
+            crc = self._parse_crc(self._reply("tb-crc", self.timeout, time.time()))
+        return WindowReply(result, again, crc)
+
+    def _after_infer(self, result: InferResult, reread: bool, output_crc: bool) -> WindowReply:
+        again = None
+        if reread:
+            again = self._results_of(self.command("results", check=False))
+        return WindowReply(result, again, self.output_crc() if output_crc else None)
+
+    def _results_of(self, response: Response) -> list[float] | None:
+        """The values of a ``results`` reply; None when the firmware refused it (``e-[...]``)."""
+        if any(L.parse_error(t) is not None for t in response.lines):
+            return None
+        return list(self._expect(response, L.parse_results, "an m-results-[...] line"))  # type: ignore[arg-type]
+
+    def _load_binary(self, data: bytes) -> None:
+        command, payload = self._start_load(data)
+        self._finish_load(data, command, payload)
 
     def _expect_load_done(self, command: str, wait: float) -> None:
         """Read a load's one acknowledgement: ``m-load-done`` then ``m-ready``, or raise."""
@@ -473,22 +570,6 @@ class DutClient:
         if got != ["m-load-done"]:
             raise DutProtocolError(f"unexpected load reply {got!r}", port=self.port,
                                    command=command, last_line=got[-1] if got else self._last_line)
-
-    def _load_file(self, data: bytes) -> None:
-        """``tb-fload``: stage ``data`` in a file the simulated DUT reads in one semihosting call."""
-        if self._staging is None:
-            self._staging = Path(tempfile.mkdtemp(prefix="tb-fload-"))
-        path = self._staging / "input.bin"
-        path.write_bytes(data)
-        crc = zlib.crc32(data)
-        command = f"tb-fload {len(data)} {crc:08x} {path}"
-        self._loaded = None
-        self.send(command)
-        if self.transcript is not None:
-            self.transcript("#", "payload " + self._payload_text(data, 0, len(data)), time.time())
-        self._expect_load_done(command, self.timeout)
-        self.load_stats["file"] = self.load_stats.get("file", 0) + 1
-        self._loaded = data
 
     def resync(self, timeout: float = 10.0) -> None:
         """Bring a confused link back in step after a failed ``tb-load``.
@@ -514,6 +595,10 @@ class DutClient:
             raise ValueError(f"infer needs n >= 1 and w >= 0 (got {n}, {w})")
         command = f"infer {n} {w}"
         response = self.command(command, timeout=self.infer_timeout if timeout is None else timeout)
+        return self._infer_result(n, w, response)
+
+    def _infer_result(self, n: int, w: int, response: Response) -> InferResult:
+        command = response.command
         laps = [lap for lap in (L.parse_lap(t) for t in response.lines) if lap is not None]
         if not any(L.protocol_part(t) == "m-infer-done" for t in response.lines):
             raise DutProtocolError("reply lacks m-infer-done", port=self.port, command=command,
@@ -594,6 +679,19 @@ class DutClient:
         raise DutProtocolError("reply lacks m-tb-info-[...]", port=self.port, command="tb-info",
                                last_line=self._last_line)
 
+    def laps(self) -> tuple[int, int]:
+        """``tb-laps``: the two laps of the last ``infer`` printed again (a second reading of them)."""
+        self._require("laps")
+        response = self.command("tb-laps")
+        for text in response.lines:
+            ext = L.parse_extension(text)
+            if ext and ext[0] == "laps":
+                values = ext[1].split(",")
+                if len(values) == 2 and all(v.strip().isdigit() for v in values):
+                    return int(values[0]), int(values[1])
+        raise DutProtocolError("reply lacks m-tb-laps-[T0,T1]", port=self.port, command="tb-laps",
+                               last_line=self._last_line)
+
     def raw_output(self) -> bytes:
         """``tb-raw``: the int8 output tensor bytes (for bit-exact comparison with TFLM)."""
         self._require("raw")
@@ -613,7 +711,9 @@ class DutClient:
         """``tb-crc``: CRC-32 of the int8 output tensor (compared with the reference's instead of
         fetching the whole tensor, which for AD is 640 bytes per window)."""
         self._require("crc")
-        response = self.command("tb-crc")
+        return self._parse_crc(self.command("tb-crc"))
+
+    def _parse_crc(self, response: Response) -> int:
         for text in response.lines:
             ext = L.parse_extension(text)
             if ext and ext[0] == "crc":
@@ -643,14 +743,15 @@ class DutClient:
 
 def connect(url: str, baud: int, *, timeout: float = 5.0, transcript: TranscriptFn | None = None,
             sync_timeout: float = 10.0, host_files: bool = False,
-            payload_refs: bool = False) -> DutClient:
+            payload_refs: bool = False, pipeline: bool = False) -> DutClient:
     """Open ``url`` through ``tinybench.transport`` and wait until the monitor answers.
 
-    ``host_files`` and ``payload_refs``: see ``DutClient``."""
+    ``host_files``, ``payload_refs`` and ``pipeline``: see ``DutClient``."""
     from tinybench.transport import open_link
 
     client = DutClient(open_link(url, baud, min(timeout, 0.5)), port=url, transcript=transcript,
-                       timeout=timeout, host_files=host_files, payload_refs=payload_refs)
+                       timeout=timeout, host_files=host_files, payload_refs=payload_refs,
+                       pipeline=pipeline)
     try:
         client.sync(sync_timeout)
     except BaseException:

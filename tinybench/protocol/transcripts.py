@@ -9,8 +9,10 @@ all three sources, and the DUT lines inside them go through the same parsers as 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,21 +327,27 @@ def _json_float(value: object, where: str, key: str) -> float:
 # --------------------------------------------------------------------- tinybench's own log.txt
 _TB_LINE = re.compile(r"^(\d+\.\d+) ([<>#]) (.*)$")
 _TB_INPUT = re.compile(r"^input (\S+) offset ([0-9]{1,18})\b")
+# Compact forms (accuracy runs): "input-file <name> sha256 <hex> bytes <n>" starts a file at offset 0;
+# "window <offset>[ measure <tag>]" moves to another window of it and may tag the next infer.
+_TB_INPUT_FILE = re.compile(r"^input-file (\S+)")
+_TB_WINDOW = re.compile(r"^window ([0-9]{1,18})(?: measure (.+))?$")
 _TB_MEASURE = re.compile(r"^measure (.+)$")
 _TB_TIME_BASE = re.compile(r"^time-base (\d+\.\d+)$")
 _TB_PAYLOAD = re.compile(r"^payload (?:=(\d+)\+(\d+)|([0-9a-f]*))$")
 _TB_DB_REF = re.compile(r"^db =(\d+)\+(\d+)$")
 
 
-def format_log_line(direction: str, text: str, host_time: float) -> str:
-    """One transcript line: ``<seconds, µs> <direction> <text>`` (direction ``>``, ``<``, ``#``).
+def format_log_line(direction: str, text: str, host_time: float, places: int = 6) -> str:
+    """One transcript line: ``<seconds> <direction> <text>`` (direction ``>``, ``<``, ``#``).
 
-    Seconds are Unix time, or relative to the last ``# time-base <unix seconds>`` note."""
-    return f"{host_time:.6f} {direction} {text}"
+    Seconds are Unix time, or relative to the last ``# time-base <unix seconds>`` note (run
+    directories write those with ms ``places=3``: host times only annotate, DUT laps are the timing)."""
+    return f"{host_time:.{places}f} {direction} {text}"
 
 
 def parse_tinybench_log(text: str) -> Transcript:
-    """tinybench ``log.txt``: ``>`` sent, ``<`` received, ``# input <file> offset <n>`` notes.
+    """tinybench ``log.txt``: ``>`` sent, ``<`` received, ``# input <file> offset <n>`` notes (or
+    the compact ``# input-file <file> ...`` + ``# window <n> measure <tag>`` of accuracy runs).
 
     Input payloads may be logged by reference (``# payload =K+N``, ``> db =K+N``, see
     docs/architecture.md "Protocol extensions"); ``expand_payloads`` turns them back into bytes."""
@@ -359,13 +367,23 @@ def parse_tinybench_log(text: str) -> Transcript:
                 base = float(bm.group(1))
             elif (im := _TB_INPUT.match(body)):
                 input_file, offset = im.group(1), int(im.group(2))
+            elif (fm := _TB_INPUT_FILE.match(body)):
+                input_file, offset = fm.group(1), 0
+            elif (wm := _TB_WINDOW.match(body)):
+                offset = int(wm.group(1))
+                if wm.group(2):
+                    tag = wm.group(2)
             elif (mm := _TB_MEASURE.match(body)):
                 tag = mm.group(1)
             continue
         if direction == ">":
             # A command without m-ready before the next one was interrupted: it stays incomplete.
-            current = Exchange(body, input_file, offset, host_time=stamp, tag=tag)
-            tag = None
+            # A "# measure <tag>" note labels the next infer (a load may come in between: the
+            # accuracy loop pipelines load + infer, and notes both before the load).
+            is_infer = body.split(" ", 1)[0] == "infer"
+            current = Exchange(body, input_file, offset, host_time=stamp, tag=tag if is_infer else None)
+            if is_infer:
+                tag = None
             tr.exchanges.append(current)
             continue
         model = L.parse_model(body)
@@ -391,14 +409,20 @@ class Payload:
     input_file: str | None
     input_offset: int
     data: bytes
+    crc_ok: bool | None = None   # tb-load/tb-fload: the command's CRC-32 matches the rebuilt input
+
+
+_TB_BIN_LOAD = re.compile(r"^tb-f?load (\d+) ([0-9a-f]{8})(?: (\d+))?")
 
 
 def expand_payloads(text: str, read_input: Callable[[str], bytes]) -> list[Payload]:
     """Every input payload of a tinybench ``log.txt``, as the bytes that were sent.
 
-    ``read_input(name)`` returns the bytes of an input file (its sha256 is in the log's
-    ``# input-file`` notes and in ``manifest.json``; callers check it). A reference ``=K+N`` means
-    bytes K..K+N of the window loaded after the last ``# input <file> offset <o>`` note.
+    ``read_input(name)`` returns the bytes of an input file; when the log has an ``# input-file
+    <name> sha256 <hex>`` note they are checked against it. References: ``db =K+N`` is bytes K..K+N
+    of the window loaded after the last ``# input <file> offset <o>`` note; a ``tb-load SIZE CRC
+    [KEEP]`` (or ``tb-fload``) without a following ``# payload <hex>`` note sent bytes KEEP..SIZE
+    of that window, whose CRC-32 must equal CRC (``crc_ok``).
     Raises ValueError on a reference without a preceding input note or past the file's end.
     """
     out: list[Payload] = []
@@ -406,41 +430,52 @@ def expand_payloads(text: str, read_input: Callable[[str], bytes]) -> list[Paylo
     hashes: dict[str, str] = {}
     name: str | None = None
     offset = 0
-    last_command = ""
+    pending: tuple[str, int, str, int] | None = None     # a tb-load awaiting its payload note
+
+    def window(start: int, length: int) -> bytes:
+        return _window_slice(files, hashes, read_input, name, offset, start, length)
+
+    def settle(hex_payload: str | None) -> None:
+        nonlocal pending
+        if pending is None:
+            return
+        command, size, crc, keep = pending
+        pending = None
+        full = window(0, size)
+        data = bytes.fromhex(hex_payload) if hex_payload is not None else full[keep:]
+        out.append(Payload(command, name, offset, data, crc_ok=zlib.crc32(full) == int(crc, 16)))
+
     for raw in text.splitlines():
         m = _TB_LINE.match(raw)
         if not m:
             continue
         direction, body = m.group(2), m.group(3)
+        pm = _TB_PAYLOAD.match(body) if direction == "#" else None
+        settle(pm.group(3) if pm is not None and pm.group(3) is not None else None)
         if direction == "#":
             if body.startswith("input-file "):
                 parts = body.split()
+                name, offset = parts[1], 0
                 if len(parts) >= 4 and parts[2] == "sha256":
                     hashes[parts[1]] = parts[3]
             elif (im := _TB_INPUT.match(body)):
                 name, offset = im.group(1), int(im.group(2))
-            elif (pm := _TB_PAYLOAD.match(body)):
-                if pm.group(3) is not None:
-                    out.append(Payload(last_command, name, offset, bytes.fromhex(pm.group(3))))
-                else:
-                    out.append(Payload(last_command, name, offset,
-                                       _window_slice(files, hashes, read_input, name, offset,
-                                                     int(pm.group(1)), int(pm.group(2)))))
+            elif (wm := _TB_WINDOW.match(body)):
+                offset = int(wm.group(1))
             continue
         if direction == ">":
-            last_command = body
-            if (dm := _TB_DB_REF.match(body)):
-                out.append(Payload(body, name, offset, _window_slice(
-                    files, hashes, read_input, name, offset, int(dm.group(1)), int(dm.group(2)))))
+            if (bm := _TB_BIN_LOAD.match(body)):
+                pending = (body, int(bm.group(1)), bm.group(2), int(bm.group(3) or 0))
+            elif (dm := _TB_DB_REF.match(body)):
+                out.append(Payload(body, name, offset, window(int(dm.group(1)), int(dm.group(2)))))
             elif body.startswith("db ") and not body.startswith(("db load", "db print")):
                 out.append(Payload(body, name, offset, bytes.fromhex(body[3:])))
+    settle(None)
     return out
 
 
 def _window_slice(files: dict[str, bytes], hashes: dict[str, str], read_input: Callable[[str], bytes],
                   name: str | None, offset: int, start: int, length: int) -> bytes:
-    import hashlib
-
     if name is None:
         raise ValueError("payload reference before any '# input <file> offset <o>' note")
     if name not in files:

@@ -49,7 +49,7 @@ class TranscriptWriter:
     one fsync per exchange: an official-size AD run has ~150,000 exchanges, and their fsyncs took
     longer than the inferences.
 
-    Times are written relative to a ``# time-base <unix seconds>`` note at the start of each
+    Times are written in ms relative to a ``# time-base <unix seconds>`` note at the start of each
     session (shorter lines; ``parse_tinybench_log`` adds the base back).
     """
 
@@ -61,8 +61,8 @@ class TranscriptWriter:
     def __call__(self, direction: str, text: str, host_time: float) -> None:
         if self._base is None:
             self._base = host_time
-            self._pending.append(format_log_line("#", f"time-base {host_time:.6f}", 0.0))
-        self._pending.append(format_log_line(direction, text, max(0.0, host_time - self._base)))
+            self._pending.append(format_log_line("#", f"time-base {host_time:.6f}", 0.0, 3))
+        self._pending.append(format_log_line(direction, text, max(0.0, host_time - self._base), 3))
         if direction == "<" and "m-ready" in text:
             self._write()
 

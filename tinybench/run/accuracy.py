@@ -21,7 +21,7 @@ from tinybench.protocol import DutClient
 from tinybench.results.rundir import RunDirectory
 from tinybench.results.schema import AccuracyFigures, Agreement, InputResult
 from tinybench.run import metrics
-from tinybench.run.common import FAULT_NOTE, RunOptions, reread_results
+from tinybench.run.common import FAULT_NOTE, RunOptions
 from tinybench.run.progress import Progress
 
 
@@ -119,18 +119,19 @@ def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int
     """
     raw_retried = False
     for attempt in range(1, ATTEMPTS + 1):
-        run.transcript.note(f"input {name} offset {offset}")
-        client.load(window)
-        run.transcript.note("measure accuracy")
-        r = client.infer(1, 0, timeout=options.line_timeout_s)
-        again = reread_results(client)
+        # One short note per window (an AD run has 48,608): the file was named by "input-file".
+        run.transcript.note(f"window {offset} measure accuracy")
+        # One round trip where the link allows: load, infer 1 0, results, tb-crc pipelined.
+        reply = client.load_infer(window, 1, 0, timeout=options.line_timeout_s,
+                                  output_crc=use_crc and reference is not None, reread=True)
+        r, again = reply.infer, reply.results_again
         if again is not None and again != r.results:
             run.transcript.note(f"{FAULT_NOTE} {name} offset {offset}: infer printed {r.results}, "
                                 f"results printed {again}; measuring again (attempt {attempt})")
             continue
         if reference is None:
             return r.results, None
-        same = bool(_agrees(client, reference, name, offset, use_crc))
+        same = bool(_agrees(client, reference, name, offset, reply.output_crc))
         if not same and not raw_retried and attempt < ATTEMPTS:
             raw_retried = True
             run.transcript.note(f"{FAULT_NOTE} {name} offset {offset}: raw output differs from the TFLM "
@@ -145,13 +146,13 @@ def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int
                                 "continue with --resume")
 
 
-def _agrees(client: DutClient, reference: Any, name: str, offset: int, use_crc: bool) -> bool:
+def _agrees(client: DutClient, reference: Any, name: str, offset: int, crc: int | None) -> bool:
     """Bit-exact agreement of the DUT's output with TFLM's for one window.
 
-    With ``tb-crc`` only the CRC-32 of the output crosses the link (and the transcript); the whole
-    tensor is fetched, and so logged as evidence, only when the CRC differs.
+    With ``tb-crc`` (``crc``) only the CRC-32 of the output crosses the link (and the transcript);
+    the whole tensor is fetched, and so logged as evidence, only when the CRC differs.
     """
-    if use_crc and client.output_crc() == zlib.crc32(reference.expected(name, offset).tobytes()):
+    if crc is not None and crc == zlib.crc32(reference.expected(name, offset).tobytes()):
         return True
     return reference.agrees(name, offset, client.raw_output())
 

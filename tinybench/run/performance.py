@@ -40,16 +40,20 @@ LAP_FOLLOW_US = 5_000_000     # a `timestamp` right after a window reads at most
 def window_fault(client: DutClient, r: InferResult) -> str | None:
     """What is wrong with a timed window's reply, or None: redundancy checks for damaged lines.
 
-    A line damaged on the link can still parse (a flipped digit). Two checks catch what the
-    standard protocol makes catchable: the output read again with ``results`` must match, and a
-    ``timestamp`` sent right after must read a little after T1 (a damaged high digit of T1 does
-    not). A damaged low digit of a lap changes the window by less than that slack and is NOT
-    detectable from standard output (no check against host time: under load it varies more than
-    such a digit); the fault campaign reports how often that happens.
+    A line damaged on the link can still parse (a flipped digit). The output is read again with
+    ``results`` and must match; tinybench firmware prints the laps again (``tb-laps``), which must
+    match too. On standard firmware only a ``timestamp`` sent right after can check the laps: it
+    must read a little after T1, so a damaged high digit of T1 is caught but a damaged low digit
+    of a lap is NOT detectable from standard output (no check against host time: under load it
+    varies more than such a digit); the fault campaign reports how often that happens.
     """
     again = reread_results(client)
     if again is not None and again != r.results:
         return f"infer printed {r.results}, results printed {again}"
+    if len(r.laps) == 2 and "laps" in client.caps().words:
+        again_laps = client.laps()
+        if list(again_laps) != list(r.laps):
+            return f"infer printed laps {r.laps}, tb-laps printed {list(again_laps)}"
     if len(r.laps) == 2:
         after = client.timestamp()
         if after is not None:

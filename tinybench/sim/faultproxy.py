@@ -39,6 +39,7 @@ class Fault:
     arg: float = 0.0          # flip: bit number 0-7; stall: seconds
     match: bytes | None = None  # aim at content instead: ``at`` is then the byte inside the next
                                 # record starting with ``match`` (e.g. b"m-results-[")
+    skip: int = 0             # with ``match``: let this many matching records pass first
     armed_by: bytes | None = None   # inactive until the other direction carried a record
                                     # starting with this (e.g. b"results%": aim at its reply)
     fired: bool = False
@@ -166,8 +167,12 @@ class FaultProxy:
                 record, pending = pending[:end + 1], pending[end + 1:]
                 if self._forward(direction, record) is None:
                     return
-            if len(pending) > 1 << 16:                # never hold a huge unterminated blob
-                pending = self._forward(direction, pending) or b""
+            if pending and (direction == "up" or len(pending) > 1 << 16):
+                # Host→DUT bytes without a `%` are a binary payload (tb-load): pass them on now.
+                # DUT→host text waits for its line end (or a quiet moment, above).
+                if self._forward(direction, pending) is None:
+                    return
+                pending = b""
 
     def _forward(self, direction: str, record: bytes) -> bytes | None:
         """Apply the faults that fall inside ``record`` and send it on; None after a hang-up."""
@@ -187,7 +192,12 @@ class FaultProxy:
             if fault.match is not None:
                 if not record.lstrip().startswith(fault.match):
                     continue
-                pos = min(fault.at + len(record) - len(record.lstrip()), len(out) - 1)
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                # a negative ``at`` counts from the end of the text (before CR/LF)
+                base = len(record.rstrip()) if fault.at < 0 else len(record) - len(record.lstrip())
+                pos = max(0, min(base + fault.at, len(out) - 1))
             elif start <= fault.at < start + len(record):
                 pos = min(fault.at - start, len(out) - 1)
             else:

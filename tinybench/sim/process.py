@@ -36,16 +36,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@dataclass
-class SimProcess:
-    """One running simulator (QEMU or host firmware) and the sockets it serves."""
+class LocalSockets:
+    """What every simulator process offers its backend: the DUT UART (and edge channel) as local
+    TCP sockets, and whether the process still runs. Needs ``popen``, ``uart_port``, ``edge_port``."""
 
-    argv: list[str]
     popen: subprocess.Popen[bytes]
     uart_port: int
     edge_port: int | None
-    log_path: Path
-    _log_dir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     @property
     def uart_url(self) -> str:
@@ -61,6 +58,18 @@ class SimProcess:
 
     def alive(self) -> bool:
         return self.popen.poll() is None
+
+
+@dataclass
+class SimProcess(LocalSockets):
+    """One running simulator (QEMU or host firmware) and the sockets it serves."""
+
+    argv: list[str]
+    popen: subprocess.Popen[bytes]
+    uart_port: int
+    edge_port: int | None
+    log_path: Path
+    _log_dir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     def log_tail(self, limit: int = 2000) -> str:
         try:

@@ -31,7 +31,7 @@ from pathlib import Path
 from tinybench import paths
 from tinybench.boards.model import Board
 from tinybench.errors import TinybenchError
-from tinybench.sim.process import _die_with_parent, free_port
+from tinybench.sim.process import LocalSockets, _die_with_parent, free_port
 
 ENV_VAR = "TINYBENCH_RENODE"
 MACHINE = "dut"
@@ -96,7 +96,7 @@ def check_elf(board: Board, image: Path) -> None:
 
 
 @dataclass
-class RenodeProcess:
+class RenodeProcess(LocalSockets):
     """One running Renode with one machine; its monitor is our pipe."""
 
     argv: list[str]
@@ -181,22 +181,6 @@ class RenodeProcess:
     def executed_instructions(self, cpu: str = "cpu") -> int:
         """``sysbus.<cpu> ExecutedInstructions`` now."""
         return _parse_int(self.command(f"sysbus.{cpu} ExecutedInstructions"))
-
-    # -- SimProcess-compatible surface ---------------------------------------------------------
-    @property
-    def uart_url(self) -> str:
-        return f"socket://127.0.0.1:{self.uart_port}"
-
-    @property
-    def edge_url(self) -> str | None:
-        return None if self.edge_port is None else f"socket://127.0.0.1:{self.edge_port}"
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
 
     def log_tail(self, limit: int = 2000) -> str:
         """Renode's last output lines (monitor answers and its log), for error messages."""
@@ -318,7 +302,9 @@ def launch_renode(board: Board, image: Path | None, *, edge: bool = False,
             proc.command(f"machine LoadPlatformDescription @{extra}")
         proc.command(f"sysbus.{cfg.cpu} PerformanceInMips {cfg.performance_in_mips}")
         if cfg.global_quantum_s is not None:
-            proc.command(f'emulation SetGlobalQuantum "{cfg.global_quantum_s:.9f}"')
+            proc.command(f'emulation SetGlobalQuantum "{cfg.global_quantum_s:.6f}"')
+        if cfg.advance_immediately:
+            proc.command("emulation SetGlobalAdvanceImmediately true")
         for cmd in cfg.commands:
             proc.command(cmd)
         if image is not None:

@@ -41,6 +41,8 @@ static int uart_client = -1;
 static int edge_listen = -1;
 static int edge_client = -1;
 static unsigned char rx_buf[4096];
+static char tx_buf[1024];
+static size_t tx_len;
 static size_t rx_len;
 static size_t rx_pos;
 
@@ -217,6 +219,8 @@ static void wait_uart_readable(void)
     }
 }
 
+static void tx_flush(void);
+
 int tb_port_getc(void)
 {
     for (;;) {
@@ -224,6 +228,7 @@ int tb_port_getc(void)
         if (rx_pos < rx_len) {
             return rx_buf[rx_pos++];
         }
+        tx_flush(); /* about to wait for input: nothing may stay unsent */
         if (use_stdio) {
             got = read(STDIN_FILENO, rx_buf, sizeof rx_buf);
             if (got <= 0) {
@@ -264,17 +269,37 @@ static int write_all(int fd, const char *data, size_t n)
     return 0;
 }
 
-void tb_port_write(const char *data, size_t n)
+static void tx_flush(void)
 {
-    if (use_stdio) {
-        (void)write_all(STDOUT_FILENO, data, n);
+    if (tx_len == 0) {
         return;
     }
-    if (uart_client < 0) {
-        accept_uart();
+    if (use_stdio) {
+        (void)write_all(STDOUT_FILENO, tx_buf, tx_len);
+    } else {
+        if (uart_client < 0) {
+            accept_uart();
+        }
+        if (write_all(uart_client, tx_buf, tx_len) != 0) {
+            drop_uart();
+        }
     }
-    if (write_all(uart_client, data, n) != 0) {
-        drop_uart();
+    tx_len = 0;
+}
+
+/* Output is sent a line at a time: the monitor prints a line in up to five pieces, and one TCP
+ * segment (one wake-up of the host reader) per piece tripled the cost of every reply. */
+void tb_port_write(const char *data, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; ++i) {
+        if (tx_len == sizeof tx_buf) {
+            tx_flush();
+        }
+        tx_buf[tx_len++] = data[i];
+        if (data[i] == '\n') {
+            tx_flush();
+        }
     }
 }
 

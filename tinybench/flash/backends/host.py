@@ -17,5 +17,5 @@ class HostBackend:
     def open(self, board: Board, image: FirmwareImage, *,
              timeout: float) -> AbstractContextManager[DutLink]:
         return simulated_link(launch_host(image.path), board, image, timeout=timeout,
-                              what="the host build",
+                              what="the host build", pipeline=True,
                               time_base="host clock (native process; simulated category)")

@@ -26,16 +26,20 @@ class PhysicalBackend:
     def open(self, board: Board, image: FirmwareImage, *, timeout: float) -> Iterator[DutLink]:
         baud = link_baud(board, image)
         flash_image(board, image.path)
-        url = discover(board, baud, timeout)
+        url = discover(board, baud, timeout, energy=image.energy)
         identify(url, baud, image, timeout=max(10.0, board.serial.boot_s + 5.0) if board.serial else 10.0)
         yield DutLink(url=url, baud=baud, category=board.category, board=board, image=image)
 
 
-def discover(board: Board, baud: int, timeout: float) -> str:
-    """The board's serial URL: ``serial.url``, or the USB port whose firmware answers ``name%``."""
+def discover(board: Board, baud: int, timeout: float, *, energy: bool = False) -> str:
+    """The board's serial URL: ``serial.url``, or the USB port whose firmware answers ``name%``;
+    an energy-mode image talks on the Arduino D0/D1 pins instead (``serial.energy_url``)."""
     if board.serial is None:
         raise TinybenchError(f"board '{board.name}' has no serial section", "add serial.url to its yaml")
     boot = board.serial.boot_s
+    if energy and board.serial.energy_url:
+        handshake(board.serial.energy_url, baud, max(timeout, boot + 5.0))
+        return board.serial.energy_url
     if board.serial.url:
         handshake(board.serial.url, baud, max(timeout, boot + 5.0))
         return board.serial.url

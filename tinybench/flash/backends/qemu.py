@@ -19,5 +19,5 @@ class QemuBackend:
         assert board.qemu is not None  # the board schema requires it for kind 'qemu'
         shift = board.qemu.icount_shift
         return simulated_link(launch_qemu(board, image.path), board, image, timeout=timeout,
-                              what="QEMU", icount_shift=shift, host_files=True,
+                              what="QEMU", icount_shift=shift, host_files=True, pipeline=True,
                               time_base=f"simulated DUT clock (QEMU -icount shift={shift})")

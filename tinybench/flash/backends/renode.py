@@ -3,10 +3,16 @@
 The DUT clock is the firmware's SysTick under Renode's virtual time, where every instruction
 takes 1/``performance_in_mips`` µs: ``instructions_per_us`` lets the runner turn DUT time into
 instructions per inference, exactly as it does with QEMU's ``-icount``.
+
+A real board's twin (``flash: {flasher: gdb, gdb_remote: renode}``) is flashed the way the board
+is: Renode starts with empty flash and its GDB server (``machine StartGdbServer``), the ``gdb``
+flasher loads and verifies the ELF, and only then is the machine started — the twin's power-on
+reset, which reads the vector table just written.
 """
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 
 from tinybench.boards.model import Board
@@ -14,7 +20,9 @@ from tinybench.flash.backends import register_backend
 from tinybench.flash.backends.simulated import simulated_link
 from tinybench.flash.build import FirmwareImage
 from tinybench.flash.link import DutLink
-from tinybench.sim.renode import launch_renode
+from tinybench.errors import TinybenchError
+from tinybench.sim.process import free_port
+from tinybench.sim.renode import RenodeProcess, check_elf, launch_renode
 
 
 @register_backend("renode")
@@ -23,7 +31,46 @@ class RenodeBackend:
              timeout: float) -> AbstractContextManager[DutLink]:
         assert board.renode is not None  # the board schema requires it for kind 'renode'
         mips = board.renode.performance_in_mips
-        proc = launch_renode(board, image.path, edge=image.energy)
+        if board.flash is not None and board.flash.flasher == "gdb" and board.flash.gdb_remote == "renode":
+            proc = _launch_and_flash(board, image)
+        else:
+            proc = launch_renode(board, image.path, edge=image.energy)
         return simulated_link(proc, board, image, timeout=board.renode.start_timeout_s,
                               what="Renode", instructions_per_us=float(mips),
                               time_base=f"simulated DUT clock (Renode virtual time, {mips} MIPS)")
+
+
+def _launch_and_flash(board: Board, image: FirmwareImage) -> RenodeProcess:
+    """An empty twin with a GDB server on a free port, flashed by the ``gdb`` flasher, then started."""
+    from tinybench.flash.flashers import flash_image
+
+    check_elf(board, image.path)
+    proc = launch_renode(board, None, edge=image.energy, start=False)
+    try:
+        port = _gdb_server(proc)
+        flash_image(board, image.path, gdb_remote=f"127.0.0.1:{port}")
+        proc.command("start")
+    except BaseException:
+        proc.stop()
+        raise
+    return proc
+
+
+def _gdb_server(proc: RenodeProcess) -> int:
+    """``machine StartGdbServer <port> false`` (do not start the machine when GDB connects).
+
+    A slow answer may still have started the server: Renode then says the CPU "is already
+    attached to an existing GDB server, running on port :N", and N is the server to use."""
+    last: TinybenchError | None = None
+    for _ in range(5):
+        port = free_port()
+        try:
+            proc.command(f"machine StartGdbServer {port} false", timeout=180.0)
+            return port
+        except TinybenchError as exc:   # the port got taken in between: try another
+            attached = re.search(r"already attached to an existing GDB server, running on port :(\d+)",
+                                 exc.message)
+            if attached:
+                return int(attached.group(1))
+            last = exc
+    raise TinybenchError(f"Renode could not start its GDB server: {last}")

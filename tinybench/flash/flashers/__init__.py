@@ -99,6 +99,9 @@ def flash_image(board: Board, elf: Path, *, flasher: str | None = None,
     assert config is not None
     if not elf.is_file():
         raise TinybenchError(f"firmware image {elf} does not exist", "build it with `tinybench build`")
+    from tinybench.flash.fit import check_elf_fits
+
+    check_elf_fits(board, elf)   # every image, cached or foreign, before any tool touches the board
     with tempfile.TemporaryDirectory(prefix="tinybench-flash-") as tmp:
         request = FlashRequest(board=board, config=config, elf=elf, work_dir=Path(tmp),
                                gdb_remote=gdb_remote)

@@ -17,7 +17,7 @@ GDB_CANDIDATES = ("gdb-multiarch", "arm-none-eabi-gdb")
 #: GDB's own words for a connection or load that failed while its exit status stays 0 in batch mode
 FAILURES = ("MIS-MATCHED", "Connection refused", "Connection timed out", "Remote communication error",
             "Remote connection closed", "Load failed", "Error finishing flash operation",
-            "Cannot access memory", "No such file or directory", "not in executable format")
+            "Error writing data", "No such file or directory", "not in executable format")
 
 
 def find_gdb() -> str:

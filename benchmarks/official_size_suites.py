@@ -1,0 +1,148 @@
+"""Wall time of the four official-size accuracy runs on one board, their run-directory sizes, and
+whether every figure still recomputes from the transcript (``tinybench.results`` and the leaderboard
+checker ``tinybench check`` on a submission bundle of the runs).
+
+Sets: ``tinybench data official-size W --out DIR`` (official file counts and sizes, CI files
+repeated; wall time does not depend on the content). Built on first use under ``--sets``.
+
+    .venv/bin/python benchmarks/official_size_suites.py --board host [--sets DIR] [--out DIR]
+        [--workloads kws01,vww01,ic01,ad01] [--check] [--json]
+
+Prints per workload: inputs, inferences, wall seconds, input-load mode counts, run-dir MB, TFLM
+agreement, recompute verdict; then the total and the 1-minute load average before and after
+(the machine is shared: the figures mean little without it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SYSTEM = {
+    "Submitter": "tinybench-bench", "Division": "closed", "Status": "available",
+    "Board Name": "", "SoC Name": "", "Processor(s) Name": "", "Processor(s) Frequencies": "",
+    "Accelerator": "", "Hardware Notes": "official-size timing sets (not the official inputs)",
+    "Inference Framework": "tinybench engine", "Operating System": "none",
+}
+
+
+def dir_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def ensure_set(workload: str, sets: Path, files: int | None = None) -> Path:
+    from tinybench.workloads.timing import build_official_size
+
+    target = sets / (workload if files is None else f"{workload}-{files}")
+    if not (target / "reference.npz").is_file():
+        if target.exists():
+            shutil.rmtree(target)
+        build_official_size(workload, target, files=files)
+    return target
+
+
+def run_one(board: str, workload: str, dataset: Path, out: Path) -> dict:
+    from tinybench.results.report import reproduces
+    from tinybench.run.session import RunRequest, start
+
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    results, run_dir = start(RunRequest(board=board, workload=workload, mode="accuracy",
+                                        dataset=dataset, out=out, progress=False))
+    wall = time.perf_counter() - t0
+    acc = results.accuracy
+    log = (run_dir / "log.txt").read_text()
+    return {"workload": workload, "inputs": acc.inputs, "inferences": acc.inferences,
+            "wall_s": round(wall, 1), "ms_per_inference": round(1000 * wall / acc.inferences, 2),
+            "loads": {k: log.count(f"> {p}") for k, p in
+                      (("tb-fload", "tb-fload "), ("tb-load", "tb-load "), ("hex", "db load "))},
+            "run_dir_mb": round(dir_mb(run_dir), 2), "log_mb": round((run_dir / "log.txt").stat().st_size / 1e6, 2),
+            "tflm_bit_exact": f"{acc.agreement.bit_exact}/{acc.agreement.compared}" if acc.agreement else None,
+            "recomputed_from_log": reproduces(results, run_dir),
+            "load_avg_1m_at_start": round(load, 2), "run_dir": str(run_dir)}
+
+
+def check_bundle(run_dirs: list[Path], board: str, work: Path) -> dict:
+    """``tinybench submit`` the runs, then ``tinybench check`` the bundle (it recomputes every figure)."""
+    system = work / f"{board}.json"
+    system.write_text(json.dumps({**SYSTEM, "Board Name": board}))
+    bundle = work / "bundle"
+    exe = [sys.executable, "-c", "import sys; from tinybench.cli import main; sys.exit(main(sys.argv[1:]))"]
+    sub = subprocess.run([*exe, "submit", *map(str, run_dirs), "--system", str(system), "--out", str(bundle)],
+                         capture_output=True, text=True)
+    if sub.returncode != 0:
+        return {"submit_rc": sub.returncode, "stderr": sub.stderr[-2000:]}
+    t0 = time.perf_counter()
+    chk = subprocess.run([*exe, "check", str(bundle), "--json"], capture_output=True, text=True)
+    try:
+        report = json.loads(chk.stdout)
+    except ValueError:
+        report = {"raw": chk.stdout[-2000:], "stderr": chk.stderr[-2000:]}
+    findings = report.get("findings", []) if isinstance(report, dict) else []
+    return {"check_rc": chk.returncode, "check_s": round(time.perf_counter() - t0, 1),
+            "figures_recomputed_and_confirmed": report.get("verified") if isinstance(report, dict) else None,
+            "findings": [f if isinstance(f, str) else json.dumps(f)[:300] for f in findings],
+            "bundle_mb": round(dir_mb(bundle), 2)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--board", default="host")
+    ap.add_argument("--workloads", default="kws01,vww01,ic01,ad01")
+    ap.add_argument("--sets", type=Path, default=None, help="folder of official-size sets (default: cache)")
+    ap.add_argument("--out", type=Path, default=None, help="keep the run directories here")
+    ap.add_argument("--check", action="store_true", help="also submit + `tinybench check` the runs")
+    ap.add_argument("--files", default="", help="e.g. ad01=25: run only that many files of a set "
+                    "(official file size); its time is also shown scaled to the official count")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    from tinybench import paths
+
+    sets = args.sets or paths.cache_dir() / "datasets" / "official-size"
+    sets.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="tb-suites-"))
+    out = args.out or work
+    rows = []
+    load_before = os.getloadavg()
+    t0 = time.perf_counter()
+    try:
+        limits = {k: int(v) for k, v in (item.split("=") for item in args.files.split(",") if item)}
+        for workload in args.workloads.split(","):
+            dataset = ensure_set(workload, sets, limits.get(workload))
+            row = run_one(args.board, workload, dataset, out / f"{args.board}-{workload}")
+            if workload in limits:
+                from tinybench.workloads import load_workload
+
+                official = load_workload(workload).dataset.size
+                row["scaled_to_official_s"] = round(row["wall_s"] * official / row["inputs"], 1)
+            rows.append(row)
+            if not args.json:
+                print(json.dumps(row), flush=True)
+        total = time.perf_counter() - t0
+        scaled = sum(r.get("scaled_to_official_s", r["wall_s"]) for r in rows)
+        summary = {"board": args.board, "total_wall_s": round(total, 1), "total_wall_min": round(total / 60, 2),
+                   "total_scaled_to_official_min": round(scaled / 60, 2),
+                   "load_avg_before": [round(x, 2) for x in load_before],
+                   "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+                   "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
+                   "runs": rows}
+        if args.check:
+            summary["check"] = check_bundle([Path(r["run_dir"]) for r in rows], args.board, work)
+        print(json.dumps(summary, indent=2) if args.json else
+              f"{args.board}: total {summary['total_wall_min']} min; load average before "
+              f"{summary['load_avg_before']}, after {summary['load_avg_after']}"
+              + (f"\ncheck: {summary['check']}" if args.check else ""))
+    finally:
+        if args.out is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
