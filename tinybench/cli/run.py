@@ -48,6 +48,9 @@ def register(app: typer.Typer) -> None:
         baud: Optional[int] = typer.Option(None, "--baud", help="override the board's baud for this mode"),
         vendor: Optional[str] = typer.Option(None, "--vendor", help="refuse a DUT whose name% reply "
                                              "is not m-name-dut-[VENDOR]"),
+        model: Optional[Path] = typer.Option(None, "--model", help="open division: compile and run "
+                                             "this .tflite for the workload (its tensors must fit "
+                                             "the workload's interface)"),
         as_json: bool = typer.Option(False, "--json", help="print results.json on stdout"),
         no_progress: bool = typer.Option(False, "--no-progress", help="no progress bars on stderr"),
     ) -> None:
@@ -58,7 +61,7 @@ def register(app: typer.Typer) -> None:
         from tinybench.flash.source import DutSource
 
         source = DutSource(firmware=firmware, no_flash=no_flash, port=port, edge=edge, baud=baud,
-                           vendor=vendor)
+                           vendor=vendor, model=model)
         try:
             if mode is None and resume and out is not None:
                 mode = _mode_of_run(out)       # `--resume --out DIR` alone: the run says its mode

@@ -145,16 +145,20 @@ void tb_port_init(void)
     }
 }
 
+static volatile uint32_t rx_stalled; /* ring was full: RX not restarted, getc restarts it */
+
 void tb_cm_irq(void)
 {
     if (UARTE_EVENTS_ENDRX != 0u) {
         uint32_t next = (rx_head + 1u) % RX_RING;
         UARTE_EVENTS_ENDRX = 0u;
-        if (next != rx_tail) {
-            rx_ring[rx_head] = rx_byte;
-            rx_head = next;
+        rx_ring[rx_head] = rx_byte;
+        rx_head = next;
+        if ((next + 1u) % RX_RING == rx_tail) {
+            rx_stalled = 1u; /* one slot left: wait for the monitor before receiving more */
+        } else {
+            UARTE_TASKS_STARTRX = 1u;
         }
-        UARTE_TASKS_STARTRX = 1u;
     }
     if (UARTE_EVENTS_ERROR != 0u) {
         UARTE_EVENTS_ERROR = 0u;
@@ -170,6 +174,10 @@ int tb_port_getc(void)
         if (rx_tail != rx_head) {
             byte = rx_ring[rx_tail];
             rx_tail = (rx_tail + 1u) % RX_RING;
+            if (rx_stalled != 0u) {
+                rx_stalled = 0u;
+                UARTE_TASKS_STARTRX = 1u;
+            }
             __asm__ volatile("cpsie i" ::: "memory");
             return byte;
         }

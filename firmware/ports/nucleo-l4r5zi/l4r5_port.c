@@ -232,12 +232,15 @@ void tb_cm_irq(void)
 {
     uint32_t isr = U_ISR(DUT_UART);
     while ((isr & U_ISR_RXNE) != 0u) {
-        uint8_t byte = (uint8_t)U_RDR(DUT_UART);
         uint32_t next = (rx_head + 1u) % RX_RING;
-        if (next != rx_tail) { /* full: drop (the host waits for m-ready, so it never is) */
-            rx_ring[rx_head] = byte;
-            rx_head = next;
+        if (next == rx_tail) {
+            /* Ring full (a binary tb-load arriving faster than the monitor reads, as a simulator
+             * delivers it): leave the byte in the UART and stop its interrupt; getc re-enables it. */
+            U_CR1(DUT_UART) &= ~U_CR1_RXNEIE;
+            break;
         }
+        rx_ring[rx_head] = (uint8_t)U_RDR(DUT_UART);
+        rx_head = next;
         isr = U_ISR(DUT_UART);
     }
     if ((isr & U_ISR_ORE) != 0u) {
@@ -254,6 +257,7 @@ int tb_port_getc(void)
         if (rx_tail != rx_head) {
             byte = rx_ring[rx_tail];
             rx_tail = (rx_tail + 1u) % RX_RING;
+            U_CR1(DUT_UART) |= U_CR1_RXNEIE; /* room again: take what the UART holds */
             __asm__ volatile("cpsie i" ::: "memory");
             return byte;
         }
