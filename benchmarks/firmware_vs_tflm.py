@@ -116,10 +116,13 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print JSON instead of tables")
     ap.add_argument("--cores", default="m4,m55")
     ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--from-json", help="re-render the tables from a saved --json output")
     args = ap.parse_args()
     rows = []
+    if args.from_json:
+        rows = json.loads(Path(args.from_json).read_text())
     with tempfile.TemporaryDirectory(prefix="tb-vs-tflm-") as tmp:
-        for core in args.cores.split(","):
+        for core in ([] if args.from_json else args.cores.split(",")):
             anc = anchors(core)
             board = load_board(CORES[core]["board"])
             for model_id in args.models.split(","):
@@ -144,16 +147,19 @@ def main() -> int:
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
+    if args.from_json:
+        args.cores, args.models = "m4,m55", ",".join(MODELS)
     lines = ["| core | model | tinybench | CMSIS-NN | TFLM-ref | tinybench / CMSIS-NN | tinybench / TFLM-ref "
              "| goal | met | arena B (TFLM) | flash B (before, growth) |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"]
     for r in rows:
         cm, ref = r.get("CMSIS-NN"), r.get("TFLM-ref")
         growth = (r["flash"] / r["flash_before"] - 1) * 100 if r["flash_before"] else float("nan")
+        ours = r["tinybench"]
+        cm_s, ref_s = (f"{cm:,}" if cm else "—"), (f"{ref:,}" if ref else "—")
+        cm_r, ref_r = (f"{ours / cm:.2f}" if cm else "—"), (f"{ours / ref:.2f}" if ref else "—")
         lines.append(
-            f"| {r['core']} | {r['model']} | {r['tinybench']:,} | {cm or 0:,} | {ref or 0:,} | "
-            f"{r['tinybench'] / cm if cm else float('nan'):.2f} | "
-            f"{r['tinybench'] / ref if ref else float('nan'):.2f} | {r['goal']:,} | "
+            f"| {r['core']} | {r['model']} | {ours:,} | {cm_s} | {ref_s} | {cm_r} | {ref_r} | {r['goal']:,} | "
             f"{'yes' if r['tinybench'] <= r['goal'] else 'no'} | {r['arena']:,} ({r.get('tflm_arena') or 0:,}) | "
             f"{r['flash']:,} ({r['flash_before'] or 0:,}, {growth:+.1f} %) |")
     lines += ["", "Per layer type (tinybench instructions per inference):", "",
