@@ -13,10 +13,10 @@ import pytest
 
 from fixtures_run import cached_dataset
 from tinybench.boards import load_board
+from tinybench.cli import main
 from tinybench.errors import TinybenchError
-from tinybench.flash.source import DutSource
 from tinybench.relay import open_relay
-from tinybench.run.session import RunRequest, start
+from tinybench.results.schema import RunResults
 from tinybench.sim.interface_board import SimInterfaceBoard
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
@@ -35,11 +35,13 @@ def host_dut(firmware_image):  # type: ignore[no-untyped-def]
 def test_performance_run_through_the_interface_board(host_dut, tmp_path):
     """A performance run reaches the DUT only through the board; the transcript shows both hops."""
     with SimInterfaceBoard(host_dut.uart_url, dut_baud=BAUD) as board:
-        results, run_dir = start(RunRequest(
-            board="host", workload="ad01", mode="performance", dataset=cached_dataset("ad01", 5),
-            out=tmp_path / "run", min_window_s=0.2, progress=False,
-            source=DutSource(no_flash=True, port="relay+" + board.url)))
+        code = main(["run", "--board", "host", "--workload", "ad01", "--mode", "performance",
+                     "--dataset", str(cached_dataset("ad01", 5)), "--out", str(tmp_path / "run"),
+                     "--min-window-s", "0.2", "--no-progress", "--no-flash", "--interface", board.url])
         relayed = list(board.relayed_commands)
+    assert code == 0
+    run_dir = tmp_path / "run"
+    results = RunResults.model_validate_json((run_dir / "results.json").read_text())
     assert results.complete
     assert [w.index for w in results.performance.windows] == [1, 2, 3, 4, 5]
     assert all(len(w.laps_us) == 2 and w.runtime_s >= 0.2 for w in results.performance.windows)
