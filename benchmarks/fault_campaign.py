@@ -300,7 +300,8 @@ def one_run(bench: Bench, index: int, mode: str, rng: random.Random) -> Outcome:
         if not isinstance(failure, TinybenchError):
             outcome.bug = "".join(traceback.format_exception(failure))[-1500:]
     log = (out / "log.txt").read_text(errors="replace") if (out / "log.txt").exists() else ""
-    outcome.detections = log.count(DETECTED_NOTE)
+    # the runner's repeats, and the client's CRC-checked binary load re-sent in hex
+    outcome.detections = log.count(DETECTED_NOTE) + log.count("# tb-load failed")
     notes = json.loads((out / "results.json").read_text()).get("notes", []) if (out / "results.json").exists() else []
     outcome.detections += sum(1 for n in notes if "attempt" in n and mode == "energy")
     try:
@@ -380,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     summary = summarize(outcomes)
     summary["wall_s"] = round(time.monotonic() - t0, 1)
+    summary["single_bit_flips_pct"] = bitflip_table()
     print(json.dumps(summary, indent=2, default=dict))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -390,3 +392,32 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def bitflip_table() -> dict[str, dict[str, float]]:
+    """Every single-bit flip of typical reply lines, classified by what the line parser sees.
+
+    ``structure``: the damaged line no longer parses as its kind (caught by per-line validation);
+    ``same``: it parses to the same value (harmless); ``value``: it parses to a different value —
+    only a second reading (``results``, ``tb-laps``) or an echo can catch these.
+    """
+    from tinybench.protocol import lines as L
+
+    samples = {
+        "m-results (KWS, 12 values)": ("m-results-[0.000,0.000,0.000,0.000,0.000,0.000,0.000,0.000,"
+                                       "0.000,0.996,0.000,0.004]", L.parse_results),
+        "m-lap-us": ("m-lap-us-3925463562", L.parse_lap),
+        "m-infer-start-N (echo)": ("m-infer-start-250", lambda t: L.parse_infer_echo(t)),
+    }
+    table: dict[str, dict[str, float]] = {}
+    for name, (line, parse) in samples.items():
+        truth = parse(line)
+        counts = {"structure": 0, "same": 0, "value": 0}
+        for i in range(len(line)):
+            for bit in range(8):
+                damaged = line[:i] + chr(ord(line[i]) ^ (1 << bit)) + line[i + 1:]
+                got = parse(L.clean(damaged))
+                counts["structure" if got is None else "same" if got == truth else "value"] += 1
+        total = sum(counts.values())
+        table[name] = {k: round(100.0 * v / total, 1) for k, v in counts.items()}
+    return table

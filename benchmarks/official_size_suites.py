@@ -37,14 +37,14 @@ def dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def ensure_set(workload: str, sets: Path) -> Path:
+def ensure_set(workload: str, sets: Path, files: int | None = None) -> Path:
     from tinybench.workloads.timing import build_official_size
 
-    target = sets / workload
+    target = sets / (workload if files is None else f"{workload}-{files}")
     if not (target / "reference.npz").is_file():
         if target.exists():
             shutil.rmtree(target)
-        build_official_size(workload, target)
+        build_official_size(workload, target, files=files)
     return target
 
 
@@ -74,7 +74,7 @@ def check_bundle(run_dirs: list[Path], board: str, work: Path) -> dict:
     system = work / f"{board}.json"
     system.write_text(json.dumps({**SYSTEM, "Board Name": board}))
     bundle = work / "bundle"
-    exe = [sys.executable, "-m", "tinybench.cli"]
+    exe = [sys.executable, "-c", "import sys; from tinybench.cli import main; sys.exit(main(sys.argv[1:]))"]
     sub = subprocess.run([*exe, "submit", *map(str, run_dirs), "--system", str(system), "--out", str(bundle)],
                          capture_output=True, text=True)
     if sub.returncode != 0:
@@ -85,8 +85,10 @@ def check_bundle(run_dirs: list[Path], board: str, work: Path) -> dict:
         report = json.loads(chk.stdout)
     except ValueError:
         report = {"raw": chk.stdout[-2000:], "stderr": chk.stderr[-2000:]}
+    findings = report.get("findings", []) if isinstance(report, dict) else []
     return {"check_rc": chk.returncode, "check_s": round(time.perf_counter() - t0, 1),
-            "errors": report.get("errors") if isinstance(report, dict) else None,
+            "figures_recomputed_and_confirmed": report.get("verified") if isinstance(report, dict) else None,
+            "findings": [f if isinstance(f, str) else json.dumps(f)[:300] for f in findings],
             "bundle_mb": round(dir_mb(bundle), 2)}
 
 
@@ -97,6 +99,8 @@ def main() -> None:
     ap.add_argument("--sets", type=Path, default=None, help="folder of official-size sets (default: cache)")
     ap.add_argument("--out", type=Path, default=None, help="keep the run directories here")
     ap.add_argument("--check", action="store_true", help="also submit + `tinybench check` the runs")
+    ap.add_argument("--files", default="", help="e.g. ad01=25: run only that many files of a set "
+                    "(official file size); its time is also shown scaled to the official count")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     from tinybench import paths
@@ -109,14 +113,22 @@ def main() -> None:
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     try:
+        limits = {k: int(v) for k, v in (item.split("=") for item in args.files.split(",") if item)}
         for workload in args.workloads.split(","):
-            dataset = ensure_set(workload, sets)
+            dataset = ensure_set(workload, sets, limits.get(workload))
             row = run_one(args.board, workload, dataset, out / f"{args.board}-{workload}")
+            if workload in limits:
+                from tinybench.workloads import load_workload
+
+                official = load_workload(workload).dataset.size
+                row["scaled_to_official_s"] = round(row["wall_s"] * official / row["inputs"], 1)
             rows.append(row)
             if not args.json:
                 print(json.dumps(row), flush=True)
         total = time.perf_counter() - t0
+        scaled = sum(r.get("scaled_to_official_s", r["wall_s"]) for r in rows)
         summary = {"board": args.board, "total_wall_s": round(total, 1), "total_wall_min": round(total / 60, 2),
+                   "total_scaled_to_official_min": round(scaled / 60, 2),
                    "load_avg_before": [round(x, 2) for x in load_before],
                    "load_avg_after": [round(x, 2) for x in os.getloadavg()],
                    "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),

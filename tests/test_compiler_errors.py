@@ -76,12 +76,12 @@ def test_unsupported_operator_named_with_index():
     g = tb.GraphBuilder()
     x = g.tensor([1, 4, 4, 2], 0.1, 0)
     y = g.tensor([1, 4, 4, 2], 0.1, 0)
-    z = g.tensor([1, 2, 2, 2], 0.1, 0)
+    z = g.tensor([1, 4, 4, 2], 0.1, 0)
     g.op("RESHAPE", [x], [y])
-    g.op("MAX_POOL_2D", [y], [z], *tb.pool_options(stride=(2, 2)))
+    g.op("MUL", [y, y], [z])
     with pytest.raises(ModelError) as err:
         lower_model(parse_model(g.build([x], [z]), "synthetic"))
-    assert "operator 1 (MAX_POOL_2D)" in err.value.message
+    assert "operator 1 (MUL)" in err.value.message
     assert "CONV_2D" in err.value.hint and "SOFTMAX" in err.value.hint
 
 

@@ -64,7 +64,7 @@ def test_binary_equals_hex_and_slides(ad_dut):
         assert client.output_crc() == zlib.crc32(raw_hex)
         for w in windows[1:]:
             client.load(w)                            # KEEP = 2048: 512 new bytes each
-            assert client.command("tb-crc").lines[0].endswith(f"input={zlib.crc32(w):08x}]")
+            assert client.command("tb-crc input").lines == [f"m-tb-crc-[input={zlib.crc32(w):08x}]"]
         stats = dict(client.load_stats)
     assert stats["hex"] == 1 and stats["binary"] == len(windows) and stats["retries"] == 0
     assert stats["bytes_sent"] == 2 * 2560 + 2560 + 512 * (len(windows) - 1)

@@ -126,33 +126,46 @@ static void tb_im2col(const tb_conv_params_t *p, const int8_t *in, int32_t oy, i
     const int8_t zp = (int8_t)(-p->input_offset);
     const size_t row = (size_t)p->k_w * p->in_c;
     int32_t ky, kx, ky0, ky1, kx0, kx1;
+    if (p->dil_w == 1 && iy0 >= 0 && ix0 >= 0 && iy0 + (p->k_h - 1) * p->dil_h < p->in_h
+        && ix0 + p->k_w <= p->in_w) {
+        /* Window inside the image: k_h contiguous row copies. */
+        const int8_t *src = in + ((size_t)iy0 * p->in_w + ix0) * p->in_c;
+        const size_t step = (size_t)p->dil_h * p->in_w * p->in_c;
+        for (ky = 0; ky < p->k_h; ++ky, src += step, col += row) {
+            tb_copy_row(col, src, (int32_t)row);
+        }
+        return;
+    }
     tb_tap_range(iy0, p->k_h, p->dil_h, p->in_h, &ky0, &ky1);
     tb_tap_range(ix0, p->k_w, p->dil_w, p->in_w, &kx0, &kx1);
     for (ky = 0; ky < p->k_h; ++ky) {
         int8_t *c = col + (size_t)ky * row;
         const int8_t *in_row;
         if (ky < ky0 || ky >= ky1 || kx0 >= kx1) {
-            memset(c, zp, row);
+            tb_fill_row(c, zp, (int32_t)row);
             continue;
         }
         in_row = in + ((size_t)(iy0 + ky * p->dil_h) * p->in_w) * p->in_c;
         if (kx0 > 0) {
-            memset(c, zp, (size_t)kx0 * p->in_c);
+            tb_fill_row(c, zp, kx0 * p->in_c);
         }
         if (p->dil_w == 1) {
-            memcpy(c + (size_t)kx0 * p->in_c, in_row + (size_t)(ix0 + kx0) * p->in_c,
-                   (size_t)(kx1 - kx0) * p->in_c);
+            tb_copy_row(c + (size_t)kx0 * p->in_c, in_row + (size_t)(ix0 + kx0) * p->in_c,
+                        (kx1 - kx0) * p->in_c);
         } else {
             for (kx = kx0; kx < kx1; ++kx) {
-                memcpy(c + (size_t)kx * p->in_c, in_row + (size_t)(ix0 + kx * p->dil_w) * p->in_c,
-                       (size_t)p->in_c);
+                tb_copy_row(c + (size_t)kx * p->in_c,
+                            in_row + (size_t)(ix0 + kx * p->dil_w) * p->in_c, p->in_c);
             }
         }
         if (kx1 < p->k_w) {
-            memset(c + (size_t)kx1 * p->in_c, zp, (size_t)(p->k_w - kx1) * p->in_c);
+            tb_fill_row(c + (size_t)kx1 * p->in_c, zp, (p->k_w - kx1) * p->in_c);
         }
     }
 }
+
+/* Target size of the im2col scratch on the stack (a batch of 2..16 pixels' patches). */
+#define TB_IM2COL_BYTES 1536
 
 void tb_conv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
 {
@@ -164,31 +177,30 @@ void tb_conv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
     tb_conv_rq(p, &q);
     if (pointwise) {
         /* 1x1: every output pixel's patch is one input pixel, used in place (no im2col). */
-        for (i = 0; i < pixels; i += 2) {
-            const int32_t oy0 = i / p->out_w, ox0 = i % p->out_w;
-            const int8_t *x0 = in + ((size_t)oy0 * p->stride_h * p->in_w
-                                     + (size_t)ox0 * p->stride_w) * p->in_c;
-            const int8_t *x1 = NULL;
-            if (i + 1 < pixels) {
-                const int32_t oy1 = (i + 1) / p->out_w, ox1 = (i + 1) % p->out_w;
-                x1 = in + ((size_t)oy1 * p->stride_h * p->in_w + (size_t)ox1 * p->stride_w) * p->in_c;
-            }
-            tb_gemm_rows_s8(&q, x0, x1, k, p->filter, p->out_c, out + (size_t)i * p->out_c,
-                            out + (size_t)(i + 1) * p->out_c);
+        if (p->stride_h == 1 && p->stride_w == 1) {
+            tb_gemm_s8(&q, in, p->in_c, pixels, k, p->filter, p->out_c, out);
+            return;
+        }
+        for (i = 0; i < p->out_h; ++i) {
+            tb_gemm_s8(&q, in + (size_t)i * p->stride_h * p->in_w * p->in_c, p->stride_w * p->in_c,
+                       p->out_w, k, p->filter, p->out_c, out + (size_t)i * p->out_w * p->out_c);
         }
         return;
     }
     {
-        /* Two pixels' patches on the stack (C99 VLA: 2 x k_h x k_w x in_c bytes). */
-        int8_t col[2 * k];
-        for (i = 0; i < pixels; i += 2) {
-            const int two = i + 1 < pixels;
-            tb_im2col(p, in, i / p->out_w, i % p->out_w, col);
-            if (two) {
-                tb_im2col(p, in, (i + 1) / p->out_w, (i + 1) % p->out_w, col + k);
+        /* A batch of pixels' patches on the stack (C99 VLA, about TB_IM2COL_BYTES bytes). */
+        int32_t batch = (TB_IM2COL_BYTES / k) & ~1;
+        batch = batch < 2 ? 2 : (batch > 16 ? 16 : batch);
+        {
+            int8_t col[batch * k];
+            for (i = 0; i < pixels; i += batch) {
+                const int32_t cnt = pixels - i < batch ? pixels - i : batch;
+                int32_t j;
+                for (j = 0; j < cnt; ++j) {
+                    tb_im2col(p, in, (i + j) / p->out_w, (i + j) % p->out_w, col + (size_t)j * k);
+                }
+                tb_gemm_s8(&q, col, k, cnt, k, p->filter, p->out_c, out + (size_t)i * p->out_c);
             }
-            tb_gemm_rows_s8(&q, col, two ? col + k : NULL, k, p->filter, p->out_c,
-                            out + (size_t)i * p->out_c, out + (size_t)(i + 1) * p->out_c);
         }
     }
 }
@@ -221,7 +233,6 @@ void tb_dwconv2d_s8(const tb_conv_params_t *p, const int8_t *in, int8_t *out)
 
 void tb_fc_s8(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
 {
-    int32_t b;
     tb_rq_t q;
     if (p->filter_offset != 0) {
         tb_fc_direct(p, in, out);
@@ -236,13 +247,7 @@ void tb_fc_s8(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
     q.mult = p->out_mult;
     q.shift = p->out_shift;
     q.bias_folded = p->bias_folded;
-    for (b = 0; b < p->batches; b += 2) {
-        const int two = b + 1 < p->batches;
-        tb_gemm_rows_s8(&q, in + (size_t)b * p->in_features,
-                        two ? in + (size_t)(b + 1) * p->in_features : NULL, p->in_features,
-                        p->filter, p->out_features, out + (size_t)b * p->out_features,
-                        out + (size_t)(b + 1) * p->out_features);
-    }
+    tb_gemm_s8(&q, in, p->in_features, p->batches, p->in_features, p->filter, p->out_features, out);
 }
 
 void tb_avgpool_s8(const tb_pool_params_t *p, const int8_t *in, int8_t *out)

@@ -63,11 +63,11 @@ typedef struct {
                                     * run on the raw inputs (the compiler folds it; see lower.py) */
 } tb_rq_t;
 
-/* Matrix rows: for oc < n, y0[oc] = rq(sum_j (x0[j] + input_offset) * w[oc * k + j]) and the same
- * for x1 -> y1 when x1 != NULL (two pixels share every weight load). Used by 1x1 and im2col
- * convolutions and fully connected layers. */
-void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
-                     const int8_t *w, int32_t n, int8_t *y0, int8_t *y1);
+/* Matrix product: y[r * n + oc] = rq(sum_j (x[r * x_stride + j] + input_offset) * w[oc * k + j])
+ * for r < rows, oc < n. Rows are output pixels (1x1 convolutions read the input in place, other
+ * convolutions an im2col buffer) or fully connected batches. */
+void tb_gemm_s8(const tb_rq_t *q, const int8_t *x, int32_t x_stride, int32_t rows, int32_t k,
+                const int8_t *w, int32_t n, int8_t *y);
 
 /* Depthwise (multiplier 1) output pixel over a rectangle of taps: rows x taps valid taps, the
  * first at x (channel 0) / w; per tap x += x_tap, w += c; per row x += x_row, w += w_row
@@ -75,6 +75,11 @@ void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32
 void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_row,
                     const int8_t *w, int32_t w_row, int32_t rows, int32_t taps, int32_t c,
                     int8_t *y);
+
+/* im2col helpers: copy n bytes (no overlap) / fill n bytes with v. Freestanding builds would
+ * otherwise call the C library's size-optimised byte loops. */
+void tb_copy_row(int8_t *dst, const int8_t *src, int32_t n);
+void tb_fill_row(int8_t *dst, int8_t v, int32_t n);
 
 /* Element-wise quantised ADD (TFLM's int8 ADD arithmetic) over the first elements of n; returns
  * how many it did (a SIMD multiple; the caller finishes the rest). 0 where not vectorised.

@@ -81,8 +81,46 @@ static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int
     return acc;
 }
 
-void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
-                     const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
+/* Four k steps of the 1-row x 4-channel tile in assembly: 5 loads, 10 widenings, 8 SMLAD. */
+#define TB_ASM_1X4_W(w, acc)                                                                    \
+    "ldr %[v], [%[" w "]], #4\n\t"                                                              \
+    "sxtb16 %[t], %[v]\n\t"                                                                     \
+    "smlad %[" acc "], %[xe], %[t], %[" acc "]\n\t"                                             \
+    "sxtb16 %[v], %[v], ror #8\n\t"                                                             \
+    "smlad %[" acc "], %[xo], %[v], %[" acc "]\n\t"
+#define TB_ASM_1X4_STEP                                                                         \
+    "ldr %[xo], [%[px]], #4\n\t"                                                                \
+    "sxtb16 %[xe], %[xo]\n\t"                                                                   \
+    "sxtb16 %[xo], %[xo], ror #8\n\t"                                                           \
+    TB_ASM_1X4_W("w0", "s0") TB_ASM_1X4_W("w1", "s1") TB_ASM_1X4_W("w2", "s2")                  \
+    TB_ASM_1X4_W("w3", "s3")
+
+/* Four k steps of the 2-pixel x 2-channel tile in assembly (second pixel and second weight row
+ * at +k): 4 loads, 8 widenings, 8 SMLAD. */
+#define TB_ASM_2X2_STEP                                                                         \
+    "ldr %[xbo], [%[pa], %[k]]\n\t"                                                             \
+    "ldr %[xao], [%[pa]], #4\n\t"                                                               \
+    "sxtb16 %[xbe], %[xbo]\n\t"                                                                 \
+    "sxtb16 %[xbo], %[xbo], ror #8\n\t"                                                         \
+    "sxtb16 %[xae], %[xao]\n\t"                                                                 \
+    "sxtb16 %[xao], %[xao], ror #8\n\t"                                                         \
+    "ldr %[v], [%[wa], %[k]]\n\t"                                                               \
+    "sxtb16 %[t], %[v]\n\t"                                                                     \
+    "smlad %[s01], %[xae], %[t], %[s01]\n\t"                                                    \
+    "smlad %[s11], %[xbe], %[t], %[s11]\n\t"                                                    \
+    "sxtb16 %[v], %[v], ror #8\n\t"                                                             \
+    "smlad %[s01], %[xao], %[v], %[s01]\n\t"                                                    \
+    "smlad %[s11], %[xbo], %[v], %[s11]\n\t"                                                    \
+    "ldr %[v], [%[wa]], #4\n\t"                                                                 \
+    "sxtb16 %[t], %[v]\n\t"                                                                     \
+    "smlad %[s00], %[xae], %[t], %[s00]\n\t"                                                    \
+    "smlad %[s10], %[xbe], %[t], %[s10]\n\t"                                                    \
+    "sxtb16 %[v], %[v], ror #8\n\t"                                                             \
+    "smlad %[s00], %[xao], %[v], %[s00]\n\t"                                                    \
+    "smlad %[s10], %[xbo], %[v], %[s10]\n\t"
+
+static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
+                      const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
 {
     const int32_t tail = k & 3;
     int32_t oc = 0;
@@ -105,7 +143,29 @@ void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32
             const int8_t *pa = x0;
             int32_t s00 = start_of(q, oc), s01 = start_of(q, oc + 1);
             int32_t s10 = s00, s11 = s01;
-            int32_t j = k >> 2;
+            int32_t j;
+            if (dx == k && k >= 8) {
+                /* Rows k apart (im2col batches, stride-1 1x1 convolutions): one register k
+                 * addresses the second pixel and the second weight row. 8-byte steps in
+                 * scheduled assembly (14 live registers). */
+                uint32_t xae, xao, xbe, xbo, v, t;
+                j = k >> 3;
+                __asm__ volatile(
+                    "1:\n\t"
+                    TB_ASM_2X2_STEP
+                    TB_ASM_2X2_STEP
+                    "subs %[cnt], %[cnt], #1\n\t"
+                    "bne 1b\n\t"
+                    : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11),
+                      [pa] "+r"(pa), [wa] "+r"(wa), [cnt] "+r"(j), [xae] "=&r"(xae),
+                      [xao] "=&r"(xao), [xbe] "=&r"(xbe), [xbo] "=&r"(xbo), [v] "=&r"(v),
+                      [t] "=&r"(t)
+                    : [k] "r"(k)
+                    : "cc", "memory");
+                j = (k & 7) >> 2;
+            } else {
+                j = k >> 2;
+            }
             while (j-- > 0) {
                 const uint32_t xa = ld32(pa), xb = ld32(pa + dx);
                 const uint32_t va = ld32(wa), vb = ld32(wa + k);
@@ -151,40 +211,34 @@ void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32
         }
         return;
     }
-    /* One row (fully connected): 1 x 4 output channels, each input word widened once. */
+    /* One row (fully connected): 1 x 4 output channels, each input word widened once. The
+     * 8-byte steps are hand-scheduled (14 live registers: GCC's own allocation spills). */
     for (; oc + 3 < n; oc += 4) {
-        const int8_t *w0 = w + (size_t)oc * k;
+        const int8_t *w0 = w + (size_t)oc * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
         const int8_t *px = x0;
-        const int32_t k2 = 2 * k, k3 = 3 * k;
         int32_t s0 = start_of(q, oc), s1 = start_of(q, oc + 1);
         int32_t s2 = start_of(q, oc + 2), s3 = start_of(q, oc + 3);
-        int32_t j = k >> 2;
-        while (j-- > 0) {
-            const uint32_t xv = ld32(px);
-            const uint32_t xe = ext_even(xv), xo = ext_odd(xv);
-            uint32_t v;
-            px += 4;
-            v = ld32(w0);
-            s0 = smlad(xe, ext_even(v), s0);
-            s0 = smlad(xo, ext_odd(v), s0);
-            v = ld32(w0 + k);
-            s1 = smlad(xe, ext_even(v), s1);
-            s1 = smlad(xo, ext_odd(v), s1);
-            v = ld32(w0 + k2);
-            s2 = smlad(xe, ext_even(v), s2);
-            s2 = smlad(xo, ext_odd(v), s2);
-            v = ld32(w0 + k3);
-            s3 = smlad(xe, ext_even(v), s3);
-            s3 = smlad(xo, ext_odd(v), s3);
-            w0 += 4;
+        int32_t j = k >> 3;
+        if (j > 0) {
+            uint32_t xe, xo, v, t;
+            __asm__ volatile(
+                "1:\n\t"
+                TB_ASM_1X4_STEP
+                TB_ASM_1X4_STEP
+                "subs %[cnt], %[cnt], #1\n\t"
+                "bne 1b\n\t"
+                : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [px] "+r"(px),
+                  [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [cnt] "+r"(j),
+                  [xe] "=&r"(xe), [xo] "=&r"(xo), [v] "=&r"(v), [t] "=&r"(t)
+                :
+                : "cc", "memory");
         }
-        for (j = tail; j > 0; --j) {
+        for (j = k & 7; j > 0; --j) {
             const int32_t a = *px++;
-            s0 += a * w0[0];
-            s1 += a * w0[k];
-            s2 += a * w0[k2];
-            s3 += a * w0[k3];
-            ++w0;
+            s0 += a * *w0++;
+            s1 += a * *w1++;
+            s2 += a * *w2++;
+            s3 += a * *w3++;
         }
         y0[oc] = tb_rq_out(q, s0, oc);
         y0[oc + 1] = tb_rq_out(q, s1, oc + 1);
@@ -193,6 +247,17 @@ void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32
     }
     for (; oc < n; ++oc) {
         y0[oc] = tb_rq_out(q, dot1_fold(x0, w + (size_t)oc * k, k, start_of(q, oc)), oc);
+    }
+}
+
+void tb_gemm_s8(const tb_rq_t *q, const int8_t *x, int32_t x_stride, int32_t rows, int32_t k,
+                const int8_t *w, int32_t n, int8_t *y)
+{
+    int32_t r;
+    for (r = 0; r < rows; r += 2) {
+        const int two = r + 1 < rows;
+        gemm_rows(q, x + (size_t)r * x_stride, two ? x + (size_t)(r + 1) * x_stride : NULL, k, w, n,
+                  y + (size_t)r * n, two ? y + (size_t)(r + 1) * n : NULL);
     }
 }
 

@@ -79,36 +79,75 @@ static inline int32x4_t dot4(const int8_t *x, const int8_t *w0, const int8_t *w1
     return vsetq_lane_s32(a3, v, 3);
 }
 
-void tb_gemm_rows_s8(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
-                     const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
+void tb_gemm_s8(const tb_rq_t *q, const int8_t *x, int32_t x_stride, int32_t rows, int32_t k,
+                const int8_t *w, int32_t n, int8_t *y)
 {
-    int32_t oc;
+    int32_t oc, r;
     if (!q->bias_folded || q->bias == NULL) {
         /* Models compiled without the folded bias: the portable dot product. */
-        for (oc = 0; oc < n; ++oc) {
-            const int8_t *wr = w + (size_t)oc * k;
-            const int32_t b = q->bias != NULL ? q->bias[oc] : 0;
-            y0[oc] = tb_rq_out(q, tb_dot_s8(x0, q->input_offset, wr, k) + b, oc);
-            if (x1 != NULL) {
-                y1[oc] = tb_rq_out(q, tb_dot_s8(x1, q->input_offset, wr, k) + b, oc);
+        for (r = 0; r < rows; ++r) {
+            const int8_t *xr = x + (size_t)r * x_stride;
+            for (oc = 0; oc < n; ++oc) {
+                const int32_t b = q->bias != NULL ? q->bias[oc] : 0;
+                y[(size_t)r * n + oc] =
+                    tb_rq_out(q, tb_dot_s8(xr, q->input_offset, w + (size_t)oc * k, k) + b, oc);
             }
         }
         return;
     }
+    /* Weights stationary: each group of four output channels sets up its weight rows, bias and
+     * requantisation vectors once, then runs over every row. Scalars are copied out of q first:
+     * int8 stores may alias them, which would force reloads in the row loop. */
+    const int32_t out_off = q->output_offset;
+    const int32x4_t lo = vdupq_n_s32(q->act_min), hi = vdupq_n_s32(q->act_max);
     for (oc = 0; oc < n; oc += 4) {
+        const int full = n - oc >= 4;
         const mve_pred16_t p = vctp32q((uint32_t)(n - oc));
         const int8_t *w0 = w + (size_t)oc * k;
         const int8_t *w1 = oc + 1 < n ? w0 + k : w0;
         const int8_t *w2 = oc + 2 < n ? w0 + 2 * k : w0;
         const int8_t *w3 = oc + 3 < n ? w0 + 3 * k : w0;
         const int32x4_t b = vldrwq_z_s32(q->bias + oc, p);
-        int32x4_t acc = vaddq_s32(dot4(x0, w0, w1, w2, w3, k), b);
-        vstrbq_p_s32(y0 + oc, rq4(q, acc, oc, p), p);
-        if (x1 != NULL) {
-            acc = vaddq_s32(dot4(x1, w0, w1, w2, w3, k), b);
-            vstrbq_p_s32(y1 + oc, rq4(q, acc, oc, p), p);
+        const int32x4_t zero = vdupq_n_s32(0);
+        int32x4_t m, s, left, rneg;
+        const int8_t *xr = x;
+        int8_t *yr = y + oc;
+        if (q->per_channel) {
+            m = vldrwq_z_s32(q->mult + oc, p);
+            s = vldrwq_z_s32(q->shift + oc, p);
+        } else {
+            m = vdupq_n_s32(q->mult[0]);
+            s = vdupq_n_s32(q->shift[0]);
+        }
+        left = vmaxq_s32(s, zero);
+        rneg = vminq_s32(s, zero);
+        for (r = rows; r > 0; --r) {
+            int32x4_t acc = vaddq_s32(dot4(xr, w0, w1, w2, w3, k), b);
+            acc = vqrdmulhq_s32(vshlq_s32(acc, left), m);
+            acc = vqaddq_s32(acc, vshrq_n_s32(vandq_s32(acc, rneg), 31));
+            acc = vaddq_n_s32(vrshlq_s32(acc, rneg), out_off);
+            acc = vminq_s32(vmaxq_s32(acc, lo), hi);
+            if (full) {
+                vstrbq_s32(yr, acc);
+            } else {
+                vstrbq_p_s32(yr, acc, p);
+            }
+            xr += x_stride;
+            yr += n;
         }
     }
+}
+
+/* Requantisation of four sums whose multipliers/shifts are given as vectors. */
+static inline int32x4_t rq_vec(int32x4_t acc, int32x4_t m, int32x4_t s, int32_t out_off,
+                               int32x4_t lo, int32x4_t hi)
+{
+    const int32x4_t zero = vdupq_n_s32(0);
+    const int32x4_t rneg = vminq_s32(s, zero);
+    acc = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(s, zero)), m);
+    acc = vqaddq_s32(acc, vshrq_n_s32(vandq_s32(acc, rneg), 31));
+    acc = vaddq_n_s32(vrshlq_s32(acc, rneg), out_off);
+    return vminq_s32(vmaxq_s32(acc, lo), hi);
 }
 
 void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_row,
@@ -117,31 +156,81 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
 {
     const int32_t off = q->input_offset;
     int32_t ch = 0, r, t;
-    /* 16 channels per pass: four int32x4 accumulators share the tap loop's pointer updates. */
-    if (q->bias != NULL) {
+    /* 16 channels per pass as two int16x8 halves (x + offset fits int16): VMULLB/VMULLT give
+     * the even and odd channels' products as int32x4, so four accumulators hold channels
+     * {0,2,4,6}, {1,3,5,7}, {8,..}, {9,..}; gathers and scatters put them back in order. */
+    if (q->bias != NULL && q->per_channel) {
+        const int32_t out_off = q->output_offset;
+        const int32x4_t lo = vdupq_n_s32(q->act_min), hi = vdupq_n_s32(q->act_max);
+        const uint32x4_t ie = vidupq_n_u32(0u, 2), io = vidupq_n_u32(1u, 2);
+        const int16_t off16 = (int16_t)off;
         for (; ch + 16 <= c; ch += 16) {
             const int8_t *xr = x + ch, *wr = w + ch;
-            int32x4_t a0 = vldrwq_s32(q->bias + ch), a1 = vldrwq_s32(q->bias + ch + 4);
-            int32x4_t a2 = vldrwq_s32(q->bias + ch + 8), a3 = vldrwq_s32(q->bias + ch + 12);
-            const mve_pred16_t all = vctp32q(4u);
+            const int32_t *b = q->bias + ch, *m = q->mult + ch, *sh = q->shift + ch;
+            int32x4_t e0 = vldrwq_gather_shifted_offset_s32(b, ie);
+            int32x4_t o0 = vldrwq_gather_shifted_offset_s32(b, io);
+            int32x4_t e1 = vldrwq_gather_shifted_offset_s32(b + 8, ie);
+            int32x4_t o1 = vldrwq_gather_shifted_offset_s32(b + 8, io);
             for (r = rows; r > 0; --r) {
                 const int8_t *xp = xr, *wp = wr;
                 for (t = taps; t > 0; --t) {
-                    a0 = vaddq_s32(a0, vmulq_s32(vaddq_n_s32(vldrbq_s32(xp), off), vldrbq_s32(wp)));
-                    a1 = vaddq_s32(a1, vmulq_s32(vaddq_n_s32(vldrbq_s32(xp + 4), off), vldrbq_s32(wp + 4)));
-                    a2 = vaddq_s32(a2, vmulq_s32(vaddq_n_s32(vldrbq_s32(xp + 8), off), vldrbq_s32(wp + 8)));
-                    a3 = vaddq_s32(a3, vmulq_s32(vaddq_n_s32(vldrbq_s32(xp + 12), off), vldrbq_s32(wp + 12)));
+                    const int16x8_t xa = vaddq_n_s16(vldrbq_s16(xp), off16);
+                    const int16x8_t wa = vldrbq_s16(wp);
+                    const int16x8_t xb = vaddq_n_s16(vldrbq_s16(xp + 8), off16);
+                    const int16x8_t wb = vldrbq_s16(wp + 8);
+                    e0 = vaddq_s32(e0, vmullbq_int_s16(xa, wa));
+                    o0 = vaddq_s32(o0, vmulltq_int_s16(xa, wa));
+                    e1 = vaddq_s32(e1, vmullbq_int_s16(xb, wb));
+                    o1 = vaddq_s32(o1, vmulltq_int_s16(xb, wb));
                     xp += x_tap;
                     wp += c;
                 }
                 xr += x_row;
                 wr += w_row;
             }
-            vstrbq_s32(y + ch, rq4(q, a0, ch, all));
-            vstrbq_s32(y + ch + 4, rq4(q, a1, ch + 4, all));
-            vstrbq_s32(y + ch + 8, rq4(q, a2, ch + 8, all));
-            vstrbq_s32(y + ch + 12, rq4(q, a3, ch + 12, all));
+            e0 = rq_vec(e0, vldrwq_gather_shifted_offset_s32(m, ie),
+                        vldrwq_gather_shifted_offset_s32(sh, ie), out_off, lo, hi);
+            vstrbq_scatter_offset_s32(y + ch, ie, e0);
+            o0 = rq_vec(o0, vldrwq_gather_shifted_offset_s32(m, io),
+                        vldrwq_gather_shifted_offset_s32(sh, io), out_off, lo, hi);
+            vstrbq_scatter_offset_s32(y + ch, io, o0);
+            e1 = rq_vec(e1, vldrwq_gather_shifted_offset_s32(m + 8, ie),
+                        vldrwq_gather_shifted_offset_s32(sh + 8, ie), out_off, lo, hi);
+            vstrbq_scatter_offset_s32(y + ch + 8, ie, e1);
+            o1 = rq_vec(o1, vldrwq_gather_shifted_offset_s32(m + 8, io),
+                        vldrwq_gather_shifted_offset_s32(sh + 8, io), out_off, lo, hi);
+            vstrbq_scatter_offset_s32(y + ch + 8, io, o1);
         }
+    }
+    if (q->bias != NULL && q->per_channel && ch + 8 <= c) {
+        /* One int16x8 half: channels ch..ch+7. */
+        const uint32x4_t ie = vidupq_n_u32(0u, 2), io = vidupq_n_u32(1u, 2);
+        const int16_t off16 = (int16_t)off;
+        const int8_t *xr = x + ch, *wr = w + ch;
+        const int32_t *b = q->bias + ch, *m = q->mult + ch, *sh = q->shift + ch;
+        const int32x4_t lo = vdupq_n_s32(q->act_min), hi = vdupq_n_s32(q->act_max);
+        int32x4_t e0 = vldrwq_gather_shifted_offset_s32(b, ie);
+        int32x4_t o0 = vldrwq_gather_shifted_offset_s32(b, io);
+        for (r = rows; r > 0; --r) {
+            const int8_t *xp = xr, *wp = wr;
+            for (t = taps; t > 0; --t) {
+                const int16x8_t xa = vaddq_n_s16(vldrbq_s16(xp), off16);
+                const int16x8_t wa = vldrbq_s16(wp);
+                e0 = vaddq_s32(e0, vmullbq_int_s16(xa, wa));
+                o0 = vaddq_s32(o0, vmulltq_int_s16(xa, wa));
+                xp += x_tap;
+                wp += c;
+            }
+            xr += x_row;
+            wr += w_row;
+        }
+        e0 = rq_vec(e0, vldrwq_gather_shifted_offset_s32(m, ie),
+                    vldrwq_gather_shifted_offset_s32(sh, ie), q->output_offset, lo, hi);
+        vstrbq_scatter_offset_s32(y + ch, ie, e0);
+        o0 = rq_vec(o0, vldrwq_gather_shifted_offset_s32(m, io),
+                    vldrwq_gather_shifted_offset_s32(sh, io), q->output_offset, lo, hi);
+        vstrbq_scatter_offset_s32(y + ch, io, o0);
+        ch += 8;
     }
     for (; ch < c; ch += 4) {
         const mve_pred16_t p = vctp32q((uint32_t)(c - ch));
@@ -159,6 +248,27 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
             wr += w_row;
         }
         vstrbq_p_s32(y + ch, rq4(q, acc, ch, p), p);
+    }
+}
+
+void tb_copy_row(int8_t *dst, const int8_t *src, int32_t n)
+{
+    while (n > 0) {
+        const mve_pred16_t p = vctp8q((uint32_t)n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, p), p);
+        dst += 16;
+        src += 16;
+        n -= 16;
+    }
+}
+
+void tb_fill_row(int8_t *dst, int8_t v, int32_t n)
+{
+    const int8x16_t vv = vdupq_n_s8(v);
+    while (n > 0) {
+        vstrbq_p_s8(dst, vv, vctp8q((uint32_t)n));
+        dst += 16;
+        n -= 16;
     }
 }
 

@@ -497,14 +497,17 @@ static void put_hex32(uint32_t v)
     tb_put_hex8((uint8_t)v);
 }
 
-/* CRC-32 of the output tensor and of the loaded input: agreement with a reference without sending
- * the whole tensor (AD's is 640 bytes, 196 times per file). */
-static void cmd_crc(void)
+/* `tb-crc`: CRC-32 of the output tensor (agreement with a reference without sending the whole
+ * tensor: AD's is 640 bytes, 196 times per file); `tb-crc input`: of the loaded input. */
+static void cmd_crc(char **tok, int ntok)
 {
-    tb_puts("m-tb-crc-[output=");
-    put_hex32(crc32_update(0u, (const uint8_t *)tb_model_output(), tb_model_info.output_elements));
-    tb_puts(",input=");
-    put_hex32(crc32_update(0u, db_buf, db_pos));
+    if (ntok > 1 && strcmp(tok[1], "input") == 0) {
+        tb_puts("m-tb-crc-[input=");
+        put_hex32(crc32_update(0u, db_buf, db_pos));
+    } else {
+        tb_puts("m-tb-crc-[output=");
+        put_hex32(crc32_update(0u, (const uint8_t *)tb_model_output(), tb_model_info.output_elements));
+    }
     tb_line("]");
 }
 #endif /* !TB_STANDARD_ONLY */
@@ -555,7 +558,7 @@ static void dispatch(char *line)
     } else if (strcmp(tok[0], "tb-raw") == 0) {
         cmd_raw();
     } else if (strcmp(tok[0], "tb-crc") == 0) {
-        cmd_crc();
+        cmd_crc(tok, ntok);
     } else if (strcmp(tok[0], "tb-laps") == 0 && !TB_ENERGY) {
         cmd_laps();
 #if TB_HOSTFILE

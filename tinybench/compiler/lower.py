@@ -317,6 +317,12 @@ _LOWER = {"CONV_2D": lambda o: _conv_like(o, False),
           "FULLY_CONNECTED": _fully_connected, "AVERAGE_POOL_2D": _avg_pool, "ADD": _add,
           "RESHAPE": _reshape, "SOFTMAX": _softmax}
 
+# Operators for custom (open-division) models live in their own module.
+from tinybench.compiler.lower_more import LOWER as _LOWER_MORE  # noqa: E402
+
+_LOWER.update(_LOWER_MORE)
+SUPPORTED_OPS = tuple(sorted(set(SUPPORTED_OPS) | set(_LOWER_MORE)))
+
 
 def lower_model(model: Model) -> list[LoweredOp]:
     """Validate the graph and return one ``LoweredOp`` per operator, in execution order."""

@@ -28,7 +28,8 @@ class DutSource:
     as it is (``--no-flash``) at ``port`` (default: the board's ``serial.url``), its energy edge
     channel at ``edge`` (simulated DUTs); ``baud`` overrides the board's baud for the mode;
     ``standard``: build our firmware standard-only (no ``tb-`` extensions); ``vendor``: the text the
-    DUT must answer in ``m-name-dut-[...]``."""
+    DUT must answer in ``m-name-dut-[...]``; ``model``: compile this .tflite instead of the
+    official model, after checking it fits the workload's interface (results: open division)."""
 
     firmware: Path | None = None
     no_flash: bool = False
@@ -37,13 +38,25 @@ class DutSource:
     baud: int | None = None
     standard: bool = False
     vendor: str | None = None
+    model: Path | None = None          # a custom .tflite for the workload (open division)
 
     @property
     def origin(self) -> Origin:
         return "vendor" if self.firmware is not None or self.no_flash else "tinybench"
 
+    @property
+    def division(self) -> str:
+        return "open" if self.model is not None else "closed"
+
+    def model_for(self, official: Path | None) -> Path | None:
+        return Path(self.model).expanduser().resolve() if self.model is not None else official
+
     def check(self, board: Board) -> None:
         """Refuse contradictory options before anything is built or flashed."""
+        if self.model is not None and (self.firmware is not None or self.no_flash):
+            raise TinybenchError("--model compiles tinybench firmware for your model; it cannot be "
+                                 "combined with --firmware or --no-flash",
+                                 "drop --model (a vendor image carries its own model)")
         if self.firmware is not None and self.no_flash:
             raise TinybenchError("--firmware and --no-flash exclude each other",
                                  "--firmware IMAGE flashes IMAGE; --no-flash talks to what is already on the board")
@@ -69,6 +82,12 @@ class DutSource:
             return foreign_image(board, self.firmware, model_id, energy=energy)
         from tinybench.flash import build_firmware
 
+        if self.model is not None:
+            from tinybench.workloads import load_workload
+            from tinybench.workloads.custom_model import check_interface
+
+            model = self.model_for(None)
+            check_interface(model, load_workload(model_id))   # type: ignore[arg-type]
         if model is None:
             raise TinybenchError("no model to build firmware from")
         return build_firmware(board, model, model_id, energy=energy, standard=self.standard)

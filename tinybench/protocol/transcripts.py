@@ -327,6 +327,10 @@ def _json_float(value: object, where: str, key: str) -> float:
 # --------------------------------------------------------------------- tinybench's own log.txt
 _TB_LINE = re.compile(r"^(\d+\.\d+) ([<>#]) (.*)$")
 _TB_INPUT = re.compile(r"^input (\S+) offset ([0-9]{1,18})\b")
+# Compact forms (accuracy runs): "input-file <name> sha256 <hex> bytes <n>" starts a file at offset 0;
+# "window <offset>[ measure <tag>]" moves to another window of it and may tag the next infer.
+_TB_INPUT_FILE = re.compile(r"^input-file (\S+)")
+_TB_WINDOW = re.compile(r"^window ([0-9]{1,18})(?: measure (.+))?$")
 _TB_MEASURE = re.compile(r"^measure (.+)$")
 _TB_TIME_BASE = re.compile(r"^time-base (\d+\.\d+)$")
 _TB_PAYLOAD = re.compile(r"^payload (?:=(\d+)\+(\d+)|([0-9a-f]*))$")
@@ -342,7 +346,8 @@ def format_log_line(direction: str, text: str, host_time: float, places: int = 6
 
 
 def parse_tinybench_log(text: str) -> Transcript:
-    """tinybench ``log.txt``: ``>`` sent, ``<`` received, ``# input <file> offset <n>`` notes.
+    """tinybench ``log.txt``: ``>`` sent, ``<`` received, ``# input <file> offset <n>`` notes (or
+    the compact ``# input-file <file> ...`` + ``# window <n> measure <tag>`` of accuracy runs).
 
     Input payloads may be logged by reference (``# payload =K+N``, ``> db =K+N``, see
     docs/architecture.md "Protocol extensions"); ``expand_payloads`` turns them back into bytes."""
@@ -362,6 +367,12 @@ def parse_tinybench_log(text: str) -> Transcript:
                 base = float(bm.group(1))
             elif (im := _TB_INPUT.match(body)):
                 input_file, offset = im.group(1), int(im.group(2))
+            elif (fm := _TB_INPUT_FILE.match(body)):
+                input_file, offset = fm.group(1), 0
+            elif (wm := _TB_WINDOW.match(body)):
+                offset = int(wm.group(1))
+                if wm.group(2):
+                    tag = wm.group(2)
             elif (mm := _TB_MEASURE.match(body)):
                 tag = mm.group(1)
             continue
@@ -444,10 +455,13 @@ def expand_payloads(text: str, read_input: Callable[[str], bytes]) -> list[Paylo
         if direction == "#":
             if body.startswith("input-file "):
                 parts = body.split()
+                name, offset = parts[1], 0
                 if len(parts) >= 4 and parts[2] == "sha256":
                     hashes[parts[1]] = parts[3]
             elif (im := _TB_INPUT.match(body)):
                 name, offset = im.group(1), int(im.group(2))
+            elif (wm := _TB_WINDOW.match(body)):
+                offset = int(wm.group(1))
             continue
         if direction == ">":
             if (bm := _TB_BIN_LOAD.match(body)):

@@ -119,8 +119,8 @@ def measure_checked(client: DutClient, run: RunDirectory, name: str, offset: int
     """
     raw_retried = False
     for attempt in range(1, ATTEMPTS + 1):
-        run.transcript.note(f"input {name} offset {offset}")
-        run.transcript.note("measure accuracy")
+        # One short note per window (an AD run has 48,608): the file was named by "input-file".
+        run.transcript.note(f"window {offset} measure accuracy")
         # One round trip where the link allows: load, infer 1 0, results, tb-crc pipelined.
         reply = client.load_infer(window, 1, 0, timeout=options.line_timeout_s,
                                   output_crc=use_crc and reference is not None, reread=True)

@@ -570,7 +570,8 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
                              "e.g. --monitor lpm01a:/dev/ttyACM0")
     dataset_dir = Path(dataset) if dataset else _default_dataset(wl)
     data = load_dataset(dataset_dir, wl)
-    model = _model_file(wl) if source.origin == "tinybench" else None
+    model = source.model_for(_model_file(wl) if source.model is None else None) \
+        if source.origin == "tinybench" else None
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out_dir = Path(out) if out else paths.results_dir() / f"{brd.name}-{wl.id}-energy-{stamp}"
     if run is None and out_dir.exists() and any(out_dir.iterdir()):
@@ -608,7 +609,8 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
                            time_base="power-monitor timestamp edges", icount_shift=link.icount_shift,
                            instructions_per_us=link.instructions_per_us,
                            firmware=source.firmware_file(image), model=model,
-                           identity=source.identity(image), expect_vendor=source.vendor)
+                           identity=source.identity(image), expect_vendor=source.vendor,
+                           extra={"division": source.division})
         client = stack.enter_context(connect(link.url, link.baud, transcript=run.transcript))
         results = execute_energy(client, run, target, data, options, mon,
                                  voltage_v=voltage_v, sample_rate_hz=sample_rate_hz,

@@ -74,7 +74,10 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
             results.performance = performance.run_windows(client, run, target,
                                                           performance_inputs(dataset), options)
         elif mode == "accuracy":
-            inputs, agreement, inferences = accuracy.run_inputs(client, run, dataset, options)
+            # A data set's TFLM reference belongs to the official model: a custom (open
+            # division) model cannot be compared with it.
+            inputs, agreement, inferences = accuracy.run_inputs(
+                client, run, dataset, options, compare_raw=target.extra.get("division") != "open")
             results.inputs = inputs
             from tinybench.workloads.ci_sets import ci_set_note
 

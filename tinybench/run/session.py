@@ -89,8 +89,9 @@ def _source_from_state(state: dict[str, Any]) -> Any:
     from tinybench.flash.source import DutSource
 
     saved = dict(state.get("source") or {})
-    if saved.get("firmware"):
-        saved["firmware"] = Path(saved["firmware"])
+    for key in ("firmware", "model"):
+        if saved.get(key):
+            saved[key] = Path(saved[key])
     return DutSource(**saved)
 
 
@@ -98,8 +99,9 @@ def _source_state(source: Any) -> dict[str, Any]:
     from dataclasses import asdict
 
     saved = {k: v for k, v in asdict(source).items() if v not in (None, False)}
-    if "firmware" in saved:
-        saved["firmware"] = str(Path(saved["firmware"]).expanduser().resolve())
+    for key in ("firmware", "model"):
+        if key in saved:
+            saved[key] = str(Path(saved[key]).expanduser().resolve())
     return saved
 
 
@@ -127,7 +129,8 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     workload = load_workload(req.workload)
     dataset_dir = Path(req.dataset) if req.dataset else _default_dataset(workload)
     dataset = load_dataset(dataset_dir, workload)
-    model = _model_file(workload) if source.origin == "tinybench" else None
+    model = source.model_for(_model_file(workload) if source.model is None else None) \
+        if source.origin == "tinybench" else None
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = Path(req.out) if req.out else paths.results_dir() / f"{board.name}-{workload.id}-{req.mode}-{stamp}"
     if run is None and out.exists() and any(out.iterdir()):
@@ -164,7 +167,8 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
                 board=board.name, category=link.category,
                 time_base=link.time_base, icount_shift=link.icount_shift,
                 instructions_per_us=link.instructions_per_us, firmware=source.firmware_file(image),
-                model=model, identity=source.identity(image), expect_vendor=source.vendor)
+                model=model, identity=source.identity(image), expect_vendor=source.vendor,
+                extra={"division": source.division})
             # Payloads by reference: each load follows an "input <file> offset <o>" note.
             with connect(link.url, link.baud, transcript=run.transcript, host_files=link.host_files,
                          payload_refs=True, pipeline=link.pipeline) as client:

@@ -29,7 +29,8 @@
  *     AHB prescaler /2 for at least 1 us [RM0432 6.2.7 "System clock (SYSCLK) selection"].
  *   - LPUARTs take HSI16 (RCC_CCIPR.LPUART1SEL = 10, 6.4 "RCC registers"): BRR = 256 * 16 MHz / baud stays in
  *     range [0x300, 2^20) for 9600..921600 baud [RM0432 52.4.8 "LPUART baud rate generation"].
- *   - Timestamps: SysTick on HCLK (120 MHz), extended to 64 bits (cm_core.c).
+ *   - Timestamps: SysTick on HCLK (120 MHz), extended to 64 bits (cm_core.c), paused while the
+ *     firmware sleeps waiting for UART input (as on the QEMU ports).
  */
 #include "tb_port.h"
 
@@ -232,12 +233,15 @@ void tb_cm_irq(void)
 {
     uint32_t isr = U_ISR(DUT_UART);
     while ((isr & U_ISR_RXNE) != 0u) {
-        uint8_t byte = (uint8_t)U_RDR(DUT_UART);
         uint32_t next = (rx_head + 1u) % RX_RING;
-        if (next != rx_tail) { /* full: drop (the host waits for m-ready, so it never is) */
-            rx_ring[rx_head] = byte;
-            rx_head = next;
+        if (next == rx_tail) {
+            /* Ring full (a binary tb-load arriving faster than the monitor reads, as a simulator
+             * delivers it): leave the byte in the UART and stop its interrupt; getc re-enables it. */
+            U_CR1(DUT_UART) &= ~U_CR1_RXNEIE;
+            break;
         }
+        rx_ring[rx_head] = (uint8_t)U_RDR(DUT_UART);
+        rx_head = next;
         isr = U_ISR(DUT_UART);
     }
     if ((isr & U_ISR_ORE) != 0u) {
@@ -254,10 +258,16 @@ int tb_port_getc(void)
         if (rx_tail != rx_head) {
             byte = rx_ring[rx_tail];
             rx_tail = (rx_tail + 1u) % RX_RING;
+            U_CR1(DUT_UART) |= U_CR1_RXNEIE; /* room again: take what the UART holds */
             __asm__ volatile("cpsie i" ::: "memory");
             return byte;
         }
+        /* The DUT clock pauses while idle, as on the QEMU ports: DUT time then only advances while
+         * the firmware executes, so a simulator's time does not depend on how fast the host sends
+         * the next command (laps are taken inside `infer`, never across an idle wait). */
+        tb_cm_systick_pause(1);
         __asm__ volatile("dsb\n\twfi" ::: "memory");
+        tb_cm_systick_pause(0);
         __asm__ volatile("cpsie i" ::: "memory");
     }
 }

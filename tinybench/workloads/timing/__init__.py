@@ -28,11 +28,13 @@ from tinybench.errors import TinybenchError
 NOTE = "official-size timing set (CI files repeated) — not the official evaluation set"
 
 
-def build_official_size(workload_id: str, out: Path, *, source: Path | None = None) -> Path:
+def build_official_size(workload_id: str, out: Path, *, source: Path | None = None,
+                        files: int | None = None) -> Path:
     """Write the official-size set of ``workload_id`` into ``out`` (must not exist or be empty).
 
     ``source``: a data set folder with ``reference.npz`` to repeat (default: the CI set, built if
-    needed). Returns ``out``.
+    needed). ``files``: fewer files than the official count (a slice for quick timing; file sizes
+    stay official). Returns ``out``.
     """
     from tinybench.workloads import load_dataset, load_workload
     from tinybench.workloads.ci_sets import ensure_ci_set
@@ -44,7 +46,7 @@ def build_official_size(workload_id: str, out: Path, *, source: Path | None = No
         raise TinybenchError(f"{out} already exists and is not empty", "choose a new --out folder")
     src = load_dataset(Path(source) if source else ensure_ci_set(workload_id), workload)
     ref = load_reference(src.directory, src)
-    count = workload.dataset.size
+    count = workload.dataset.size if files is None else files
     size = workload.dataset.file_bytes
     usable = [e for e in src.entries if e.size >= size or not workload.windowed]
     if not usable:
