@@ -155,7 +155,7 @@ def test_physical_deploy_path_flashes_then_handshakes(tmp_path: Path, firmware_i
         board = load_board(_physical_board(tmp_path, proc.uart_url, "true"))
         with deploy(board, image) as link:
             assert link.url == proc.uart_url and link.category == "measured" and link.edge_url is None
-        with pytest.raises(TinybenchError, match="flashing bench-board failed"):
+        with pytest.raises(TinybenchError, match="failed flashing bench-board"):
             with deploy(load_board(_physical_board(tmp_path, proc.uart_url, "false")), image):
                 pass
     finally:

@@ -49,14 +49,17 @@ def check_fit(board: Board, model_id: str, *, arena_bytes: int, weight_bytes: in
 
 def check_elf_fits(board: Board, elf: Path) -> tuple[int, int]:
     """Before flashing any ELF (ours, cached, or a vendor's): its flash (text + data) and static RAM
-    (data + bss) from ``arm-none-eabi-size`` must fit the board. Returns (flash, ram) bytes."""
+    (data + bss) from the board's ``size`` tool must fit the board. Returns (flash, ram) bytes."""
     import shutil
     import subprocess
 
-    size = shutil.which("arm-none-eabi-size") or shutil.which("size")
+    # The size tool must read the board's architecture: Arm's for Cortex-M, the host's otherwise.
+    tool = "arm-none-eabi-size" if board.is_cortex_m else "size"
+    size = shutil.which(tool)
     if size is None:
-        raise TinybenchError("arm-none-eabi-size is not installed (needed to check the image fits)",
-                             "apt-get install binutils-arm-none-eabi")
+        raise TinybenchError(f"{tool} is not installed (needed to check the image fits)",
+                             "apt-get install binutils-arm-none-eabi" if board.is_cortex_m
+                             else "apt-get install binutils")
     result = subprocess.run([size, str(elf)], capture_output=True, text=True, check=False)
     lines = result.stdout.splitlines()
     if result.returncode != 0 or len(lines) < 2:
