@@ -300,7 +300,8 @@ def one_run(bench: Bench, index: int, mode: str, rng: random.Random) -> Outcome:
         if not isinstance(failure, TinybenchError):
             outcome.bug = "".join(traceback.format_exception(failure))[-1500:]
     log = (out / "log.txt").read_text(errors="replace") if (out / "log.txt").exists() else ""
-    outcome.detections = log.count(DETECTED_NOTE)
+    # the runner's repeats, and the client's CRC-checked binary load re-sent in hex
+    outcome.detections = log.count(DETECTED_NOTE) + log.count("# tb-load failed")
     notes = json.loads((out / "results.json").read_text()).get("notes", []) if (out / "results.json").exists() else []
     outcome.detections += sum(1 for n in notes if "attempt" in n and mode == "energy")
     try:

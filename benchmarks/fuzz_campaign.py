@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({"examples_per_property": args.examples, "properties": rows,
                                          "inputs_tried": total, "failing": failing,
                                          "pytest": tail, "wall_s": round(wall, 1)}, indent=1) + "\n")
+    if failing or proc.returncode:
+        # keep hypothesis' falsifying examples and tracebacks for whoever fixes the crash
+        log = (args.json or Path("fuzz_campaign.json")).with_suffix(".failures.txt")
+        log.write_text(proc.stdout[-200_000:] + proc.stderr[-20_000:])
+        print(f"failures: {log}")
     return 0 if proc.returncode == 0 and failing == 0 else 1
 
 

@@ -102,6 +102,15 @@ def test_vendor_transcript_quirks_are_read(more):
         assert len(windows) == 5, path
 
 
+def test_energyrunner_auc_of_a_dut_printing_logits_is_confirmed(more):
+    """v0.7 Alibaba's firmware prints logits; EnergyRunner's printed AUC 0.93 comes from them as
+    printed, so no false alarm."""
+    report = check_tree(more / "v0.7/open/Alibaba")
+    assert not report.errors, report.render()
+    assert any(v.what.startswith("AUC (eembc-simplified") and v.published == "0.93" and "/ic/" in v.path
+               for v in report.verified)
+
+
 def test_one_bad_submission_never_aborts_the_rest(published, tmp_path, capsys):
     tree = tmp_path / "tiny_results_v1.3"
     shutil.copytree(published / "v1.3", tree)

@@ -47,6 +47,10 @@ def open_link(url: str, baud: int, timeout: float, *, what: str = "DUT link") ->
     if not url or not url.strip():
         raise TinybenchError(f"no serial port or URL given for the {what}",
                              "pass a device path such as /dev/ttyACM0 or a socket://host:port URL")
+    if url.startswith("relay+"):      # a DUT behind an interface board (tinybench.relay)
+        from tinybench.relay import open_relay
+
+        return open_relay(url[len("relay+"):], baud, timeout)  # type: ignore[return-value]
     if missing_device(url):
         raise PortMissing(f"{what} {url}: no such serial device",
                           f"plug the device in or fix the port name (serial ports present: "

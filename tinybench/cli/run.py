@@ -43,6 +43,9 @@ def register(app: typer.Typer) -> None:
                                       "just talk to it (at --port, or the board's serial.url)"),
         port: Optional[str] = typer.Option(None, "--port", help="--no-flash: the DUT's serial port "
                                            "or URL (/dev/ttyACM0, socket://127.0.0.1:5000)"),
+        interface: Optional[str] = typer.Option(
+            None, "--interface", help="reach the DUT through an energy bench's interface board at "
+            "this port or URL (same as --port relay+URL; tinybench/relay.py)"),
         edge: Optional[str] = typer.Option(None, "--edge", help="--no-flash energy runs on a "
                                            "simulated DUT: URL of its edge channel (second UART)"),
         baud: Optional[int] = typer.Option(None, "--baud", help="override the board's baud for this mode"),
@@ -60,6 +63,11 @@ def register(app: typer.Typer) -> None:
         from tinybench.errors import TinybenchError
         from tinybench.flash.source import DutSource
 
+        if interface is not None:
+            if port is not None:
+                raise TinybenchError("--interface and --port both name the DUT's link",
+                                     "pass one: --interface URL is --port relay+URL")
+            port = "relay+" + interface
         source = DutSource(firmware=firmware, no_flash=no_flash, port=port, edge=edge, baud=baud,
                            vendor=vendor, model=model)
         try:

@@ -138,7 +138,15 @@ def accuracy(exchanges: list[Exchange], labels: dict[str, int],
         top1 = metrics.top1(scores, y)
     else:
         top1 = metrics.ad_top1_eembc(scores[:, 0], y) if method == metrics.EEMBC else None
-    auc = metrics.auc(scores, y, method)
+    auc_scores = scores
+    if classifier and method == metrics.EEMBC:
+        # EnergyRunner thresholds what the DUT printed: for a DUT printing logits (v0.7 Alibaba)
+        # normalising to sum 1 first gives a different AUC (0.478 vs the printed 0.93, which the
+        # raw logits reproduce); probability vectors are left as the normalised scores above
+        raw = np.vstack([np.mean(np.asarray(rows, dtype=float), axis=0) for rows in per_file.values()])
+        if (raw < 0).any() or (np.abs(raw.sum(axis=1) - 1.0) > 0.05).any():
+            auc_scores = raw
+    auc = metrics.auc(auc_scores, y, method)
     return AccuracyFigures(len(per_file), top1, None if np.isnan(auc) else auc, method)
 
 

@@ -752,6 +752,9 @@ def connect(url: str, baud: int, *, timeout: float = 5.0, transcript: Transcript
     client = DutClient(open_link(url, baud, min(timeout, 0.5)), port=url, transcript=transcript,
                        timeout=timeout, host_files=host_files, payload_refs=payload_refs,
                        pipeline=pipeline)
+    attach = getattr(client.link, "attach_transcript", None)   # relay links log the board hop
+    if attach is not None:
+        attach(client._log)
     try:
         client.sync(sync_timeout)
     except BaseException:

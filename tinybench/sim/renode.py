@@ -109,7 +109,8 @@ class RenodeProcess(LocalSockets):
 
     def __post_init__(self) -> None:
         self._out = ""
-        self._consumed = 0
+        self._dropped = 0          # characters cut from the front of _out (positions are absolute)
+        self._consumed = 0         # absolute position after the last prompt a command consumed
         self._cond = threading.Condition()
         self._log = open(self.log_path, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
         self._lock = threading.Lock()
@@ -132,7 +133,9 @@ class RenodeProcess(LocalSockets):
                 text = chunk.decode("utf-8", errors="replace").replace("\r", "")
                 self._out += text
                 if len(self._out) > 1_000_000:     # keep memory bounded on chatty platforms
-                    self._out = self._out[-200_000:]
+                    cut = len(self._out) - 200_000
+                    self._out = self._out[cut:]
+                    self._dropped += cut
                 if not self._log.closed:
                     self._log.write(text)
                     self._log.flush()
@@ -143,10 +146,11 @@ class RenodeProcess(LocalSockets):
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                match = _PROMPT.search(self._out, max(0, min(start, len(self._out))))
+                at = max(0, start - self._dropped)
+                match = _PROMPT.search(self._out, at)
                 if match:
-                    text = self._out[start:match.start()]
-                    self._consumed = match.end()
+                    text = self._out[at:match.start()]
+                    self._consumed = match.end() + self._dropped
                     return text
                 remaining = deadline - time.monotonic()
                 if not self.alive():

@@ -11,7 +11,8 @@
  *     interrupt pushes the byte into a ring and restarts RX. Baud values from the BAUDRATE table.
  *   Timestamps [PS 6.30 TIMER, registers 6.30.10]: TIMER1 in 32-bit timer mode, PRESCALER 4
  *     (16 MHz / 2^4 = 1 MHz): a free-running microsecond counter wrapping at 2^32, read with
- *     TASKS_CAPTURE[0] -> CC[0].
+ *     TASKS_CAPTURE[0] -> CC[0]; stopped (TASKS_STOP keeps the count) while the firmware sleeps
+ *     waiting for UART input, as the QEMU ports pause theirs.
  *   GPIO [PS 6.9 GPIO, registers 6.9.2]: P0 at 0x50000000, P1 at 0x50000300; PSEL values are
  *     pin | port << 5 with CONNECT (bit 31) = 0.
  */
@@ -59,6 +60,7 @@
 
 #define TIMER1 0x40009000u
 #define TIMER_TASKS_START R(TIMER1 + 0x000u)
+#define TIMER_TASKS_STOP R(TIMER1 + 0x004u)
 #define TIMER_TASKS_CLEAR R(TIMER1 + 0x00Cu)
 #define TIMER_TASKS_CAPTURE0 R(TIMER1 + 0x040u)
 #define TIMER_MODE R(TIMER1 + 0x504u)
@@ -98,7 +100,10 @@ static uint32_t baud_value(uint32_t baud)
     }
 }
 
-#define RX_RING 2048u
+/* Large enough for the biggest input in one binary load (VWW: 27648 bytes) plus its command line:
+ * Renode's UARTE model drops bytes that arrive while RX is not started, so stalling (below) is
+ * only a last resort. */
+#define RX_RING 32768u
 static volatile uint8_t rx_ring[RX_RING];
 static volatile uint32_t rx_head;
 static volatile uint32_t rx_tail;
@@ -181,7 +186,11 @@ int tb_port_getc(void)
             __asm__ volatile("cpsie i" ::: "memory");
             return byte;
         }
+        /* The DUT clock pauses while idle (as on the QEMU ports): DUT time only advances while
+         * the firmware executes; STOP keeps the count, START resumes it. */
+        TIMER_TASKS_STOP = 1u;
         __asm__ volatile("dsb\n\twfi" ::: "memory");
+        TIMER_TASKS_START = 1u;
         __asm__ volatile("cpsie i" ::: "memory");
     }
 }

@@ -29,7 +29,8 @@
  *     AHB prescaler /2 for at least 1 us [RM0432 6.2.7 "System clock (SYSCLK) selection"].
  *   - LPUARTs take HSI16 (RCC_CCIPR.LPUART1SEL = 10, 6.4 "RCC registers"): BRR = 256 * 16 MHz / baud stays in
  *     range [0x300, 2^20) for 9600..921600 baud [RM0432 52.4.8 "LPUART baud rate generation"].
- *   - Timestamps: SysTick on HCLK (120 MHz), extended to 64 bits (cm_core.c).
+ *   - Timestamps: SysTick on HCLK (120 MHz), extended to 64 bits (cm_core.c), paused while the
+ *     firmware sleeps waiting for UART input (as on the QEMU ports).
  */
 #include "tb_port.h"
 
@@ -261,7 +262,12 @@ int tb_port_getc(void)
             __asm__ volatile("cpsie i" ::: "memory");
             return byte;
         }
+        /* The DUT clock pauses while idle, as on the QEMU ports: DUT time then only advances while
+         * the firmware executes, so a simulator's time does not depend on how fast the host sends
+         * the next command (laps are taken inside `infer`, never across an idle wait). */
+        tb_cm_systick_pause(1);
         __asm__ volatile("dsb\n\twfi" ::: "memory");
+        tb_cm_systick_pause(0);
         __asm__ volatile("cpsie i" ::: "memory");
     }
 }

@@ -1,0 +1,87 @@
+"""Energy and performance runs through an interface board (``relay+`` link) vs the direct link,
+on the same simulated DUT: per-window energy difference and wall-time overhead.
+
+The interface board is ``tinybench.sim.interface_board`` (protocol-level simulation: a Python
+relay between a host socket and the DUT's socket); the DUT is real tinybench firmware in QEMU
+(default) or the host build. ``--pace`` spends the DUT hop's wire time at the energy baud (9600),
+as a real bench does. A fresh simulator is launched for each run so both start from the same state.
+
+    .venv/bin/python benchmarks/relay_energy.py [--board qemu-mps2-an386] [--workload kws01] [--pace]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--board", default="qemu-mps2-an386")
+    ap.add_argument("--workload", default="kws01")
+    ap.add_argument("--mode", default="energy", choices=["energy", "performance"])
+    ap.add_argument("--min-window-s", type=float, default=0.3)
+    ap.add_argument("--pace", action="store_true")
+    args = ap.parse_args()
+
+    from fixtures_run import cached_dataset
+    from tinybench.boards import load_board
+    from tinybench.flash import build_firmware
+    from tinybench.flash.source import DutSource
+    from tinybench.run.session import RunRequest, _model_file, start
+    from tinybench.run.energy import run_energy
+    from tinybench.sim.interface_board import SimInterfaceBoard
+    from tinybench.sim.launch import launch_host, launch_qemu
+    from tinybench.workloads import load_workload
+
+    brd = load_board(args.board)
+    energy = args.mode == "energy"
+    baud = brd.baud_for(args.mode)
+    image = build_firmware(brd, _model_file(load_workload(args.workload)), args.workload, energy=energy)
+    dataset = cached_dataset(args.workload, 5)
+    out = Path(tempfile.mkdtemp(prefix="relay-bench-"))
+    rows = {}
+    for how in ("direct", "relay"):
+        proc = launch_host(image.path) if brd.kind == "host" else launch_qemu(brd, image.path)
+        board = None
+        try:
+            port = proc.uart_url
+            if how == "relay":
+                board = SimInterfaceBoard(proc.uart_url, dut_baud=baud, pace=args.pace)
+                port = "relay+" + board.url
+            source = DutSource(no_flash=True, port=port, edge=proc.edge_url if energy else None)
+            t0 = time.monotonic()
+            if energy:
+                res, _ = run_energy(board=args.board, workload=args.workload, dataset=dataset,
+                                    out=out / how, min_window_s=args.min_window_s, source=source,
+                                    progress=False)
+                per = [w.energy_per_inf_uj for w in res.energy.windows]
+                med = res.energy.median_energy_per_inf_uj
+            else:
+                res, _ = start(RunRequest(board=args.board, workload=args.workload, mode="performance",
+                                          dataset=dataset, out=out / how, min_window_s=args.min_window_s,
+                                          progress=False, source=source))
+                per = [w.throughput for w in res.performance.windows]
+                med = res.performance.median_throughput
+            rows[how] = (per, med, time.monotonic() - t0, res.category)
+        finally:
+            if board is not None:
+                board.close()
+            proc.stop()
+    unit = "uJ/inf" if energy else "inf/s"
+    print(f"board {args.board}, {args.workload}, {args.mode}, pace={args.pace}, dut baud {baud}")
+    for how, (per, med, wall, cat) in rows.items():
+        print(f"{how:7s} median {med:.6g} {unit} ({cat}); windows {[round(v, 6) for v in per]}; wall {wall:.1f} s")
+    d, r = rows["direct"], rows["relay"]
+    diffs = [100.0 * (b - a) / a for a, b in zip(d[0], r[0])]
+    print(f"per-window difference relay vs direct: {[round(x, 4) for x in diffs]} %; "
+          f"wall overhead {r[2] - d[2]:+.1f} s ({100 * (r[2] / d[2] - 1):+.0f} %)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""DUT links through an energy bench's interface board (``relay+URL``, ``tinybench.relay``).
+
+No interface board hardware exists here: ``tinybench.sim.interface_board`` simulates the board at
+the protocol level, while the DUT behind it is the real tinybench host firmware build."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+
+import pytest
+
+from fixtures_run import cached_dataset
+from tinybench.boards import load_board
+from tinybench.cli import main
+from tinybench.errors import TinybenchError
+from tinybench.relay import open_relay
+from tinybench.results.schema import RunResults
+from tinybench.sim.interface_board import SimInterfaceBoard
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
+BAUD = load_board("host").baud_for("performance")
+
+
+@pytest.fixture(scope="module")
+def host_dut(firmware_image):  # type: ignore[no-untyped-def]
+    from tinybench.sim.launch import launch_host
+
+    proc = launch_host(firmware_image("host", "ad01").path)
+    yield proc
+    proc.stop()
+
+
+def test_performance_run_through_the_interface_board(host_dut, tmp_path):
+    """A performance run reaches the DUT only through the board; the transcript shows both hops."""
+    with SimInterfaceBoard(host_dut.uart_url, dut_baud=BAUD) as board:
+        code = main(["run", "--board", "host", "--workload", "ad01", "--mode", "performance",
+                     "--dataset", str(cached_dataset("ad01", 5)), "--out", str(tmp_path / "run"),
+                     "--min-window-s", "0.2", "--no-progress", "--no-flash", "--interface", board.url])
+        relayed = list(board.relayed_commands)
+    assert code == 0
+    run_dir = tmp_path / "run"
+    results = RunResults.model_validate_json((run_dir / "results.json").read_text())
+    assert results.complete
+    assert [w.index for w in results.performance.windows] == [1, 2, 3, 4, 5]
+    assert all(len(w.laps_us) == 2 and w.runtime_s >= 0.2 for w in results.performance.windows)
+    assert any(c.startswith("infer ") for c in relayed) and any(c.startswith("db ") for c in relayed)
+    log = (run_dir / "log.txt").read_text()
+    assert "io < tinyML Enhanced Interface Board" in log            # hop 1: the board itself
+    assert "io > dut infer" in log and "io < m-dut-passthrough(infer" in log
+    assert "m-lap-us-" in log                                        # hop 2: the DUT's own lines
+    assert "tb-load" not in log                                      # text-only hop: hex db chunks
+
+
+def test_board_absent():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(TinybenchError, match="cannot open interface board"):
+        open_relay(f"socket://127.0.0.1:{port}", BAUD, 0.5)
+
+
+def test_board_with_another_name(host_dut):
+    with SimInterfaceBoard(host_dut.uart_url, dut_baud=BAUD, name="Arduino Uno blink") as board:
+        with pytest.raises(TinybenchError, match="not as an interface board"):
+            open_relay(board.url, BAUD, 0.5)
+
+
+def test_dut_url_given_as_interface_board(host_dut):
+    with pytest.raises(TinybenchError) as info:
+        open_relay(host_dut.uart_url, BAUD, 0.5)
+    assert "not as an interface board" in info.value.message and "without 'relay+'" in info.value.hint
+
+
+def test_baud_mismatch_names_the_dut_hop(host_dut):
+    with SimInterfaceBoard(host_dut.uart_url, dut_baud=9600) as board:
+        with pytest.raises(TinybenchError, match="hop 2") as info:
+            open_relay(board.url, BAUD, 0.5)
+    assert "setbaud" in info.value.hint
+
+
+def test_dut_silent_behind_the_board():
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(1)
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(mute.accept()[0]), daemon=True).start()
+    try:
+        with SimInterfaceBoard(f"socket://127.0.0.1:{mute.getsockname()[1]}", dut_baud=BAUD) as board:
+            with pytest.raises(TinybenchError, match="DUT behind interface board .* is silent"):
+                open_relay(board.url, BAUD, 0.5, check_timeout=1.0)
+    finally:
+        for s in held + [mute]:
+            s.close()

@@ -1,0 +1,248 @@
+"""Reaching a DUT through an energy bench's interface board (``relay+<url>`` links).
+
+Why: on an MLPerf Tiny energy bench the power monitor powers the DUT alone and the host reaches
+the DUT's UART only through an *interface board* (MLCommons' STM32H573I-DK firmware, EEMBC's
+Arduino IO manager) that forwards ``dut <command>%`` and relays the DUT's lines prefixed with
+``[dut]: `` until the DUT's own ``m-ready`` (``../shared/docs/dut-protocol.md`` §8, "Passthrough").
+
+How it fits: ``RelayLink`` looks like a pyserial link carrying the DUT's own bytes, so
+``DutClient`` drives it unchanged. ``tinybench.transport.open_link`` returns one for any URL
+written ``relay+<interface-board-url>`` (``relay+/dev/ttyACM1``, ``relay+socket://host:port``), so
+every place that takes a DUT port (``run --no-flash --port``) accepts an interface board too.
+Opening checks both hops and fails with a message naming the failing one: board absent, board
+answering with another name, board relaying at another baud than the DUT's, DUT silent behind it.
+The transcript shows the board hop as ``#`` notes (``io > dut infer 10 0``,
+``io < m-dut-passthrough(infer 10 0)``) around the DUT's lines.
+
+The relay carries ``%``-terminated text only, so the tinybench binary/file input extensions are
+hidden from the client (``load``, ``fload`` and ``cmdmax`` are removed from the DUT's
+``m-tb-caps-[...]`` line, with a note): inputs travel as standard 31-byte ``db`` chunks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import serial
+
+from tinybench.errors import TinybenchError
+
+PREFIX = "relay+"
+HOST_BAUD = 115200            # host side of the MLCommons interface board
+DUT_TAG = "[dut]: "
+_HIDDEN_CAPS = ("load", "fload", "cmdmax")
+
+NoteFn = Callable[[str, str], None]
+
+
+def is_relay_url(url: str) -> bool:
+    return url.startswith(PREFIX)
+
+
+def _is_interface_name(lines: list[str]) -> bool:
+    """MLCommons: ``tinyML Enhanced Interface Board``; EEMBC IO manager: ``m-name-io…``-style replies."""
+    for text in lines:
+        low = text.lower()
+        if "interface board" in low or low.startswith("m-name-io") or "io-manager" in low:
+            return True
+    return False
+
+
+class RelayLink:
+    """A pyserial-like link to the DUT behind an interface board (see the module docstring)."""
+
+    def __init__(self, inner: serial.SerialBase, url: str, *, ack_timeout: float = 5.0) -> None:
+        self._inner = inner
+        self.url = url
+        self.port = PREFIX + url
+        self.ack_timeout = ack_timeout
+        self._raw = bytearray()       # bytes from the board not yet split into lines
+        self._out = bytearray()       # DUT bytes (tag removed) ready for the client
+        self._cmd = bytearray()       # host bytes of a command not yet terminated by %
+        self._board_lines: list[str] = []   # the board's own lines since the last command
+        self._pending: list[tuple[str, str]] = []
+        self._note: NoteFn | None = None
+        self.is_open = True
+
+    # --------------------------------------------------------------- transcript
+    def attach_transcript(self, log: NoteFn) -> None:
+        """``log(direction, text)``: the client's transcript; notes made before are flushed to it."""
+        self._note = log
+        for item in self._pending:
+            log(*item)
+        self._pending.clear()
+
+    def _log(self, text: str) -> None:
+        if self._note is not None:
+            self._note("#", text)
+        else:
+            self._pending.append(("#", text))
+
+    # --------------------------------------------------------------- pyserial surface
+    @property
+    def timeout(self) -> float | None:
+        return self._inner.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._inner.timeout = value
+
+    @property
+    def name(self) -> str:
+        return self.port
+
+    @property
+    def in_waiting(self) -> int:
+        self._pump(block=False)
+        return len(self._out)
+
+    def read(self, size: int = 1) -> bytes:
+        if not self._out:
+            self._pump(block=True)
+        data = bytes(self._out[:size])
+        del self._out[:size]
+        return data
+
+    def write(self, data: bytes) -> int:
+        self._cmd += data
+        while True:
+            end = self._cmd.find(b"%")
+            if end < 0:
+                break
+            command = self._cmd[:end].decode("ascii", "replace")
+            del self._cmd[:end + 1]
+            self._relay(command)
+        return len(data)
+
+    def flush(self) -> None:
+        self._inner.flush()
+
+    def reset_input_buffer(self) -> None:
+        self._out.clear()
+
+    def close(self) -> None:
+        self.is_open = False
+        self._inner.close()
+
+    # --------------------------------------------------------------- board hop
+    def _pump(self, block: bool) -> None:
+        """Move what the board sent into ``_out`` (DUT lines) or ``_board_lines`` (its own)."""
+        waiting = self._inner.in_waiting
+        if not waiting and not block:
+            return
+        chunk = self._inner.read(max(1, min(waiting or 1, 65536)))
+        if not chunk:
+            return
+        self._raw += chunk
+        while True:
+            nl = self._raw.find(b"\n")
+            if nl < 0:
+                break
+            line = bytes(self._raw[:nl]).replace(b"\r", b"").replace(b"\0", b"")
+            del self._raw[:nl + 1]
+            text = line.decode("ascii", "replace")
+            if text.startswith(DUT_TAG):
+                self._out += self._filter(text[len(DUT_TAG):]).encode("ascii", "replace") + b"\r\n"
+            elif text.strip():
+                self._board_lines.append(text)
+                self._log(f"io < {text}")
+
+    def _filter(self, text: str) -> str:
+        """Hide the extensions a text-only relay cannot carry from the DUT's ``tb-caps`` line."""
+        if not text.startswith("m-tb-caps-[") or not text.endswith("]"):
+            return text
+        items = [i for i in text[len("m-tb-caps-["):-1].split(",") if i.strip()]
+        kept = [i for i in items if i.split("=", 1)[0].strip() not in _HIDDEN_CAPS]
+        if len(kept) != len(items):
+            self._log(f"io: DUT said {text}; relay hides {', '.join(_HIDDEN_CAPS)} (text-only hop)")
+        return "m-tb-caps-[" + ",".join(kept) + "]"
+
+    def _board_command(self, command: str, timeout: float) -> list[str]:
+        """Send a board command; its own lines up to its ``m-ready`` (DUT lines keep flowing to ``_out``)."""
+        self._board_lines.clear()
+        self._log(f"io > {command}")
+        self._inner.write(command.encode("ascii") + b"%")
+        self._inner.flush()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "m-ready" in self._board_lines:
+                got = self._board_lines[:self._board_lines.index("m-ready")]
+                del self._board_lines[:len(got) + 1]
+                return got
+            self._pump(block=True)
+        raise serial.SerialException(
+            f"interface board {self.url} did not answer '{command}' within {timeout:.0f} s "
+            f"(last board lines: {self._board_lines[-3:] or 'none'})")
+
+    def _relay(self, command: str) -> None:
+        got = self._board_command(f"dut {command}", self.ack_timeout)
+        if not any(text.startswith("m-dut-passthrough(") for text in got):
+            raise serial.SerialException(
+                f"interface board {self.url} did not pass 'dut {command}' through to the DUT "
+                f"(answered {got or ['m-ready']})")
+
+    # --------------------------------------------------------------- checks at open
+    def check(self, dut_baud: int | None, timeout: float) -> None:
+        """Board present and named as an interface board, relaying at ``dut_baud``, DUT answering."""
+        try:
+            named = self._board_command("name", min(timeout, 3.0))
+        except serial.SerialException as exc:
+            raise TinybenchError(
+                f"interface board {self.url} did not answer name% (hop 1, host → interface board): {exc}",
+                "check that the interface board is connected, powered and running its firmware "
+                f"(host side {HOST_BAUD} baud)") from exc
+        if not _is_interface_name(named):
+            dut_like = any(t.startswith("m-name-dut-") for t in named)
+            raise TinybenchError(
+                f"the device at {self.url} answered name% with {named or ['nothing but m-ready']}, "
+                "not as an interface board (hop 1)",
+                "this looks like the DUT itself: pass its URL without 'relay+'" if dut_like else
+                "check the port: expected 'tinyML Enhanced Interface Board' or an EEMBC IO manager")
+        try:
+            baud_lines = self._board_command("checkbaud", min(timeout, 3.0))
+        except serial.SerialException:
+            baud_lines = []
+        relayed = next((int(t.split(":", 1)[1]) for t in baud_lines
+                        if t.startswith("baud is:") and t.split(":", 1)[1].strip().isdigit()), None)
+        if relayed is not None and dut_baud and relayed != dut_baud:
+            raise TinybenchError(
+                f"interface board {self.url} relays to the DUT at {relayed} baud, but this DUT runs "
+                f"at {dut_baud} baud (hop 2, interface board → DUT)",
+                f"send 'setbaud {dut_baud}%' to the board (it stores the value and resets), "
+                "or build the DUT firmware for the board's baud")
+        self._out.clear()
+        deadline = time.monotonic() + timeout
+        try:
+            self._relay("name")
+        except serial.SerialException as exc:
+            raise TinybenchError(str(exc), "check the interface board firmware") from exc
+        seen = b""
+        while time.monotonic() < deadline:
+            self._pump(block=True)
+            seen += bytes(self._out)
+            self._out.clear()
+            text = seen.decode("ascii", "replace")
+            if "m-name-" in text and "m-ready" in text[text.index("m-name-"):]:
+                return
+        raise TinybenchError(
+            f"the DUT behind interface board {self.url} is silent: no reply to 'dut name' within "
+            f"{timeout:.0f} s (hop 2, interface board → DUT)",
+            f"check that the DUT is powered (the energy monitor powers it), its UART wiring and "
+            f"level shifters, and that it runs at the board's baud ({relayed or 'unknown'})")
+
+
+def open_relay(url: str, dut_baud: int | None, timeout: float, *,
+               check_timeout: float = 5.0) -> RelayLink:
+    """Open the interface board at ``url`` (without ``relay+``) and check both hops."""
+    from tinybench.transport import open_link
+
+    inner = open_link(url, HOST_BAUD, timeout, what="interface board")
+    link = RelayLink(inner, url)
+    try:
+        link.check(dut_baud, check_timeout)
+    except BaseException:
+        link.close()
+        raise
+    link._log(f"io: relaying to the DUT through interface board {url}")
+    return link
