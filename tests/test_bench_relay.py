@@ -93,3 +93,33 @@ def test_dut_silent_behind_the_board():
     finally:
         for s in held + [mute]:
             s.close()
+
+
+def test_interface_firmware_host_build_relays(host_dut, tmp_path):
+    """firmware/interface (first cut): its portable core, built for the host, is a working interface
+    board in front of the real host DUT: both hops check out and a load + infer goes through."""
+    import subprocess
+    from pathlib import Path
+
+    from tinybench.protocol.client import DutClient
+
+    src = Path(__file__).resolve().parents[1] / "firmware" / "interface"
+    exe = tmp_path / "iface-host"
+    subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-o", str(exe), str(src / "iface_core.c"),
+                    str(src / "iface_host.c")], check=True)
+    host, port = host_dut.uart_url.split("://", 1)[1].rsplit(":", 1)
+    proc = subprocess.Popen([str(exe), "0", host, port, str(BAUD)], stdout=subprocess.PIPE, text=True)
+    try:
+        listen = int(proc.stdout.readline().split()[1])
+        log: list[str] = []
+        link = open_relay(f"socket://127.0.0.1:{listen}", BAUD, 0.5)
+        with DutClient(link, port="relay", transcript=lambda d, t, h: log.append(f"{d} {t}")) as dut:
+            link.attach_transcript(dut._log)
+            assert dut.profile()[1] == "ad01"
+            dut.load(bytes(2560))
+            result = dut.infer(2, 0)
+        assert len(result.laps) == 2 and len(result.results) == 1
+        assert "# io < tinyML Enhanced Interface Board" in log and "# io > dut infer 2 0" in log
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
