@@ -34,7 +34,7 @@ def _energy_argv(out: Path) -> list[str]:
 def _interrupt_when(log: Path, text: str) -> threading.Thread:
     """Send SIGINT to this process (a real Ctrl-C) once ``text`` appears in the run's log."""
     def watch() -> None:
-        for _ in range(1200):
+        for _ in range(6000):   # up to 5 min: a loaded machine reaches window 2 late
             if log.is_file() and text in log.read_text(errors="replace"):
                 os.kill(os.getpid(), signal.SIGINT)
                 return

@@ -107,7 +107,10 @@ def test_accuracy_interrupted_and_resumed_equals_host(tmp_path: Path) -> None:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "the Renode run made no progress"
             time.sleep(0.1)
+        # Stop the runner first so the remaining inputs cannot all finish before Ctrl-C lands.
+        proc.send_signal(signal.SIGSTOP)
         proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGCONT)
         assert proc.wait(timeout=120) == 130
     finally:
         if proc.poll() is None:

@@ -55,10 +55,14 @@ def test_interrupt_and_resume_matches_uninterrupted(tmp_path, sig):
             assert proc.poll() is None, proc.stderr.read()
             assert time.monotonic() < deadline, "run made no progress"
             time.sleep(0.05)
+        # Freeze the runner and its firmware at once: on a fast link the remaining inputs could
+        # otherwise all finish before the signal lands, and the test would interrupt nothing.
+        os.killpg(proc.pid, signal.SIGSTOP)
         if sig == signal.SIGKILL:
             os.killpg(proc.pid, signal.SIGKILL)      # the runner and the firmware it launched
         else:
             os.kill(proc.pid, signal.SIGINT)
+            os.killpg(proc.pid, signal.SIGCONT)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
