@@ -119,6 +119,15 @@ static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int
     "smlad %[s00], %[xao], %[v], %[s00]\n\t"                                                    \
     "smlad %[s10], %[xbo], %[v], %[s10]\n\t"
 
+/* The hand-scheduled steps need 14 free registers; without optimisation GCC keeps r7 as the
+ * frame pointer and cannot satisfy the constraints, so -O0 builds (debugging, the deliberately
+ * slowed CI build) take the plain C loops, which compute the same sums. */
+#if defined(__OPTIMIZE__)
+#define TB_DSP_ASM 1
+#else
+#define TB_DSP_ASM 0
+#endif
+
 static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
                       const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
 {
@@ -144,6 +153,7 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
             int32_t s00 = start_of(q, oc), s01 = start_of(q, oc + 1);
             int32_t s10 = s00, s11 = s01;
             int32_t j;
+#if TB_DSP_ASM
             if (dx == k && k >= 8) {
                 /* Rows k apart (im2col batches, stride-1 1x1 convolutions): one register k
                  * addresses the second pixel and the second weight row. 8-byte steps in
@@ -166,6 +176,9 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
             } else {
                 j = k >> 2;
             }
+#else
+            j = k >> 2;
+#endif
             while (j-- > 0) {
                 const uint32_t xa = ld32(pa), xb = ld32(pa + dx);
                 const uint32_t va = ld32(wa), vb = ld32(wa + k);
@@ -219,6 +232,7 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
         int32_t s0 = start_of(q, oc), s1 = start_of(q, oc + 1);
         int32_t s2 = start_of(q, oc + 2), s3 = start_of(q, oc + 3);
         int32_t j = k >> 3;
+#if TB_DSP_ASM
         if (j > 0) {
             uint32_t xe, xo, v, t;
             __asm__ volatile(
@@ -233,7 +247,11 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
                 :
                 : "cc", "memory");
         }
-        for (j = k & 7; j > 0; --j) {
+        j = k & 7;
+#else
+        j = k;       /* no hand-scheduled steps: the plain loop takes every byte */
+#endif
+        for (; j > 0; --j) {
             const int32_t a = *px++;
             s0 += a * *w0++;
             s1 += a * *w1++;
