@@ -10,6 +10,7 @@ link. Tests against the real tinybench firmware use ``tinybench.flash`` when it 
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -238,3 +239,13 @@ def cached_dataset(workload_id: str, files: int) -> Path:
                 if work.exists():
                     shutil.rmtree(work, ignore_errors=True)
     return final
+
+
+def ctrl_c_deliverable() -> None:
+    """``preexec_fn`` for a child that a test interrupts with SIGINT.
+
+    Why: a shell that starts a job in the background (a CI runner may) sets SIGINT to "ignored",
+    children inherit that, and Python then installs no KeyboardInterrupt handler — the Ctrl-C the
+    test sends would be lost. The child gets the default disposition back.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -47,9 +47,14 @@ def _interrupt_when(log: Path, text: str) -> threading.Thread:
 
 def test_energy_interrupted_then_resumed_and_reported(tmp_path: Path, capsys) -> None:
     out = tmp_path / "energy"
-    watcher = _interrupt_when(out / "log.txt", "energy window 2 attempt 1")
-    assert main(_energy_argv(out)) == 130
-    watcher.join()
+    # A worker started from a background job may have SIGINT ignored: take Ctrl-C back for the test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        watcher = _interrupt_when(out / "log.txt", "energy window 2 attempt 1")
+        assert main(_energy_argv(out)) == 130
+        watcher.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     err = capsys.readouterr().err
     assert f"run directory: {out}" in err                       # said before measuring
     assert "energy windows" in err                               # progress display

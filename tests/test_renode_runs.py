@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from fixtures_renode import RENODE_BOARD, needs_renode
-from fixtures_run import cached_dataset
+from fixtures_run import cached_dataset, ctrl_c_deliverable
 from tinybench.cli import main as cli_main
 from tinybench.results.compare import compare_runs
 from tinybench.run.session import RunRequest, start
@@ -100,7 +100,7 @@ def test_accuracy_interrupted_and_resumed_equals_host(tmp_path: Path) -> None:
     out = tmp_path / "renode"
     proc = subprocess.Popen(_cli("run", "--board", RENODE_BOARD, "--workload", "ad01", "--mode", "accuracy",
                                  "--dataset", str(ds), "--out", str(out), "--no-progress"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_deliverable)
     try:
         deadline = time.monotonic() + 300
         while _inputs_done(out) < 1:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures_run import cached_dataset
+from fixtures_run import cached_dataset, ctrl_c_deliverable
 from tinybench.protocol.transcripts import parse_tinybench_log
 from tinybench.run.session import RunRequest, start
 
@@ -48,7 +48,7 @@ def test_interrupt_and_resume_matches_uninterrupted(tmp_path, sig):
     proc = subprocess.Popen(_cli("run", "--board", "host", "--workload", "kws01", "--mode", "accuracy",
                                  "--dataset", str(ds), "--out", str(out), "--no-progress"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=ctrl_c_deliverable)
     try:
         deadline = time.monotonic() + 120
         while len(_journal_inputs(out)) < 5:

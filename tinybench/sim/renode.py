@@ -42,6 +42,8 @@ INSTALL_HINT = (
     f"{ENV_VAR}=/path/to/renode")
 _PROMPT = re.compile(r"^\((?:monitor|[\w.-]+)\) ", re.MULTILINE)
 _LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d+ \[(\w+)\]")
+# A log line Renode writes from another thread can land inside the prompt ("(" LOG "dut) ").
+_INLINE_LOG = re.compile(r"\d\d:\d\d:\d\d\.\d+ \[\w+\] [^\n]*\n")
 _ERROR_MARK = "There was an error executing command"
 _ELF_MACHINES = {40: "ARM", 62: "x86-64", 3: "x86", 183: "AArch64", 243: "RISC-V"}
 
@@ -152,6 +154,11 @@ class RenodeProcess(LocalSockets):
                     text = self._out[at:match.start()]
                     self._consumed = match.end() + self._dropped
                     return text
+                cleaned = _INLINE_LOG.sub("", self._out[at:])
+                match = _PROMPT.search(cleaned)
+                if match:   # the prompt was split by a log line: everything so far is consumed
+                    self._consumed = len(self._out) + self._dropped
+                    return cleaned[:match.start()]
                 remaining = deadline - time.monotonic()
                 if not self.alive():
                     raise TinybenchError(f"Renode ({self.board}) exited during {what}: "
