@@ -6,21 +6,20 @@ The split follows labgrid: a board yaml's sections are the *resources* (``qemu:`
 and never see which backend ran.
 
 Adding a way to reach a DUT = one module here whose class is decorated with
-``@register_backend("<name>")``, plus its name in ``_MODULES`` (so it is imported on first use,
+``@register_backend("<name>")``, plus its name in ``_BACKENDS`` (so it is imported on first use,
 not at ``import tinybench``).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from tinybench.boards.model import Board
 from tinybench.errors import TinybenchError
 from tinybench.flash.build import FirmwareImage
 from tinybench.flash.link import DutLink
+from tinybench.flash.registry import LazyRegistry
 
 
 class DutBackend(Protocol):
@@ -35,40 +34,24 @@ class DutBackend(Protocol):
 
 
 #: backend name -> module that registers it (imported lazily by ``backend_for``).
-_MODULES: dict[str, str] = {
+_BACKENDS = LazyRegistry("deploy backend", {
     "host": "tinybench.flash.backends.host",
     "qemu": "tinybench.flash.backends.qemu",
     "renode": "tinybench.flash.backends.renode",
     "physical": "tinybench.flash.backends.physical",
     "url": "tinybench.flash.backends.url",
-}
-_REGISTRY: dict[str, type] = {}
-_T = TypeVar("_T", bound=type)
-
-
-def register_backend(name: str) -> Callable[[_T], _T]:
-    """Class decorator: make ``cls`` the backend called ``name`` (a board kind or a flasher)."""
-
-    def wrap(cls: _T) -> _T:
-        cls.name = name  # type: ignore[attr-defined]
-        _REGISTRY[name] = cls
-        return cls
-
-    return wrap
+})
+#: Class decorator: make ``cls`` the backend called ``name``.
+register_backend = _BACKENDS.register
 
 
 def backend_names() -> list[str]:
-    return sorted(set(_MODULES) | set(_REGISTRY))
+    return _BACKENDS.names()
 
 
 def get_backend(name: str) -> DutBackend:
     """The backend registered as ``name``."""
-    if name not in _REGISTRY and name in _MODULES:
-        importlib.import_module(_MODULES[name])
-    if name not in _REGISTRY:
-        raise TinybenchError(f"no deploy backend named '{name}'",
-                             f"known backends: {', '.join(backend_names())}")
-    return _REGISTRY[name]()  # type: ignore[no-any-return]
+    return _BACKENDS.create(name)  # type: ignore[no-any-return]
 
 
 def backend_for(board: Board) -> DutBackend:

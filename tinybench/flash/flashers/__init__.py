@@ -8,25 +8,24 @@ user can pick another with ``tinybench flash --flasher``. Every flasher verifies
 and resets the target; a failure raises ``TinybenchError`` carrying the tool's own message.
 
 Adding a flasher = one module here with a class decorated ``@register_flasher("<name>")`` and its
-name in ``_MODULES`` (imported on first use).
+name in ``_FLASHERS`` (imported on first use).
 """
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from pydantic import ValidationError
 
 from tinybench.boards.model import Board, FlashConfig
 from tinybench.errors import TinybenchError
 from tinybench.flash.build import FirmwareImage
+from tinybench.flash.registry import LazyRegistry
 
 
 @dataclass(frozen=True)
@@ -62,31 +61,18 @@ class Flasher(Protocol):
         ...
 
 
-_MODULES: dict[str, str] = {
+_FLASHERS = LazyRegistry("flasher", {
     "command": "tinybench.flash.flashers.command",
     "gdb": "tinybench.flash.flashers.gdb",
     "openocd": "tinybench.flash.flashers.openocd",
     "pyocd": "tinybench.flash.flashers.pyocd",
-}
-_REGISTRY: dict[str, type] = {}
-_T = TypeVar("_T", bound=type)
-
-
-def register_flasher(name: str) -> Callable[[_T], _T]:
-    def wrap(cls: _T) -> _T:
-        cls.name = name  # type: ignore[attr-defined]
-        _REGISTRY[name] = cls
-        return cls
-
-    return wrap
+})
+#: Class decorator: make ``cls`` the flasher called ``name``.
+register_flasher = _FLASHERS.register
 
 
 def get_flasher(name: str) -> Flasher:
-    if name not in _REGISTRY and name in _MODULES:
-        importlib.import_module(_MODULES[name])
-    if name not in _REGISTRY:
-        raise TinybenchError(f"no flasher named '{name}'", f"flashers: {', '.join(sorted(_MODULES))}")
-    return _REGISTRY[name]()  # type: ignore[no-any-return]
+    return _FLASHERS.create(name)  # type: ignore[no-any-return]
 
 
 def flash_image(board: Board, elf: Path, *, flasher: str | None = None,
