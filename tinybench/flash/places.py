@@ -6,8 +6,8 @@ crossbar to gRPC), while ``ClientSession`` is an internal asyncio object driven 
 namespace. Running the client as a separate process also keeps labgrid's own dependencies
 (gRPC, its pyserial fork, its pytest plugin) out of tinybench's process, lets a lab use a labgrid
 installed anywhere (``TINYBENCH_LABGRID_CLIENT``, the venv, or ``PATH``), and makes the release
-independent of whatever state a Ctrl-C left the run in. The price is ~1 s per call, three calls
-per run (acquire, show, release).
+independent of whatever state a Ctrl-C left the run in. The price is ~1 s of CPU per call, three
+calls per run (show: tags and the resources the place matches; acquire; release).
 
 Every call runs in its own session with SIGINT/SIGTERM held back for its duration, so a Ctrl-C
 never lands between "the coordinator acquired the place" and "tinybench knows it holds it": the
@@ -36,6 +36,8 @@ DEFAULT_COORDINATOR = "127.0.0.1:20408"
 _CALL_TIMEOUT_S = 60.0
 #: places this process holds right now (name -> info): a nested lease reuses the outer one.
 _HELD: dict[str, PlaceInfo] = {}
+#: the last ``show`` of each (coordinator, place) not yet used by a lease (saves one client call).
+_SHOWN: dict[tuple[str, str], PlaceInfo] = {}
 
 
 @dataclass
@@ -173,11 +175,12 @@ def _error(coordinator: str, place: str | None, args: list[str], text: str) -> T
 
 # ------------------------------------------------------------------ reading `labgrid-client` output
 _PLACE = re.compile(r"^Place '(?P<name>[^']+)':$")
-_RESOURCE = re.compile(r"^Acquired resource '(?P<name>[^']+)' \((?P<path>[^)]+)\):$")
+_RESOURCE = re.compile(r"^(Acquired|Matching) resource '(?P<name>[^']+)' \((?P<path>[^)]+)\):$")
 
 
 def parse_show(text: str, coordinator: str) -> list[PlaceInfo]:
-    """Places in ``labgrid-client show`` / ``places -v`` output: tags, holder, acquired resources.
+    """Places in ``labgrid-client show`` / ``-v places`` output: tags, holder, and the resources
+    (``show`` lists the acquired ones of a held place, else the ones its matches would acquire).
 
     The resource parameters are printed as a Python dict (``pprint``), hence ``ast.literal_eval``.
     """
@@ -212,13 +215,14 @@ def show_place(place: str, coordinator: str | None = None) -> PlaceInfo:
     found = parse_show(_call(address, ["show"], place=place), address)
     if not found:
         raise TinybenchError(f"labgrid place '{place}' does not exist on coordinator {address}")
+    _SHOWN[(address, place)] = found[0]      # the lease that usually follows needs no second call
     return found[0]
 
 
 def list_places(coordinator: str | None = None) -> dict[str, PlaceInfo]:
-    """Every place on the coordinator, by name (one ``labgrid-client places -v`` call)."""
+    """Every place on the coordinator, by name (one ``labgrid-client -v places`` call)."""
     address = coordinator_address(coordinator)
-    return {p.name: p for p in parse_show(_call(address, ["places", "-v"]), address)}
+    return {p.name: p for p in parse_show(_call(address, ["-v", "places"]), address)}
 
 
 def board_of_place(place: str, coordinator: str | None, board: str | None) -> str:
@@ -249,9 +253,10 @@ def lease(place: str, coordinator: str | None = None) -> Iterator[PlaceInfo]:
         yield _HELD[place]
         return
     address = coordinator_address(coordinator)
+    info = _SHOWN.pop((address, place), None) or show_place(place, address)
+    _SHOWN.pop((address, place), None)
     _call(address, ["acquire"], place=place)
     try:
-        info = show_place(place, address)
         _HELD[place] = info
         yield info
     finally:
