@@ -90,7 +90,8 @@ def _key(parts: dict[str, object], model_dir: Path | None, tflite: Path | None) 
 
 
 def _cached(final: Path, board: Board | None = None) -> FirmwareImage | None:
-    """The cached image in ``final``, or None; with ``board``, re-check that it fits that board.
+    """The cached image in ``final``, or None (also when the file no longer has the hash recorded
+    at build time); with ``board``, re-check that it fits that board.
 
     Why re-check: the fit check must not depend on whether an image happens to be cached (a board
     too small for the model once ran anyway because a same-port image was already built).
@@ -100,6 +101,10 @@ def _cached(final: Path, board: Board | None = None) -> FirmwareImage | None:
         return None
     image = FirmwareImage.from_json(json.loads(meta.read_text()))
     if not image.path.is_file():
+        return None
+    if fsutil.sha256_file(image.path) != image.image_sha256:
+        # damaged after it was built (disk trouble, a hand edit, an interrupted copy): a benchmark
+        # of it would be recorded under the good image's hash, so it is rebuilt instead
         return None
     if board is not None:
         check_fit(board, image.model_id, arena_bytes=image.arena_bytes, weight_bytes=image.weight_bytes,
