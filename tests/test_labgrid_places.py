@@ -43,9 +43,10 @@ def farm(tmp_path_factory: pytest.TempPathFactory, firmware_image) -> Iterator[L
         pytest.skip("labgrid is not installed (pip install -e '.[test]' brings it)")
     running = firmware_image("host", "kws01")
     places = [FarmPlace("tb-flash", "labgrid-host", free_port()),     # tinybench flashes it
+              FarmPlace("tb-flash2", "labgrid-host", free_port()),    # a second one (suite)
               FarmPlace("tb-running", "host", free_port())]           # already programmed (--no-flash)
     with LabgridFarm(tmp_path_factory.mktemp("farm"), places) as lab:
-        start_board(places[1].port, running.path)
+        start_board(places[2].port, running.path)
         yield lab
 
 
@@ -144,3 +145,28 @@ def test_simulator_kinds_cannot_be_flashed_through_a_place(farm: LabgridFarm, tm
     assert proc.returncode == 2
     assert "kind host" in proc.stderr and "--no-flash" in proc.stderr
     assert _holder(farm, "tb-running") is None
+
+
+def test_suite_spreads_a_boards_cells_over_its_places(farm: LabgridFarm, tmp_path: Path) -> None:
+    """Two places holding labgrid-host: one worker per place, both cells done, each journaled with
+    the place that ran it, every place released at the end."""
+    out = tmp_path / "suite"
+    proc = _run("suite", "--place", "tb-flash", "--place", "tb-flash2", "--coordinator", farm.coordinator,
+                "--workloads", "kws01,ad01", "--modes", "performance", "--min-window-s", "0.2",
+                "--division", "open", "--out", str(out), "--no-progress")
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    done = [json.loads(line) for line in (out / "labgrid-host" / "cells.jsonl").read_text().splitlines()]
+    done = [r for r in done if r["state"] == "done"]
+    assert sorted(r["cell"] for r in done) == ["ad01-performance", "kws01-performance"]
+    assert {r["place"] for r in done} <= {"tb-flash", "tb-flash2"}
+    plan = json.loads((out / "suite.json").read_text())
+    assert plan["places"] == {"tb-flash": "labgrid-host", "tb-flash2": "labgrid-host"}
+    assert all(p.acquired is None for p in list_places(farm.coordinator).values())
+
+
+def test_suite_refuses_a_place_of_another_board(farm: LabgridFarm, tmp_path: Path) -> None:
+    proc = _run("suite", "--board", "labgrid-host", "--place", "tb-running", "--coordinator",
+                farm.coordinator, "--workloads", "kws01", "--modes", "performance", "--division", "open",
+                "--out", str(tmp_path / "s"), "--no-progress")
+    assert proc.returncode == 2
+    assert "labgrid place 'tb-running' holds board 'host', which is not in the suite" in proc.stderr

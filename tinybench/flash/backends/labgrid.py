@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 
 from tinybench.boards.model import Board, SerialConfig
 from tinybench.errors import TinybenchError
@@ -59,4 +60,7 @@ class LabgridBackend:
             except TinybenchError as exc:   # the DUT at the place failed; errors of the run pass as they are
                 raise TinybenchError(f"labgrid place '{info.name}' ({bound.serial.url if bound.serial else '?'}): "
                                      f"{exc.message}", exc.hint) from exc
+            if bound.build.port == "host":   # a simulated farm board: its microseconds are the host's
+                link = replace(link, time_base=f"host clock (host-build firmware at labgrid place "
+                                               f"{info.name}; simulated category)")
             yield link
