@@ -64,6 +64,51 @@ static inline int32_t start_of(const tb_rq_t *q, int32_t oc)
     return bias_of(q, oc);
 }
 
+static inline int32_t smmulr(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+/* Requantisation constants of one output channel for layers the compiler marked fast
+ * (tb_rq_t.fast): multiplier m, right shift e >= 1, and the rounding constant with the output
+ * offset folded in, r = 2^(e-1) + offset 2^e = (2 offset + 1) 2^(e-1) (|r| < 2^30). */
+typedef struct {
+    int32_t m, e, r;
+} rqc_t;
+
+static inline rqc_t rqc_of(const tb_rq_t *q, int32_t oc)
+{
+    const int32_t k = q->per_channel ? oc : 0;
+    rqc_t c;
+    c.m = q->mult[k];
+    c.e = -(int32_t)q->shift[k];
+    c.r = (int32_t)((uint32_t)(2 * q->output_offset + 1) << c.e) >> 1;
+    return c;
+}
+
+/* TFLM MultiplyByQuantizedMultiplier + offset + int8 clamp in 6 instructions: SMMULR of the
+ * doubled accumulator is SaturatingRoundingDoublingHighMul (|acc| < 2^30, m >= 0); adding
+ * r - (h < 0) then shifting right by e is RoundingDivideByPOT plus the offset (e >= 1); SSAT
+ * is the clamp (full int8 range). The compiler checked every premise (lower._fast_requant). */
+static inline int8_t rq_fast(int32_t acc, rqc_t c)
+{
+    const int32_t h = smmulr((int32_t)((uint32_t)acc << 1), c.m);
+    return (int8_t)__ssat((h + c.r + (h >> 31)) >> c.e, 8);
+}
+
+/* General requantisation, out of line: layers the compiler could not mark fast. */
+static __attribute__((noinline)) int8_t rq_slow(const tb_rq_t *q, int32_t acc, int32_t oc)
+{
+    return tb_rq_out(q, acc, oc);
+}
+
+static inline int8_t rq_any(const tb_rq_t *q, int32_t acc, int32_t oc)
+{
+    return q->fast ? rq_fast(acc, rqc_of(q, oc)) : rq_slow(q, acc, oc);
+}
+
 /* sum_j x[j] * w[j] (no offset), k values. */
 static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int32_t acc)
 {
@@ -137,9 +182,9 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
         /* Models compiled without the folded bias: the portable dot product. */
         for (; oc < n; ++oc) {
             const int8_t *wr = w + (size_t)oc * k;
-            y0[oc] = tb_rq_out(q, tb_dot_s8(x0, q->input_offset, wr, k) + bias_of(q, oc), oc);
+            y0[oc] = rq_slow(q, tb_dot_s8(x0, q->input_offset, wr, k) + bias_of(q, oc), oc);
             if (x1 != NULL) {
-                y1[oc] = tb_rq_out(q, tb_dot_s8(x1, q->input_offset, wr, k) + bias_of(q, oc), oc);
+                y1[oc] = rq_slow(q, tb_dot_s8(x1, q->input_offset, wr, k) + bias_of(q, oc), oc);
             }
         }
         return;
@@ -212,15 +257,23 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
                 s10 += b * u;
                 s11 += b * v;
             }
-            y0[oc] = tb_rq_out(q, s00, oc);
-            y0[oc + 1] = tb_rq_out(q, s01, oc + 1);
-            y1[oc] = tb_rq_out(q, s10, oc);
-            y1[oc + 1] = tb_rq_out(q, s11, oc + 1);
+            if (q->fast) {
+                const rqc_t c0 = rqc_of(q, oc), c1 = rqc_of(q, oc + 1);
+                y0[oc] = rq_fast(s00, c0);
+                y1[oc] = rq_fast(s10, c0);
+                y0[oc + 1] = rq_fast(s01, c1);
+                y1[oc + 1] = rq_fast(s11, c1);
+            } else {
+                y0[oc] = rq_slow(q, s00, oc);
+                y0[oc + 1] = rq_slow(q, s01, oc + 1);
+                y1[oc] = rq_slow(q, s10, oc);
+                y1[oc + 1] = rq_slow(q, s11, oc + 1);
+            }
         }
         for (; oc < n; ++oc) {
             const int8_t *wr = w + (size_t)oc * k;
-            y0[oc] = tb_rq_out(q, dot1_fold(x0, wr, k, start_of(q, oc)), oc);
-            y1[oc] = tb_rq_out(q, dot1_fold(x1, wr, k, start_of(q, oc)), oc);
+            y0[oc] = rq_any(q, dot1_fold(x0, wr, k, start_of(q, oc)), oc);
+            y1[oc] = rq_any(q, dot1_fold(x1, wr, k, start_of(q, oc)), oc);
         }
         return;
     }
@@ -258,13 +311,13 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
             s2 += a * *w2++;
             s3 += a * *w3++;
         }
-        y0[oc] = tb_rq_out(q, s0, oc);
-        y0[oc + 1] = tb_rq_out(q, s1, oc + 1);
-        y0[oc + 2] = tb_rq_out(q, s2, oc + 2);
-        y0[oc + 3] = tb_rq_out(q, s3, oc + 3);
+        y0[oc] = rq_any(q, s0, oc);
+        y0[oc + 1] = rq_any(q, s1, oc + 1);
+        y0[oc + 2] = rq_any(q, s2, oc + 2);
+        y0[oc + 3] = rq_any(q, s3, oc + 3);
     }
     for (; oc < n; ++oc) {
-        y0[oc] = tb_rq_out(q, dot1_fold(x0, w + (size_t)oc * k, k, start_of(q, oc)), oc);
+        y0[oc] = rq_any(q, dot1_fold(x0, w + (size_t)oc * k, k, start_of(q, oc)), oc);
     }
 }
 
@@ -307,10 +360,10 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
             xr += x_row;
             wr += w_row;
         }
-        y[ch] = tb_rq_out(q, a0, ch);
-        y[ch + 1] = tb_rq_out(q, a1, ch + 1);
-        y[ch + 2] = tb_rq_out(q, a2, ch + 2);
-        y[ch + 3] = tb_rq_out(q, a3, ch + 3);
+        y[ch] = rq_any(q, a0, ch);
+        y[ch + 1] = rq_any(q, a1, ch + 1);
+        y[ch + 2] = rq_any(q, a2, ch + 2);
+        y[ch + 3] = rq_any(q, a3, ch + 3);
     }
     for (; ch < c; ++ch) {
         const int8_t *xr = x + ch, *wr = w + ch;
@@ -322,7 +375,7 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
             xr += x_row;
             wr += w_row;
         }
-        y[ch] = tb_rq_out(q, acc, ch);
+        y[ch] = rq_any(q, acc, ch);
     }
 }
 
