@@ -332,38 +332,72 @@ void tb_gemm_s8(const tb_rq_t *q, const int8_t *x, int32_t x_stride, int32_t row
     }
 }
 
+/* One tap of four channels: inputs widened with the offset added (SXTAB16), weights widened
+ * (SXTB16), SMLABB/SMLATT into channels 0 and 2 (even bytes) and 1 and 3 (odd bytes). */
+#define TB_DW_TAP(xp, wp)                                                                       \
+    do {                                                                                        \
+        const uint32_t xv_ = ld32(xp), wv_ = ld32(wp);                                          \
+        const uint32_t xe_ = exta_even(off2, xv_), we_ = ext_even(wv_);                         \
+        const uint32_t xo_ = exta_odd(off2, xv_), wo_ = ext_odd(wv_);                           \
+        a0 = __smlabb((int32_t)xe_, (int32_t)we_, a0);                                          \
+        a2 = __smlatt((int32_t)xe_, (int32_t)we_, a2);                                          \
+        a1 = __smlabb((int32_t)xo_, (int32_t)wo_, a1);                                          \
+        a3 = __smlatt((int32_t)xo_, (int32_t)wo_, a3);                                          \
+    } while (0)
+
 void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_row,
                     const int8_t *w, int32_t w_row, int32_t rows, int32_t taps, int32_t c,
                     int8_t *y)
 {
     const int32_t off = q->input_offset;
     const uint32_t off2 = ((uint32_t)(uint16_t)off) * 0x10001u;
+    const int32_t *bias = q->bias;
+    const int fast = q->fast;
+    /* Rows of three (3x3 windows and their top/bottom edges) or two (left/right edges) taps of
+     * stride-1 dilation-1 layers are unrolled: taps addressed at +c, +2c, no loop counter. */
+    const int32_t unroll = x_tap == c ? taps : 0;
+    const int32_t c2 = 2 * c;
     int32_t ch = 0, r, t;
     /* 4 channels per pass: one word of inputs and one of weights per tap, SMLABB/SMLATT. */
     for (; ch + 3 < c; ch += 4) {
         const int8_t *xr = x + ch, *wr = w + ch;
-        int32_t a0 = bias_of(q, ch), a1 = bias_of(q, ch + 1);
-        int32_t a2 = bias_of(q, ch + 2), a3 = bias_of(q, ch + 3);
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        if (bias != NULL) {
+            a0 = bias[ch];
+            a1 = bias[ch + 1];
+            a2 = bias[ch + 2];
+            a3 = bias[ch + 3];
+        }
         for (r = rows; r > 0; --r) {
-            const int8_t *xp = xr, *wp = wr;
-            for (t = taps; t > 0; --t) {
-                const uint32_t xv = ld32(xp), wv = ld32(wp);
-                const uint32_t xe = exta_even(off2, xv), we = ext_even(wv);
-                const uint32_t xo = exta_odd(off2, xv), wo = ext_odd(wv);
-                xp += x_tap;
-                wp += c;
-                a0 = __smlabb((int32_t)xe, (int32_t)we, a0);
-                a2 = __smlatt((int32_t)xe, (int32_t)we, a2);
-                a1 = __smlabb((int32_t)xo, (int32_t)wo, a1);
-                a3 = __smlatt((int32_t)xo, (int32_t)wo, a3);
+            if (unroll == 3) {
+                TB_DW_TAP(xr, wr);
+                TB_DW_TAP(xr + c, wr + c);
+                TB_DW_TAP(xr + c2, wr + c2);
+            } else if (unroll == 2) {
+                TB_DW_TAP(xr, wr);
+                TB_DW_TAP(xr + c, wr + c);
+            } else {
+                const int8_t *xp = xr, *wp = wr;
+                for (t = taps; t > 0; --t) {
+                    TB_DW_TAP(xp, wp);
+                    xp += x_tap;
+                    wp += c;
+                }
             }
             xr += x_row;
             wr += w_row;
         }
-        y[ch] = rq_any(q, a0, ch);
-        y[ch + 1] = rq_any(q, a1, ch + 1);
-        y[ch + 2] = rq_any(q, a2, ch + 2);
-        y[ch + 3] = rq_any(q, a3, ch + 3);
+        if (fast) {
+            y[ch] = rq_fast(a0, rqc_of(q, ch));
+            y[ch + 1] = rq_fast(a1, rqc_of(q, ch + 1));
+            y[ch + 2] = rq_fast(a2, rqc_of(q, ch + 2));
+            y[ch + 3] = rq_fast(a3, rqc_of(q, ch + 3));
+        } else {
+            y[ch] = rq_slow(q, a0, ch);
+            y[ch + 1] = rq_slow(q, a1, ch + 1);
+            y[ch + 2] = rq_slow(q, a2, ch + 2);
+            y[ch + 3] = rq_slow(q, a3, ch + 3);
+        }
     }
     for (; ch < c; ++ch) {
         const int8_t *xr = x + ch, *wr = w + ch;
