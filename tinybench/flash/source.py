@@ -68,7 +68,8 @@ class DutSource:
                                  "drop --port, or add --no-flash to use a DUT already running at that URL")
         if self.baud is not None and self.baud <= 0:
             raise TinybenchError(f"--baud must be positive (got {self.baud})")
-        if self.no_flash and self.port is None and (board.serial is None or board.serial.url is None):
+        if (self.no_flash and self.port is None and board.relay_url is None
+                and (board.serial is None or board.serial.url is None)):
             raise TinybenchError(f"--no-flash needs --port: board '{board.name}' has no fixed serial.url",
                                  "pass --port /dev/ttyACM0 or socket://127.0.0.1:<port>")
 
@@ -103,11 +104,12 @@ class DutSource:
         """Flash/launch ``image`` with the board's backend (or reach it at its URL); yields a ``DutLink``
         whose ``baud`` is the board's baud for ``mode`` (boards may use one baud per mode)."""
         baud = self.baud or board.baud_for(mode)  # type: ignore[arg-type]
+        board = board.for_mode(mode)           # the interface board, if this mode goes through it
         if self.no_flash:
             from tinybench.boards.model import BaudConfig, SerialConfig
             from tinybench.flash.backends import get_backend
 
-            url = self.port or (board.serial.url if board.serial else None)
+            url = self.port or board.relay_url or (board.serial.url if board.serial else None)
             at = board.model_copy(update={"serial": SerialConfig(url=url),
                                           "baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
             with get_backend("url").open(at, None, timeout=15.0) as link:  # type: ignore[arg-type]
@@ -132,3 +134,4 @@ class DutSource:
         if self.no_flash:
             out["reached_at"] = self.port or "serial.url"
         return out
+
