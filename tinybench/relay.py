@@ -19,7 +19,7 @@ and ``command_queue`` holds its size, so the client may send a whole input's ``d
 host-link speed and collect the DUT's replies afterwards (the slow DUT hop then runs back to back).
 
 The relay carries ``%``-terminated text only, so the tinybench binary/file input extensions are
-hidden from the client (``load``, ``fload`` and ``cmdmax`` are removed from the DUT's
+hidden from the client (``load``, ``fload``, ``mbox`` and ``cmdmax`` are removed from the DUT's
 ``m-tb-caps-[...]`` line, with a note): inputs travel as standard 31-byte ``db`` chunks.
 """
 
@@ -36,7 +36,7 @@ from tinybench.errors import TinybenchError
 PREFIX = "relay+"
 HOST_BAUD = 115200            # host side of the MLCommons interface board
 DUT_TAG = "[dut]: "
-_HIDDEN_CAPS = ("load", "fload", "cmdmax")
+_HIDDEN_CAPS = ("load", "fload", "cmdmax", "mbox")
 
 NoteFn = Callable[[str, str], None]
 

@@ -40,6 +40,8 @@ class RenodeBackend:
         bench = " behind a simulated interface board" if iface is not None else ""
         return simulated_link(proc, board, image, timeout=board.renode.start_timeout_s,
                               what="Renode", instructions_per_us=float(mips),
+                              # behind an interface board inputs must cross it, not the monitor
+                              memory_writer=None if iface is not None else proc.write_memory,
                               time_base=f"simulated DUT clock (Renode virtual time, {mips} MIPS){bench}")
 
 
