@@ -92,7 +92,7 @@ def test_performance_through_the_interface_board(bench_url: str, tmp_path: Path)
 def test_accuracy_through_the_interface_board_equals_host(bench_url: str, tmp_path: Path) -> None:
     from tinybench.run.session import RunRequest, start
 
-    ds = cached_dataset(WORKLOAD, 4)    # AD: several 2560-byte windows per file, each a queued load
+    ds = cached_dataset(WORKLOAD, 2)    # AD: many 2560-byte windows per file, each a queued load
     host, _ = start(RunRequest(board="host", workload=WORKLOAD, mode="accuracy", dataset=ds,
                                out=tmp_path / "host", progress=False))
     out = tmp_path / "relay"
