@@ -216,3 +216,44 @@ def test_unsupported_operator_is_named_with_its_index(tmp_path):
     path.write_bytes(g.build([x], [y]))
     with pytest.raises(ModelError, match=r"operator 1 \(REDUCE_MAX\) is not supported"):
         analyze_model(path, "custom")
+
+
+def test_float_interface_is_folded_into_the_monitor_conversions():
+    """float32 in -> QUANTIZE -> HARD_SWISH -> DEQUANTIZE -> float32 out (a model exported with
+    float input/output types) runs int8-only and matches TFLM on the int8 boundary tensors."""
+    from tinybench.compiler import analyze_model
+
+    rng = np.random.default_rng(1000)
+    shape = [1, 5, 4, 3]
+    g = tb.GraphBuilder()
+    xf = g.tensor(shape, 0.0, 0, dtype=tb.sch.TensorType.FLOAT32)
+    x = g.tensor(shape, 0.04, 7)
+    h = g.tensor(shape, 0.03, -90)
+    yf = g.tensor(shape, 0.0, 0, dtype=tb.sch.TensorType.FLOAT32)
+    g.op("QUANTIZE", [xf], [x])
+    g.op("HARD_SWISH", [x], [h])
+    g.op("DEQUANTIZE", [h], [yf])
+    path = materialize(g.build([xf], [yf]), "float_io")
+    info = analyze_model(path, "custom")
+    assert info.ops == ["HARD_SWISH"]
+    assert (info.input.scale, info.input.zero_point) == (np.float32(0.04), 7)
+    assert (info.output.scale, info.output.zero_point) == (np.float32(0.03), -90)
+    ref, ours = compare(path, _inputs(rng, int(np.prod(shape)), 16))
+    assert np.array_equal(ref, ours), first_mismatch(ref, ours)
+
+
+def test_float_tensors_inside_the_graph_are_refused(tmp_path):
+    from tinybench.compiler import ModelError, analyze_model
+
+    g = tb.GraphBuilder()
+    x = g.tensor([1, 8], 0.05, 0)
+    r = g.tensor([1, 8], 0.05, 0)
+    f = g.tensor([1, 8], 0.0, 0, dtype=tb.sch.TensorType.FLOAT32)
+    y = g.tensor([1, 8], 0.05, 0)
+    g.op("DEQUANTIZE", [x], [f])     # not the last operator: a float activation mid-graph
+    g.op("QUANTIZE", [f], [r])
+    g.op("RELU", [r], [y])
+    path = tmp_path / "mid.tflite"
+    path.write_bytes(g.build([x], [y]))
+    with pytest.raises(ModelError, match=r"operator 0 \(DEQUANTIZE\): int8 -> float32 inside"):
+        analyze_model(path, "custom")

@@ -1,6 +1,7 @@
 """Lowering of the operators beyond the official models' seven (custom, open-division models):
 MAX_POOL_2D, RELU / RELU6 / HARD_SWISH / LOGISTIC as standalone ops, MEAN, CONCATENATION,
-PAD / PADV2, MUL and QUANTIZE. Kernels: ``firmware/engine/tb_ops_more.c``.
+PAD / PADV2, MUL and QUANTIZE (QUANTIZE / DEQUANTIZE at a float32 model interface: ``boundary.py``).
+Kernels: ``firmware/engine/tb_ops_more.c``.
 
 Why a module of its own: the core lowering (``lower.py``) is tuned for the official models'
 layers; these operators only need their TFLM parameters computed exactly as TFLM's ``Prepare``
@@ -106,6 +107,12 @@ def _quantize(o: Any) -> Any:
     mult, shift = quant.quantize_multiplier(float(x.scales[0]) / float(y.scales[0]))
     return _lowered(o, [x], y, _requant_params(y.elements, x.zero_points[0], y.zero_points[0],
                                                mult, shift, -128, 127))
+
+
+def _dequantize(o: Any) -> Any:
+    """Only reached when a DEQUANTIZE is not the model's last operator (see ``boundary``)."""
+    raise o.fail("int8 -> float32 inside the graph (the engine has no float activations)",
+                 "DEQUANTIZE only as the last operator, producing the model's float32 output")
 
 
 def _mean(o: Any) -> Any:
@@ -270,5 +277,6 @@ def _hard_swish(o: Any) -> Any:
 
 
 LOWER = {"MAX_POOL_2D": _max_pool, "RELU": lambda o: _relu(o, None), "RELU6": lambda o: _relu(o, 6.0),
-         "QUANTIZE": _quantize, "MEAN": _mean, "CONCATENATION": _concatenation, "PAD": _pad,
-         "PADV2": _pad, "MUL": _mul, "LOGISTIC": _logistic, "HARD_SWISH": _hard_swish}
+         "QUANTIZE": _quantize, "DEQUANTIZE": _dequantize, "MEAN": _mean,
+         "CONCATENATION": _concatenation, "PAD": _pad, "PADV2": _pad, "MUL": _mul,
+         "LOGISTIC": _logistic, "HARD_SWISH": _hard_swish}
