@@ -182,6 +182,7 @@ class DutClient:
         self._last_line: str | None = None
         self._caps: Caps | None = None
         self._loaded: bytes | None = None     # the DUT's complete input, when known for certain
+        self._payload_due = 0                 # raw bytes of the last tb-load, until acknowledged
         self.load_stats = {"hex": 0, "binary": 0, "file": 0, "memory": 0, "bytes_sent": 0, "retries": 0}
 
     # ----------------------------------------------------------------- low level
@@ -531,6 +532,7 @@ class DutClient:
         command, wire, payload = self._binary_wire(data)
         self.flush_input()
         self._loaded = None
+        self._payload_due = payload
         sent = time.time()
         if self.transcript is not None:
             self.transcript(">", command, sent)
@@ -548,6 +550,7 @@ class DutClient:
     def _finish_load(self, data: bytes, command: str, payload: int) -> None:
         # The acknowledgement comes after the last payload byte: allow for a slow line.
         self._expect_load_done(command, self.timeout + payload / self.SLOWEST_LINE_BPS)
+        self._payload_due = 0
         kind = {"tb-fload": "file", "tb-mload": "memory"}.get(command.split(" ", 1)[0], "binary")
         self.load_stats[kind] += 1
         self.load_stats["bytes_sent"] += payload
@@ -641,7 +644,10 @@ class DutClient:
         are drained and ``name`` is answered before anything else is sent.
         """
         self._loaded = None
-        pending = self._caps.dbmax if (self._caps and self._caps.dbmax) else STANDARD_CMDMAX
+        # The DUT can only be inside the payload of the last tb-load: that many filler bytes end it
+        # (not dbmax, which for AD images is a whole 100 kB file: 10 s through QEMU's UART).
+        pending = max(self._payload_due, STANDARD_CMDMAX)
+        self._payload_due = 0
         try:
             self.link.write(b"\x00" * pending + b"%")
             self.link.flush()
