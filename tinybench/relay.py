@@ -16,7 +16,8 @@ The transcript shows the board hop as ``#`` notes (``io > dut infer 10 0``,
 
 The relay carries ``%``-terminated text only, so the tinybench binary/file input extensions are
 hidden from the client (``load``, ``fload`` and ``cmdmax`` are removed from the DUT's
-``m-tb-caps-[...]`` line, with a note): inputs travel as standard 31-byte ``db`` chunks.
+``m-tb-caps-[...]`` line, with a note): inputs travel as standard 31-byte ``db`` chunks. ``check``
+(a CRC-32 per line) is hidden too: the relay rewrites the caps line, which would fail its check.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tinybench.errors import TinybenchError
 PREFIX = "relay+"
 HOST_BAUD = 115200            # host side of the MLCommons interface board
 DUT_TAG = "[dut]: "
-_HIDDEN_CAPS = ("load", "fload", "cmdmax")
+_HIDDEN_CAPS = ("load", "fload", "cmdmax", "check")
 
 NoteFn = Callable[[str, str], None]
 

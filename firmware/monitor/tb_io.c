@@ -7,11 +7,58 @@
 
 #include "tb_port.h"
 
-void tb_putn(const char *s, size_t n) { tb_port_write(s, n); }
+/* Line check (tinybench extension `tb-check on`): while on, every line ends in "~" + the CRC-32 of
+ * its bytes in 8 hex digits, before the "\r\n". Off at boot, so standard hosts never see it. */
+static int line_check;
+static uint32_t line_crc;
 
-void tb_puts(const char *s) { tb_port_write(s, strlen(s)); }
+uint32_t tb_crc32_update(uint32_t crc, const uint8_t *p, uint32_t n)
+{
+    static const uint32_t nib[16] = {
+        0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+        0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+        0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
+    uint32_t i;
+    crc = ~crc;
+    for (i = 0; i < n; ++i) {
+        crc ^= p[i];
+        crc = (crc >> 4) ^ nib[crc & 0x0fu];
+        crc = (crc >> 4) ^ nib[crc & 0x0fu];
+    }
+    return ~crc;
+}
 
-void tb_endl(void) { tb_port_write("\r\n", 2); }
+void tb_io_line_check(int on)
+{
+    line_check = on;
+    line_crc = 0u;
+}
+
+void tb_putn(const char *s, size_t n)
+{
+    if (line_check) {
+        line_crc = tb_crc32_update(line_crc, (const uint8_t *)s, (uint32_t)n);
+    }
+    tb_port_write(s, n);
+}
+
+void tb_puts(const char *s) { tb_putn(s, strlen(s)); }
+
+void tb_endl(void)
+{
+    if (line_check) {
+        static const char digits[] = "0123456789abcdef";
+        char tail[9];
+        int i;
+        tail[0] = '~';
+        for (i = 0; i < 8; ++i) {
+            tail[1 + i] = digits[(line_crc >> (28 - 4 * i)) & 0x0fu];
+        }
+        tb_port_write(tail, sizeof tail);
+        line_crc = 0u;
+    }
+    tb_port_write("\r\n", 2);
+}
 
 void tb_line(const char *s)
 {

@@ -126,7 +126,7 @@ static void cmd_help(void)
     tb_line("infer N [W=10]    : run W warm-up and N timed inferences");
     tb_line("results           : print the results of the last inference");
 #if !TB_STANDARD_ONLY
-    tb_line("tb-caps, tb-info, tb-raw, tb-crc, tb-load, tb-laps : tinybench extensions");
+    tb_line("tb-caps, tb-info, tb-raw, tb-crc, tb-load, tb-laps, tb-check : tinybench extensions");
 #endif
 }
 
@@ -307,24 +307,6 @@ static void cmd_results(void)
 }
 
 #if !TB_STANDARD_ONLY
-/* CRC-32 (IEEE 802.3, reflected, as zlib.crc32), a nibble at a time: a 64-byte table keeps flash
- * small, and the cost (two lookups per byte) is far below a UART byte time. */
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, uint32_t n)
-{
-    static const uint32_t nib[16] = {
-        0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
-        0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
-        0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
-    uint32_t i;
-    crc = ~crc;
-    for (i = 0; i < n; ++i) {
-        crc ^= p[i];
-        crc = (crc >> 4) ^ nib[crc & 0x0fu];
-        crc = (crc >> 4) ^ nib[crc & 0x0fu];
-    }
-    return ~crc;
-}
-
 static int parse_hex32(const char *s, uint32_t *out)
 {
     uint32_t v = 0;
@@ -382,7 +364,7 @@ static void put_hex32(uint32_t v);
 /* The last payload byte of a tb-load arrived: check and acknowledge. */
 static void load_finish(void)
 {
-    uint32_t crc = crc32_update(0u, db_buf, db_expected);
+    uint32_t crc = tb_crc32_update(0u, db_buf, db_expected);
     if (bin_bad_args) {
         db_pos = 0;
         error2("tb-load: bad CRC or KEEP argument (KEEP must be below SIZE and within the previous "
@@ -441,12 +423,28 @@ static void cmd_laps(void)
 
 static void cmd_caps(void)
 {
-    tb_puts(TB_ENERGY ? "m-tb-caps-[" : "m-tb-caps-[laps,");
+    tb_puts(TB_ENERGY ? "m-tb-caps-[check," : "m-tb-caps-[laps,check,");
     tb_puts(TB_HOSTFILE ? "raw,info,load,crc,fload,cmdmax=" : "raw,info,load,crc,cmdmax=");
     tb_put_u32((uint32_t)TB_CMD_MAX);
     tb_puts(",dbmax=");
     tb_put_u32((uint32_t)TB_DB_MAX);
     tb_line(TB_ENERGY ? ",energy]" : "]");
+}
+
+/* `tb-check on|off` (caps word `check`): every later line carries its CRC-32 (tb_io.c), so the host
+ * notices any byte damaged or lost on the way, in any line, not only in values it can read twice.
+ * "on" answers before switching (its m-ready is the first checked line); "off" after. */
+static void cmd_check(char **tok, int ntok)
+{
+    if (ntok == 2 && strcmp(tok[1], "on") == 0) {
+        tb_line("m-tb-check-[on]");
+        tb_io_line_check(1);
+    } else if (ntok == 2 && strcmp(tok[1], "off") == 0) {
+        tb_line("m-tb-check-[off]");
+        tb_io_line_check(0);
+    } else {
+        error2("tb-check needs on or off", 0);
+    }
 }
 
 static void cmd_info(void)
@@ -503,10 +501,10 @@ static void cmd_crc(char **tok, int ntok)
 {
     if (ntok > 1 && strcmp(tok[1], "input") == 0) {
         tb_puts("m-tb-crc-[input=");
-        put_hex32(crc32_update(0u, db_buf, db_pos));
+        put_hex32(tb_crc32_update(0u, db_buf, db_pos));
     } else {
         tb_puts("m-tb-crc-[output=");
-        put_hex32(crc32_update(0u, (const uint8_t *)tb_model_output(), tb_model_info.output_elements));
+        put_hex32(tb_crc32_update(0u, (const uint8_t *)tb_model_output(), tb_model_info.output_elements));
     }
     tb_line("]");
 }
@@ -559,6 +557,8 @@ static void dispatch(char *line)
         cmd_raw();
     } else if (strcmp(tok[0], "tb-crc") == 0) {
         cmd_crc(tok, ntok);
+    } else if (strcmp(tok[0], "tb-check") == 0) {
+        cmd_check(tok, ntok);
     } else if (strcmp(tok[0], "tb-laps") == 0 && !TB_ENERGY) {
         cmd_laps();
 #if TB_HOSTFILE
