@@ -46,6 +46,8 @@ LINK_NOTE = "link anomaly:"
 #: shared by several jobs showed silences up to ~0.3 s, benchmarks/results/fault_campaign.md).
 STALL_NOTE_S = 0.5
 
+SIMULATED_UART_BYTE_S = 1e-4
+
 STANDARD_CMDMAX = 80
 STANDARD_CHUNK = 31          # MLCommons runner default: "db " + 62 hex = 65 chars
 MAX_RESPONSE_LINES = 4096    # more lines than this without m-ready is garbage, not an answer
@@ -172,6 +174,12 @@ class DutClient:
         self.want_line_check = line_check
         self.payload_refs = payload_refs
         self.port = port or str(getattr(link, "port", None) or getattr(link, "name", "?"))
+        #: Seconds the link needs per byte, for the stall allowance after a write: 10 bits at the
+        #: baud rate on a serial port; a socket (simulator, host build) ignores the baud, and a
+        #: simulated UART moves about one byte per 100 µs (QEMU main loop, Renode terminal).
+        baud = float(getattr(link, "baudrate", 0) or 0)
+        self.byte_s = SIMULATED_UART_BYTE_S if self.port.startswith("socket://") or baud <= 0 \
+            else 10.0 / baud
         self.transcript = transcript
         self.timeout = timeout
         self.infer_timeout = infer_timeout
@@ -208,9 +216,8 @@ class DutClient:
         self._log("#", f"{LINK_NOTE} {text}")
 
     def _wrote(self, nbytes: int) -> None:
-        """A write of ``nbytes``: the reply may lag by twice their transfer time at the baud rate."""
-        baud = float(getattr(self.link, "baudrate", 0) or 0)
-        self._allow = 2.0 * nbytes * 10.0 / baud if baud > 0 else 0.0
+        """A write of ``nbytes``: the reply may lag by their transfer time (``byte_s`` each)."""
+        self._allow = nbytes * self.byte_s
         self._wait_empty = self._wait_partial = 0.0
 
     def _validate(self, command: str) -> None:
