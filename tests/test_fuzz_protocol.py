@@ -50,7 +50,7 @@ def test_line_parsers_return_their_kind_or_none(text):
     assert expecting is None or isinstance(expecting, int)
     ext = L.parse_extension(text)
     if ext is not None:
-        assert ext[0] in ("caps", "info", "raw", "crc", "laps", "check")
+        assert ext[0] in ("caps", "info", "raw", "crc", "laps", "slide", "check")
         assert isinstance(L.parse_kv_list(ext[1]), dict)
     assert isinstance(L.is_known(text), bool)
     assert not L.is_known(text) or L.protocol_part(text).startswith(("m-", "e-"))

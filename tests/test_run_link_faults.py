@@ -165,7 +165,7 @@ def test_busy_dut_is_no_stall(host_kws):
 
 
 @pytest.mark.parametrize("fault, expected", [
-    (Fault("dup", "down", 0, match=b"m-results-["), "repeated in one reply"),
+    (Fault("dup", "down", 0, match=b"m-results-["), "twice in a row in one reply"),
     (Fault("dup", "up", 0, match=b"results%"), "stale input discarded: m-results-["),
     (Fault("flip", "up", 2, arg=0, match=b"results%"), "the DUT received 'rerults'"),
 ])

@@ -333,7 +333,9 @@ def lower_model(model: Model) -> list[LoweredOp]:
         t = model.tensors[idx]
         if t.dtype != INT8:
             raise ModelError(f"model {role} tensor {idx} ({t.name!r}) is {t.dtype_name}",
-                             "supported: INT8 model input and output (full-integer quantisation)")
+                             "supported: INT8 model input and output (full-integer quantisation), "
+                             "or FLOAT32 ones converted by a QUANTIZE as the first operator / a "
+                             "DEQUANTIZE as the last one")
     if not model.operators:
         raise ModelError("model has no operators", "pass a model with at least one operator")
     lowered = []
