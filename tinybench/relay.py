@@ -33,6 +33,7 @@ from collections.abc import Callable
 import serial
 
 from tinybench.errors import TinybenchError
+from tinybench.protocol.lines import strip_line_check
 
 PREFIX = "relay+"
 HOST_BAUD = 115200            # host side of the MLCommons interface board
@@ -151,6 +152,9 @@ class RelayLink:
             if nl < 0:
                 break
             line = bytes(self._raw[:nl]).replace(b"\r", b"").replace(b"\0", b"")
+            # A DUT left checking its lines by a direct session (tb-check) still reads as itself.
+            tag = DUT_TAG.encode() if line.startswith(DUT_TAG.encode()) else b""
+            line = tag + strip_line_check(line[len(tag):])
             del self._raw[:nl + 1]
             text = line.decode("ascii", "replace")
             if text.startswith(DUT_TAG):

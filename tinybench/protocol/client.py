@@ -347,12 +347,8 @@ class DutClient:
 
     @staticmethod
     def _unchecked(raw: bytes) -> bytes:
-        """``raw`` without a valid ``~<crc32>`` line check (for notes about discarded input)."""
-        text, mark, check = raw.rstrip(b"\r").rpartition(b"~")
-        if mark and len(check) == 8 and all(c in b"0123456789abcdef" for c in check) \
-                and zlib.crc32(text) == int(check, 16):
-            return text
-        return raw
+        """``raw`` without a valid ``~<crc32>`` line check (``lines.strip_line_check``)."""
+        return L.strip_line_check(raw)
 
     def _checked(self, raw: bytes, command: str | None) -> str:
         """The text of one received line; with the line check on, only if its CRC-32 matches.

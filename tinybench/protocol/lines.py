@@ -9,6 +9,7 @@ None for lines that are not of their kind instead of raising.
 from __future__ import annotations
 
 import re
+import zlib
 
 WRAP_32 = 1 << 32
 
@@ -138,6 +139,16 @@ def is_known(line: str) -> bool:
                 or parse_model(part) is not None or parse_expecting(part) is not None
                 or parse_error(part) is not None or parse_infer_echo(part) is not None
                 or re.match(r"^m-tb-[a-z0-9]+-\[[^\]]*\]$", part) is not None)
+
+
+def strip_line_check(raw: bytes) -> bytes:
+    """``raw`` (one line, CR allowed) without its ``~<crc32>`` when that CRC-32 of the bytes before
+    it is right (the ``tb-check`` extension); ``raw`` itself, the same object, otherwise."""
+    text, mark, check = raw.rstrip(b"\r").rpartition(b"~")
+    if mark and len(check) == 8 and all(c in b"0123456789abcdef" for c in check) \
+            and zlib.crc32(text) == int(check, 16):
+        return text
+    return raw
 
 
 def is_boot_line(line: str) -> bool:
