@@ -140,15 +140,9 @@ static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int
     TB_ASM_1X4_W("w0", "s0") TB_ASM_1X4_W("w1", "s1") TB_ASM_1X4_W("w2", "s2")                  \
     TB_ASM_1X4_W("w3", "s3")
 
-/* Four k steps of the 2-pixel x 2-channel tile in assembly (second pixel and second weight row
- * at +k): 4 loads, 8 widenings, 8 SMLAD. */
-#define TB_ASM_2X2_STEP                                                                         \
-    "ldr %[xbo], [%[pa], %[k]]\n\t"                                                             \
-    "ldr %[xao], [%[pa]], #4\n\t"                                                               \
-    "sxtb16 %[xbe], %[xbo]\n\t"                                                                 \
-    "sxtb16 %[xbo], %[xbo], ror #8\n\t"                                                         \
-    "sxtb16 %[xae], %[xao]\n\t"                                                                 \
-    "sxtb16 %[xao], %[xao], ror #8\n\t"                                                         \
+/* The weight half of four k steps of the 2-pixel x 2-channel tile, inputs already widened in
+ * xae/xao (pixel a: even/odd pairs) and xbe/xbo (pixel b); second weight row at +k. */
+#define TB_ASM_2X2_MACS                                                                         \
     "ldr %[v], [%[wa], %[k]]\n\t"                                                               \
     "sxtb16 %[t], %[v]\n\t"                                                                     \
     "smlad %[s01], %[xae], %[t], %[s01]\n\t"                                                    \
@@ -164,25 +158,23 @@ static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int
     "smlad %[s00], %[xao], %[v], %[s00]\n\t"                                                    \
     "smlad %[s10], %[xbo], %[v], %[s10]\n\t"
 
+/* Four k steps of the 2-pixel x 2-channel tile in assembly (second pixel and second weight row
+ * at +k): 4 loads, 8 widenings, 8 SMLAD. */
+#define TB_ASM_2X2_STEP                                                                         \
+    "ldr %[xbo], [%[pa], %[k]]\n\t"                                                             \
+    "ldr %[xao], [%[pa]], #4\n\t"                                                               \
+    "sxtb16 %[xbe], %[xbo]\n\t"                                                                 \
+    "sxtb16 %[xbo], %[xbo], ror #8\n\t"                                                         \
+    "sxtb16 %[xae], %[xao]\n\t"                                                                 \
+    "sxtb16 %[xao], %[xao], ror #8\n\t"                                                         \
+    TB_ASM_2X2_MACS
+
 /* Four k steps of the 2-pixel x 2-channel tile on inputs widened beforehand (widen_pair): two
  * LDRD give both pixels' four int16 values, so 2 + 2 loads, 4 widenings, 8 SMLAD per 16 MACs. */
 #define TB_ASM_2X2W_STEP                                                                        \
     "ldrd %[xae], %[xao], [%[pb]], #8\n\t"                                                      \
     "ldrd %[xbe], %[xbo], [%[pb]], #8\n\t"                                                      \
-    "ldr %[v], [%[wa], %[k]]\n\t"                                                               \
-    "sxtb16 %[t], %[v]\n\t"                                                                     \
-    "smlad %[s01], %[xae], %[t], %[s01]\n\t"                                                    \
-    "smlad %[s11], %[xbe], %[t], %[s11]\n\t"                                                    \
-    "sxtb16 %[v], %[v], ror #8\n\t"                                                             \
-    "smlad %[s01], %[xao], %[v], %[s01]\n\t"                                                    \
-    "smlad %[s11], %[xbo], %[v], %[s11]\n\t"                                                    \
-    "ldr %[v], [%[wa]], #4\n\t"                                                                 \
-    "sxtb16 %[t], %[v]\n\t"                                                                     \
-    "smlad %[s00], %[xae], %[t], %[s00]\n\t"                                                    \
-    "smlad %[s10], %[xbe], %[t], %[s10]\n\t"                                                    \
-    "sxtb16 %[v], %[v], ror #8\n\t"                                                             \
-    "smlad %[s00], %[xao], %[v], %[s00]\n\t"                                                    \
-    "smlad %[s10], %[xbo], %[v], %[s10]\n\t"
+    TB_ASM_2X2_MACS
 
 /* The hand-scheduled steps need 14 free registers; without optimisation GCC keeps r7 as the
  * frame pointer and cannot satisfy the constraints, so -O0 builds (debugging, the deliberately
