@@ -186,3 +186,32 @@ def test_interface_section_used_by_no_flash(host_dut, tmp_path):
     assert code == 0
     assert any(c.startswith("infer ") for c in relayed)
     assert "io < tinyML Enhanced Interface Board" in (tmp_path / "run" / "log.txt").read_text()
+
+
+def test_interface_firmware_names_the_failing_hop(tmp_path):
+    """Our firmware (host build) in front of a DUT that never answers, relaying at 9600 baud: a
+    115200-baud DUT is refused on hop 2 (baud), a 9600-baud one is reported silent (hop 2)."""
+    import subprocess
+
+    from tinybench.flash.build import build_interface_firmware
+
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(1)
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(mute.accept()[0]), daemon=True).start()
+    exe = build_interface_firmware("host", 9600)
+    proc = subprocess.Popen([str(exe), "0", "127.0.0.1", str(mute.getsockname()[1]), "9600"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        url = f"socket://127.0.0.1:{int(proc.stdout.readline().split()[1])}"
+        with pytest.raises(TinybenchError, match=r"relays to the DUT at 9600 baud.*hop 2") as info:
+            open_relay(url, 115200, 0.5)
+        assert "setbaud 115200" in info.value.hint
+        with pytest.raises(TinybenchError, match=r"DUT behind interface board .* is silent.*hop 2"):
+            open_relay(url, 9600, 0.5, check_timeout=1.0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+        for s in held + [mute]:
+            s.close()

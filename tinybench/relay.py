@@ -37,6 +37,7 @@ PREFIX = "relay+"
 HOST_BAUD = 115200            # host side of the MLCommons interface board
 DUT_TAG = "[dut]: "
 _HIDDEN_CAPS = ("load", "fload", "cmdmax", "mbox")
+_IFACE_CAPS = re.compile(r"m-iface-\[tinybench,(?:.*,)?queue=(\d+)(?:,.*)?\]")
 
 NoteFn = Callable[[str, str], None]
 
@@ -204,10 +205,10 @@ class RelayLink:
         except serial.SerialException:
             return      # no reply at all (an IO manager that ignores unknown words)
         for text in lines:
-            match = re.match(r"m-iface-\[tinybench,(.*)\]$", text)
+            match = _IFACE_CAPS.fullmatch(text)
             if match:
-                fields = dict(kv.split("=", 1) for kv in match.group(1).split(",") if "=" in kv)
-                self.command_queue = int(fields.get("queue", "0")) if fields.get("queue", "").isdigit() else 0
+                self.command_queue = int(match.group(1))
+                self._log(f"io: the board queues up to {self.command_queue} bytes of DUT commands")
 
     # --------------------------------------------------------------- checks at open
     def check(self, dut_baud: int | None, timeout: float) -> None:
