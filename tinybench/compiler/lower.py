@@ -43,6 +43,7 @@ class LoweredOp:
     output: int           # activation tensor index written
     params: dict = field(default_factory=dict)       # scalar fields of the C params struct
     arrays: dict[str, ConstArray] = field(default_factory=dict)   # pointer fields -> constants
+    kernel: str | None = None   # C function when it is not the kind's usual one (codegen._STRUCTS)
 
 
 class _Op:

@@ -207,10 +207,24 @@ def _broadcast_strides(o: Any, t: Tensor, out: list[int], role: str) -> list[int
     return strides
 
 
+def _mul_operand(o: Any, pos: int) -> tuple[Tensor, np.ndarray | None]:
+    """An activation, or a constant int8 tensor (returned with its values)."""
+    t = o.tensor(pos, f"input{pos + 1}")
+    if t.data is None:
+        return o.int8_activation(t, f"input{pos + 1}"), None
+    if len(t.scales) != 1 or len(t.zero_points) != 1:
+        raise o.fail(f"constant input{pos + 1} tensor {t.index} has {len(t.scales)} scales",
+                     "per-tensor quantised constants")
+    return t, o.constant(t, f"input{pos + 1}", INT8)
+
+
 def _mul(o: Any) -> Any:
-    a = o.int8_activation(o.tensor(0, "input1"), "input1")
-    b = o.int8_activation(o.tensor(1, "input2"), "input2")
+    from tinybench.compiler.lower import ConstArray
+
+    (a, ca), (b, cb) = _mul_operand(o, 0), _mul_operand(o, 1)
     y = o.int8_activation(o.out(), "output")
+    if ca is not None and cb is not None:
+        raise o.fail("both inputs are constant", "at least one activation input")
     out = _dims4(o, y, "output")
     s1, s2 = _broadcast_strides(o, a, out, "input1"), _broadcast_strides(o, b, out, "input2")
     want = [max(p, q) for p, q in zip(_dims4(o, a, "input1"), _dims4(o, b, "input2"))]
@@ -223,7 +237,14 @@ def _mul(o: Any) -> Any:
     params = {"out_dims": out, "in1_strides": s1, "in2_strides": s2, "input1_offset": -za,
               "input2_offset": -zb, "output_offset": zo, "multiplier": mult, "shift": shift,
               "act_min": lo, "act_max": hi}
-    return _lowered(o, [a, b], y, params)
+    const = ca if ca is not None else cb
+    if const is None:
+        return _lowered(o, [a, b], y, params)
+    params["constant_first"] = int(ca is not None)
+    lop = _lowered(o, [b if ca is not None else a], y, params,
+                   {"constant": ConstArray(f"op{o.op.index}_constant", "int8_t", const)})
+    lop.kernel = "tb_mul_const_s8"
+    return lop
 
 
 def _fixed_output(o: Any, y: Tensor, scale: float, zero_point: int, why: str) -> None:
