@@ -215,6 +215,7 @@ def _mul_operand(o: Any, pos: int) -> tuple[Tensor, np.ndarray | None]:
     if len(t.scales) != 1 or len(t.zero_points) != 1:
         raise o.fail(f"constant input{pos + 1} tensor {t.index} has {len(t.scales)} scales",
                      "per-tensor quantised constants")
+    o.positive_scale(t, f"input{pos + 1}")
     return t, o.constant(t, f"input{pos + 1}", INT8)
 
 
@@ -263,7 +264,7 @@ def _logistic(o: Any) -> Any:
     # half away from zero, no renormalisation; radius from CalculateInputRadius(4, shift, 31).
     q, left_shift = math.frexp(float(x.scales[0]) * float(1 << 27))
     mult = quant.round_half_away(q * (1 << 31))
-    if mult >= 1 << 31 or left_shift < 0:
+    if mult >= 1 << 31 or not 0 <= left_shift <= 31:
         raise o.fail(f"input scale {x.scales[0]:g}", "input scales TFLM's int8 LOGISTIC can represent")
     radius = math.floor(15.0 * float(1 << 27) / float(1 << left_shift))
     params = {"size": y.elements, "input_zero_point": x.zero_points[0], "input_range_radius": radius,
