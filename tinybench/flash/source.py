@@ -92,8 +92,8 @@ class DutSource:
                                  "drop --port, or add --no-flash to use a DUT already running at that URL")
         if self.baud is not None and self.baud <= 0:
             raise TinybenchError(f"--baud must be positive (got {self.baud})")
-        if self.no_flash and self.port is None and placed.labgrid is None and (
-                board.serial is None or board.serial.url is None):
+        if (self.no_flash and self.port is None and placed.labgrid is None and board.relay_url is None
+                and (board.serial is None or board.serial.url is None)):
             raise TinybenchError(f"--no-flash needs --port: board '{board.name}' has no fixed serial.url",
                                  "pass --port /dev/ttyACM0 or socket://127.0.0.1:<port>")
 
@@ -128,14 +128,15 @@ class DutSource:
         """Flash/launch ``image`` with the board's backend (or reach it at its URL); yields a ``DutLink``
         whose ``baud`` is the board's baud for ``mode`` (boards may use one baud per mode)."""
         baud = self.baud or board.baud_for(mode)  # type: ignore[arg-type]
-        board = self.at_place(board)
+        board = self.at_place(board).for_mode(mode)   # interface board: only if this mode uses it
         if self.no_flash:
             from tinybench.boards.model import BaudConfig, SerialConfig
             from tinybench.flash.backends import get_backend
 
             update: dict[str, Any] = {"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)}
             if board.labgrid is None:
-                update["serial"] = SerialConfig(url=self.port or (board.serial.url if board.serial else None))
+                update["serial"] = SerialConfig(url=self.port or board.relay_url
+                                                or (board.serial.url if board.serial else None))
             at = board.model_copy(update=update)
             backend = get_backend("labgrid" if board.labgrid is not None else "url")
             with backend.open(at, None, timeout=15.0) as link:  # type: ignore[arg-type]
@@ -164,3 +165,4 @@ class DutSource:
             if self.no_flash:
                 out["reached_at"] = f"labgrid place {self.place}"
         return out
+
