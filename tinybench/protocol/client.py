@@ -512,9 +512,10 @@ class DutClient:
         elif vendor != self._vendor:
             self.anomaly("damaged line", f"name read as {self._vendor!r} and as {vendor!r}")
 
-    def finish(self, quiet_s: float = 0.15) -> None:
+    def finish(self, quiet_s: float = STALL_NOTE_S) -> None:
         """After the last exchange: anything still arriving (a duplicated last line, a reply to a
-        command the DUT received twice) is an anomaly. Called on an orderly close."""
+        command the DUT received twice and is still computing) within ``quiet_s`` is an anomaly.
+        Called on an orderly close."""
         if not self._synced:
             return
         try:
