@@ -164,6 +164,38 @@ def test_suite_spreads_a_boards_cells_over_its_places(farm: LabgridFarm, tmp_pat
     assert all(p.acquired is None for p in list_places(farm.coordinator).values())
 
 
+def test_suite_interrupted_releases_every_place(farm: LabgridFarm, tmp_path: Path) -> None:
+    """Ctrl-C while both places are measuring: exit 130, both cells journaled as interrupted (with
+    their places), both places released."""
+    out = tmp_path / "suite"
+    proc = subprocess.Popen(_cli("suite", "--place", "tb-flash", "--place", "tb-flash2", "--coordinator",
+                                 farm.coordinator, "--workloads", "kws01,ad01", "--modes", "performance",
+                                 "--min-window-s", "30", "--division", "open", "--out", str(out),
+                                 "--no-progress"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_deliverable)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            logs = list(out.glob("labgrid-host/runs/*/log.txt"))
+            if len(logs) == 2 and all("infer" in log.read_text() for log in logs):
+                break
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "the suite never had both places measuring"
+            time.sleep(0.2)
+        assert all(p.acquired for p in list_places(farm.coordinator).values() if p.name.startswith("tb-flash"))
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    cells = [json.loads(line) for line in (out / "labgrid-host" / "cells.jsonl").read_text().splitlines()]
+    stopped = {r["place"] for r in cells if r["state"] == "interrupted"}
+    assert stopped == {"tb-flash", "tb-flash2"}
+    assert all(p.acquired is None for p in list_places(farm.coordinator).values())
+
+
 def test_suite_refuses_a_place_of_another_board(farm: LabgridFarm, tmp_path: Path) -> None:
     proc = _run("suite", "--board", "labgrid-host", "--place", "tb-running", "--coordinator",
                 farm.coordinator, "--workloads", "kws01", "--modes", "performance", "--division", "open",
