@@ -365,6 +365,8 @@ class DutClient:
                 self.line_check = True
                 self._log("#", "line check on: the DUT already appends ~<crc32> to each line "
                                "(left on by an earlier session); verified and logged without it")
+            if not raw.endswith(b"\r"):     # outside the CRC, but the firmware always sends it
+                self.anomaly("damaged line", f"{L.clean(text)!r} arrived without its CR")
             return L.clean(text)
         if not self.line_check:
             return L.clean(raw)
