@@ -62,7 +62,8 @@ def run_one(board: str, workload: str, dataset: Path, out: Path) -> dict:
     return {"workload": workload, "inputs": acc.inputs, "inferences": acc.inferences,
             "wall_s": round(wall, 1), "ms_per_inference": round(1000 * wall / acc.inferences, 2),
             "loads": {k: log.count(f"> {p}") for k, p in
-                      (("tb-fload", "tb-fload "), ("tb-load", "tb-load "), ("hex", "db load "))},
+                      (("tb-fload", "tb-fload "), ("tb-mload", "tb-mload "), ("tb-load", "tb-load "),
+                       ("hex", "db load "), ("tb-slide", "tb-slide "))},
             "run_dir_mb": round(dir_mb(run_dir), 2), "log_mb": round((run_dir / "log.txt").stat().st_size / 1e6, 2),
             "tflm_bit_exact": f"{acc.agreement.bit_exact}/{acc.agreement.compared}" if acc.agreement else None,
             "recomputed_from_log": reproduces(results, run_dir),

@@ -44,10 +44,12 @@ def _graph(seed: int) -> bytes:
     # 1x1 conv (matrix rows straight from the input)
     y1 = act([1, h, w, c1])
     g.op("CONV_2D", [x, weights([c1, 1, 1, c0], c1), bias(c1, 1.0)], [y1], *tb.conv_options(act=1))
-    # depthwise 3x3 SAME (4-channel SIMD body + scalar channel tail, edge taps skipped)
+    # depthwise 3x3 SAME (4-channel SIMD body + scalar channel tail, edge taps skipped); no
+    # activation, so the compiler marks it for the short requantisation (lower._fast_requant);
+    # the RELU layer above keeps the general one
     y2 = act([1, h, w, c1])
     g.op("DEPTHWISE_CONV_2D", [y1, weights([1, 3, 3, c1], c1, 3), bias(c1, 1.0)], [y2],
-         *tb.dw_options(act=3))
+         *tb.dw_options(act=0))
     # element-wise ADD of two activations with unequal scales (vector body + scalar tail)
     ys = act([1, h, w, c1])
     g.op("ADD", [y1, y2], [ys], *tb.add_options(act=int(rng.integers(0, 2))))

@@ -196,3 +196,18 @@ def test_resume_of_a_foreign_or_edited_run_dir_is_a_clear_error(state, tmp_path,
     assert main(["run", "--resume", "--out", str(run)]) == 2
     err = capsys.readouterr().err
     assert "state.json lacks" in err and "Traceback" not in err
+
+
+def test_a_damaged_cached_image_is_rebuilt_not_benchmarked(tmp_path, model_path, monkeypatch):
+    # a cached image whose bytes changed after the build would run under the good image's hash
+    from tinybench import fsutil
+    from tinybench.boards import load_board
+    from tinybench.flash import build_firmware
+
+    monkeypatch.setenv("TINYBENCH_CACHE", str(tmp_path / "cache"))
+    board, model = load_board("host"), model_path("ad01")
+    first = build_firmware(board, model, "ad01")
+    with first.path.open("r+b") as image:     # truncate: what an interrupted copy leaves behind
+        image.truncate(first.path.stat().st_size // 2)
+    again = build_firmware(board, model, "ad01")
+    assert again.path == first.path and fsutil.sha256_file(again.path) == first.image_sha256

@@ -55,12 +55,24 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
-def append_line(path: Path, line: str) -> None:
-    """Append one line and fsync: for transcripts, where each line must survive a crash."""
+def append_line(path: Path, line: str, *, sync: bool = True) -> None:
+    """Append one line and (``sync``) fsync: for journals, where each line must survive a crash.
+    Without ``sync`` the line still reaches the OS (it survives the process being killed)."""
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(line if line.endswith("\n") else line + "\n")
         handle.flush()
-        os.fsync(handle.fileno())
+        if sync:
+            os.fsync(handle.fileno())
+
+
+def fsync_path(path: Path) -> None:
+    """fsync an existing file by name (durable against power loss up to here)."""
+    if path.exists():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 @contextmanager

@@ -114,6 +114,7 @@ static void tb_conv_rq(const tb_conv_params_t *p, tb_rq_t *q)
     q->mult = p->out_mult;
     q->shift = p->out_shift;
     q->bias_folded = p->bias_folded;
+    q->fast = p->rq_fast;
 }
 
 /* One pixel's patch (k_h x k_w x in_c) into col; taps outside the image hold the input zero
@@ -247,6 +248,7 @@ void tb_fc_s8(const tb_fc_params_t *p, const int8_t *in, int8_t *out)
     q.mult = p->out_mult;
     q.shift = p->out_shift;
     q.bias_folded = p->bias_folded;
+    q.fast = p->rq_fast;
     tb_gemm_s8(&q, in, p->in_features, p->batches, p->in_features, p->filter, p->out_features, out);
 }
 

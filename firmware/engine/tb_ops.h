@@ -27,8 +27,9 @@ typedef struct {
     const int8_t *filter;
     const int32_t *bias;           /* may be NULL */
     const int32_t *out_mult;       /* per output channel */
-    const int32_t *out_shift;      /* per output channel, TFLM sign convention (>0: left) */
+    const int8_t *out_shift;       /* per output channel, TFLM sign convention (>0: left) */
     int32_t bias_folded;           /* conv: 1 if bias already holds input_offset * sum(filter row) */
+    int32_t rq_fast;               /* 1: the short requantisation is exact (lower._fast_requant) */
 } tb_conv_params_t;
 
 typedef struct {
@@ -39,8 +40,9 @@ typedef struct {
     const int8_t *filter;
     const int32_t *bias;           /* may be NULL */
     const int32_t *out_mult;
-    const int32_t *out_shift;
+    const int8_t *out_shift;
     int32_t bias_folded;           /* 1 if bias already holds input_offset * sum(weight row) */
+    int32_t rq_fast;               /* 1: the short requantisation is exact (lower._fast_requant) */
 } tb_fc_params_t;
 
 typedef struct {

@@ -58,9 +58,13 @@ typedef struct {
     int32_t act_min, act_max;
     int32_t per_channel;           /* 0: mult[0] / shift[0] for every output */
     const int32_t *bias;           /* may be NULL */
-    const int32_t *mult, *shift;
+    const int32_t *mult;
+    const int8_t *shift;
     int32_t bias_folded;           /* 1: bias[oc] includes input_offset * sum(w row), so dot products
                                     * run on the raw inputs (the compiler folds it; see lower.py) */
+    int32_t fast;                  /* 1: every channel has shift <= -1, |acc| < 2^30 and a full
+                                    * int8 activation range, so SIMD kernels may requantise with
+                                    * SMMULR and one rounding add (lower._fast_requant) */
 } tb_rq_t;
 
 /* Matrix product: y[r * n + oc] = rq(sum_j (x[r * x_stride + j] + input_offset) * w[oc * k + j])

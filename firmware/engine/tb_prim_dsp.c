@@ -64,6 +64,51 @@ static inline int32_t start_of(const tb_rq_t *q, int32_t oc)
     return bias_of(q, oc);
 }
 
+static inline int32_t smmulr(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+/* Requantisation constants of one output channel for layers the compiler marked fast
+ * (tb_rq_t.fast): multiplier m, right shift e >= 1, and the rounding constant with the output
+ * offset folded in, r = 2^(e-1) + offset 2^e = (2 offset + 1) 2^(e-1) (|r| < 2^30). */
+typedef struct {
+    int32_t m, e, r;
+} rqc_t;
+
+static inline rqc_t rqc_of(const tb_rq_t *q, int32_t oc)
+{
+    const int32_t k = q->per_channel ? oc : 0;
+    rqc_t c;
+    c.m = q->mult[k];
+    c.e = -(int32_t)q->shift[k];
+    c.r = (int32_t)((uint32_t)(2 * q->output_offset + 1) << c.e) >> 1;
+    return c;
+}
+
+/* TFLM MultiplyByQuantizedMultiplier + offset + int8 clamp in 6 instructions: SMMULR of the
+ * doubled accumulator is SaturatingRoundingDoublingHighMul (|acc| < 2^30, m >= 0); adding
+ * r - (h < 0) then shifting right by e is RoundingDivideByPOT plus the offset (e >= 1); SSAT
+ * is the clamp (full int8 range). The compiler checked every premise (lower._fast_requant). */
+static inline int8_t rq_fast(int32_t acc, rqc_t c)
+{
+    const int32_t h = smmulr((int32_t)((uint32_t)acc << 1), c.m);
+    return (int8_t)__ssat((h + c.r + (h >> 31)) >> c.e, 8);
+}
+
+/* General requantisation, out of line: layers the compiler could not mark fast. */
+static __attribute__((noinline)) int8_t rq_slow(const tb_rq_t *q, int32_t acc, int32_t oc)
+{
+    return tb_rq_out(q, acc, oc);
+}
+
+static inline int8_t rq_any(const tb_rq_t *q, int32_t acc, int32_t oc)
+{
+    return q->fast ? rq_fast(acc, rqc_of(q, oc)) : rq_slow(q, acc, oc);
+}
+
 /* sum_j x[j] * w[j] (no offset), k values. */
 static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int32_t acc)
 {
@@ -137,9 +182,9 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
         /* Models compiled without the folded bias: the portable dot product. */
         for (; oc < n; ++oc) {
             const int8_t *wr = w + (size_t)oc * k;
-            y0[oc] = tb_rq_out(q, tb_dot_s8(x0, q->input_offset, wr, k) + bias_of(q, oc), oc);
+            y0[oc] = rq_slow(q, tb_dot_s8(x0, q->input_offset, wr, k) + bias_of(q, oc), oc);
             if (x1 != NULL) {
-                y1[oc] = tb_rq_out(q, tb_dot_s8(x1, q->input_offset, wr, k) + bias_of(q, oc), oc);
+                y1[oc] = rq_slow(q, tb_dot_s8(x1, q->input_offset, wr, k) + bias_of(q, oc), oc);
             }
         }
         return;
@@ -212,15 +257,23 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
                 s10 += b * u;
                 s11 += b * v;
             }
-            y0[oc] = tb_rq_out(q, s00, oc);
-            y0[oc + 1] = tb_rq_out(q, s01, oc + 1);
-            y1[oc] = tb_rq_out(q, s10, oc);
-            y1[oc + 1] = tb_rq_out(q, s11, oc + 1);
+            if (q->fast) {
+                const rqc_t c0 = rqc_of(q, oc), c1 = rqc_of(q, oc + 1);
+                y0[oc] = rq_fast(s00, c0);
+                y1[oc] = rq_fast(s10, c0);
+                y0[oc + 1] = rq_fast(s01, c1);
+                y1[oc + 1] = rq_fast(s11, c1);
+            } else {
+                y0[oc] = rq_slow(q, s00, oc);
+                y0[oc + 1] = rq_slow(q, s01, oc + 1);
+                y1[oc] = rq_slow(q, s10, oc);
+                y1[oc + 1] = rq_slow(q, s11, oc + 1);
+            }
         }
         for (; oc < n; ++oc) {
             const int8_t *wr = w + (size_t)oc * k;
-            y0[oc] = tb_rq_out(q, dot1_fold(x0, wr, k, start_of(q, oc)), oc);
-            y1[oc] = tb_rq_out(q, dot1_fold(x1, wr, k, start_of(q, oc)), oc);
+            y0[oc] = rq_any(q, dot1_fold(x0, wr, k, start_of(q, oc)), oc);
+            y1[oc] = rq_any(q, dot1_fold(x1, wr, k, start_of(q, oc)), oc);
         }
         return;
     }
@@ -258,13 +311,13 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
             s2 += a * *w2++;
             s3 += a * *w3++;
         }
-        y0[oc] = tb_rq_out(q, s0, oc);
-        y0[oc + 1] = tb_rq_out(q, s1, oc + 1);
-        y0[oc + 2] = tb_rq_out(q, s2, oc + 2);
-        y0[oc + 3] = tb_rq_out(q, s3, oc + 3);
+        y0[oc] = rq_any(q, s0, oc);
+        y0[oc + 1] = rq_any(q, s1, oc + 1);
+        y0[oc + 2] = rq_any(q, s2, oc + 2);
+        y0[oc + 3] = rq_any(q, s3, oc + 3);
     }
     for (; oc < n; ++oc) {
-        y0[oc] = tb_rq_out(q, dot1_fold(x0, w + (size_t)oc * k, k, start_of(q, oc)), oc);
+        y0[oc] = rq_any(q, dot1_fold(x0, w + (size_t)oc * k, k, start_of(q, oc)), oc);
     }
 }
 
@@ -279,38 +332,72 @@ void tb_gemm_s8(const tb_rq_t *q, const int8_t *x, int32_t x_stride, int32_t row
     }
 }
 
+/* One tap of four channels: inputs widened with the offset added (SXTAB16), weights widened
+ * (SXTB16), SMLABB/SMLATT into channels 0 and 2 (even bytes) and 1 and 3 (odd bytes). */
+#define TB_DW_TAP(xp, wp)                                                                       \
+    do {                                                                                        \
+        const uint32_t xv_ = ld32(xp), wv_ = ld32(wp);                                          \
+        const uint32_t xe_ = exta_even(off2, xv_), we_ = ext_even(wv_);                         \
+        const uint32_t xo_ = exta_odd(off2, xv_), wo_ = ext_odd(wv_);                           \
+        a0 = __smlabb((int32_t)xe_, (int32_t)we_, a0);                                          \
+        a2 = __smlatt((int32_t)xe_, (int32_t)we_, a2);                                          \
+        a1 = __smlabb((int32_t)xo_, (int32_t)wo_, a1);                                          \
+        a3 = __smlatt((int32_t)xo_, (int32_t)wo_, a3);                                          \
+    } while (0)
+
 void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_row,
                     const int8_t *w, int32_t w_row, int32_t rows, int32_t taps, int32_t c,
                     int8_t *y)
 {
     const int32_t off = q->input_offset;
     const uint32_t off2 = ((uint32_t)(uint16_t)off) * 0x10001u;
+    const int32_t *bias = q->bias;
+    const int fast = q->fast;
+    /* Rows of three (3x3 windows and their top/bottom edges) or two (left/right edges) taps of
+     * stride-1 dilation-1 layers are unrolled: taps addressed at +c, +2c, no loop counter. */
+    const int32_t unroll = x_tap == c ? taps : 0;
+    const int32_t c2 = 2 * c;
     int32_t ch = 0, r, t;
     /* 4 channels per pass: one word of inputs and one of weights per tap, SMLABB/SMLATT. */
     for (; ch + 3 < c; ch += 4) {
         const int8_t *xr = x + ch, *wr = w + ch;
-        int32_t a0 = bias_of(q, ch), a1 = bias_of(q, ch + 1);
-        int32_t a2 = bias_of(q, ch + 2), a3 = bias_of(q, ch + 3);
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        if (bias != NULL) {
+            a0 = bias[ch];
+            a1 = bias[ch + 1];
+            a2 = bias[ch + 2];
+            a3 = bias[ch + 3];
+        }
         for (r = rows; r > 0; --r) {
-            const int8_t *xp = xr, *wp = wr;
-            for (t = taps; t > 0; --t) {
-                const uint32_t xv = ld32(xp), wv = ld32(wp);
-                const uint32_t xe = exta_even(off2, xv), we = ext_even(wv);
-                const uint32_t xo = exta_odd(off2, xv), wo = ext_odd(wv);
-                xp += x_tap;
-                wp += c;
-                a0 = __smlabb((int32_t)xe, (int32_t)we, a0);
-                a2 = __smlatt((int32_t)xe, (int32_t)we, a2);
-                a1 = __smlabb((int32_t)xo, (int32_t)wo, a1);
-                a3 = __smlatt((int32_t)xo, (int32_t)wo, a3);
+            if (unroll == 3) {
+                TB_DW_TAP(xr, wr);
+                TB_DW_TAP(xr + c, wr + c);
+                TB_DW_TAP(xr + c2, wr + c2);
+            } else if (unroll == 2) {
+                TB_DW_TAP(xr, wr);
+                TB_DW_TAP(xr + c, wr + c);
+            } else {
+                const int8_t *xp = xr, *wp = wr;
+                for (t = taps; t > 0; --t) {
+                    TB_DW_TAP(xp, wp);
+                    xp += x_tap;
+                    wp += c;
+                }
             }
             xr += x_row;
             wr += w_row;
         }
-        y[ch] = tb_rq_out(q, a0, ch);
-        y[ch + 1] = tb_rq_out(q, a1, ch + 1);
-        y[ch + 2] = tb_rq_out(q, a2, ch + 2);
-        y[ch + 3] = tb_rq_out(q, a3, ch + 3);
+        if (fast) {
+            y[ch] = rq_fast(a0, rqc_of(q, ch));
+            y[ch + 1] = rq_fast(a1, rqc_of(q, ch + 1));
+            y[ch + 2] = rq_fast(a2, rqc_of(q, ch + 2));
+            y[ch + 3] = rq_fast(a3, rqc_of(q, ch + 3));
+        } else {
+            y[ch] = rq_slow(q, a0, ch);
+            y[ch + 1] = rq_slow(q, a1, ch + 1);
+            y[ch + 2] = rq_slow(q, a2, ch + 2);
+            y[ch + 3] = rq_slow(q, a3, ch + 3);
+        }
     }
     for (; ch < c; ++ch) {
         const int8_t *xr = x + ch, *wr = w + ch;
@@ -322,7 +409,7 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
             xr += x_row;
             wr += w_row;
         }
-        y[ch] = tb_rq_out(q, acc, ch);
+        y[ch] = rq_any(q, acc, ch);
     }
 }
 

@@ -28,7 +28,7 @@ static inline int32x4_t rq4(const tb_rq_t *q, int32x4_t acc, int32_t oc, mve_pre
     int32x4_t m, s, left, rneg, fix;
     if (q->per_channel) {
         m = vldrwq_z_s32(q->mult + oc, p);
-        s = vldrwq_z_s32(q->shift + oc, p);
+        s = vldrbq_z_s32(q->shift + oc, p);
     } else {
         m = vdupq_n_s32(q->mult[0]);
         s = vdupq_n_s32(q->shift[0]);
@@ -114,10 +114,30 @@ void tb_gemm_s8(const tb_rq_t *q, const int8_t *x, int32_t x_stride, int32_t row
         int8_t *yr = y + oc;
         if (q->per_channel) {
             m = vldrwq_z_s32(q->mult + oc, p);
-            s = vldrwq_z_s32(q->shift + oc, p);
+            s = vldrbq_z_s32(q->shift + oc, p);
         } else {
             m = vdupq_n_s32(q->mult[0]);
             s = vdupq_n_s32(q->shift[0]);
+        }
+        if (q->fast) {
+            /* Short exact sequence (lower._fast_requant: shift e = -s >= 1, full int8 range):
+             * VQRDMULH, then (h - (h < 0) + r) >> e with r = 2^(e-1) + offset 2^e; VSHL by a
+             * negative amount truncates. Two vector instructions fewer than the general one. */
+            const int32x4_t rv = vshrq_n_s32(vshlq_s32(vdupq_n_s32(2 * out_off + 1), vnegq_s32(s)), 1);
+            for (r = rows; r > 0; --r) {
+                int32x4_t acc = vqrdmulhq_s32(vaddq_s32(dot4(xr, w0, w1, w2, w3, k), b), m);
+                acc = vaddq_s32(acc, vshrq_n_s32(acc, 31));
+                acc = vshlq_s32(vaddq_s32(acc, rv), s);
+                acc = vminq_s32(vmaxq_s32(acc, lo), hi);
+                if (full) {
+                    vstrbq_s32(yr, acc);
+                } else {
+                    vstrbq_p_s32(yr, acc, p);
+                }
+                xr += x_stride;
+                yr += n;
+            }
+            continue;
         }
         left = vmaxq_s32(s, zero);
         rneg = vminq_s32(s, zero);
@@ -166,7 +186,8 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
         const int16_t off16 = (int16_t)off;
         for (; ch + 16 <= c; ch += 16) {
             const int8_t *xr = x + ch, *wr = w + ch;
-            const int32_t *b = q->bias + ch, *m = q->mult + ch, *sh = q->shift + ch;
+            const int32_t *b = q->bias + ch, *m = q->mult + ch;
+            const int8_t *sh = q->shift + ch;
             int32x4_t e0 = vldrwq_gather_shifted_offset_s32(b, ie);
             int32x4_t o0 = vldrwq_gather_shifted_offset_s32(b, io);
             int32x4_t e1 = vldrwq_gather_shifted_offset_s32(b + 8, ie);
@@ -189,16 +210,16 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
                 wr += w_row;
             }
             e0 = rq_vec(e0, vldrwq_gather_shifted_offset_s32(m, ie),
-                        vldrwq_gather_shifted_offset_s32(sh, ie), out_off, lo, hi);
+                        vldrbq_gather_offset_s32(sh, ie), out_off, lo, hi);
             vstrbq_scatter_offset_s32(y + ch, ie, e0);
             o0 = rq_vec(o0, vldrwq_gather_shifted_offset_s32(m, io),
-                        vldrwq_gather_shifted_offset_s32(sh, io), out_off, lo, hi);
+                        vldrbq_gather_offset_s32(sh, io), out_off, lo, hi);
             vstrbq_scatter_offset_s32(y + ch, io, o0);
             e1 = rq_vec(e1, vldrwq_gather_shifted_offset_s32(m + 8, ie),
-                        vldrwq_gather_shifted_offset_s32(sh + 8, ie), out_off, lo, hi);
+                        vldrbq_gather_offset_s32(sh + 8, ie), out_off, lo, hi);
             vstrbq_scatter_offset_s32(y + ch + 8, ie, e1);
             o1 = rq_vec(o1, vldrwq_gather_shifted_offset_s32(m + 8, io),
-                        vldrwq_gather_shifted_offset_s32(sh + 8, io), out_off, lo, hi);
+                        vldrbq_gather_offset_s32(sh + 8, io), out_off, lo, hi);
             vstrbq_scatter_offset_s32(y + ch + 8, io, o1);
         }
     }
@@ -207,7 +228,8 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
         const uint32x4_t ie = vidupq_n_u32(0u, 2), io = vidupq_n_u32(1u, 2);
         const int16_t off16 = (int16_t)off;
         const int8_t *xr = x + ch, *wr = w + ch;
-        const int32_t *b = q->bias + ch, *m = q->mult + ch, *sh = q->shift + ch;
+        const int32_t *b = q->bias + ch, *m = q->mult + ch;
+        const int8_t *sh = q->shift + ch;
         const int32x4_t lo = vdupq_n_s32(q->act_min), hi = vdupq_n_s32(q->act_max);
         int32x4_t e0 = vldrwq_gather_shifted_offset_s32(b, ie);
         int32x4_t o0 = vldrwq_gather_shifted_offset_s32(b, io);
@@ -225,10 +247,10 @@ void tb_dw_pixel_s8(const tb_rq_t *q, const int8_t *x, int32_t x_tap, int32_t x_
             wr += w_row;
         }
         e0 = rq_vec(e0, vldrwq_gather_shifted_offset_s32(m, ie),
-                    vldrwq_gather_shifted_offset_s32(sh, ie), q->output_offset, lo, hi);
+                    vldrbq_gather_offset_s32(sh, ie), q->output_offset, lo, hi);
         vstrbq_scatter_offset_s32(y + ch, ie, e0);
         o0 = rq_vec(o0, vldrwq_gather_shifted_offset_s32(m, io),
-                    vldrwq_gather_shifted_offset_s32(sh, io), q->output_offset, lo, hi);
+                    vldrbq_gather_offset_s32(sh, io), q->output_offset, lo, hi);
         vstrbq_scatter_offset_s32(y + ch, io, o0);
         ch += 8;
     }

@@ -7,11 +7,51 @@
 
 #include "tb_port.h"
 
-void tb_putn(const char *s, size_t n) { tb_port_write(s, n); }
+/* Output tap (tb_io_tap_start/stop): CRC-32 of everything printed while it is on. */
+static int tap_on;
+static uint32_t tap_crc;
 
-void tb_puts(const char *s) { tb_port_write(s, strlen(s)); }
+uint32_t tb_crc32(uint32_t crc, const uint8_t *p, uint32_t n)
+{
+    /* A nibble at a time: a 64-byte table keeps flash small, and the cost (two lookups per byte)
+     * is far below a UART byte time. */
+    static const uint32_t nib[16] = {
+        0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+        0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+        0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
+    uint32_t i;
+    crc = ~crc;
+    for (i = 0; i < n; ++i) {
+        crc ^= p[i];
+        crc = (crc >> 4) ^ nib[crc & 0x0fu];
+        crc = (crc >> 4) ^ nib[crc & 0x0fu];
+    }
+    return ~crc;
+}
 
-void tb_endl(void) { tb_port_write("\r\n", 2); }
+void tb_io_tap_start(void)
+{
+    tap_on = 1;
+    tap_crc = 0u;
+}
+
+uint32_t tb_io_tap_stop(void)
+{
+    tap_on = 0;
+    return tap_crc;
+}
+
+void tb_putn(const char *s, size_t n)
+{
+    if (tap_on) {
+        tap_crc = tb_crc32(tap_crc, (const uint8_t *)s, (uint32_t)n);
+    }
+    tb_port_write(s, n);
+}
+
+void tb_puts(const char *s) { tb_putn(s, strlen(s)); }
+
+void tb_endl(void) { tb_putn("\r\n", 2); }
 
 void tb_line(const char *s)
 {

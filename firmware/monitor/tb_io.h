@@ -20,4 +20,12 @@ void tb_put_fixed3(float v);                 /* like printf("%0.3f"): exact roun
 void tb_endl(void);                          /* "\r\n" */
 void tb_line(const char *s);                 /* s + "\r\n" */
 
+/* CRC-32 (IEEE 802.3, reflected, as zlib.crc32) of n bytes, continuing from crc (0 to start). */
+uint32_t tb_crc32(uint32_t crc, const uint8_t *p, uint32_t n);
+
+/* Output tap: between start and stop, every byte printed is added to a CRC-32 that stop returns
+ * (tb-slide's check over its reply lines, so the host detects one damaged line among hundreds). */
+void tb_io_tap_start(void);
+uint32_t tb_io_tap_stop(void);
+
 #endif /* TB_IO_H */

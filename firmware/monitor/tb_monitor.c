@@ -17,6 +17,11 @@
  * (IEEE, as zlib.crc32) of the whole SIZE-byte input, in 8 hex digits. One reply per input:
  * m-load-done, or e-[...] when the checksum or arguments are wrong. Nothing is printed between the
  * command and the end of its payload, so a UART without flow control never overruns.
+ *
+ * `tb-slide STRIDE COUNT` (caps word `slide`) runs COUNT windows of the loaded buffer at offsets
+ * 0, STRIDE, ... in one exchange (a sliding-window file loaded once instead of 196 loads and
+ * 196 round trips); `tb-mload SIZE CRC` (caps `mbox=<address of the input buffer>`) acknowledges
+ * an input that a debugger or simulator wrote straight into the buffer.
  */
 #include "tb_monitor.h"
 
@@ -126,7 +131,7 @@ static void cmd_help(void)
     tb_line("infer N [W=10]    : run W warm-up and N timed inferences");
     tb_line("results           : print the results of the last inference");
 #if !TB_STANDARD_ONLY
-    tb_line("tb-caps, tb-info, tb-raw, tb-crc, tb-load, tb-laps : tinybench extensions");
+    tb_line("tb-caps, tb-info, tb-raw, tb-crc, tb-load, tb-slide, tb-mload, tb-laps : tinybench extensions");
 #endif
 }
 
@@ -307,24 +312,6 @@ static void cmd_results(void)
 }
 
 #if !TB_STANDARD_ONLY
-/* CRC-32 (IEEE 802.3, reflected, as zlib.crc32), a nibble at a time: a 64-byte table keeps flash
- * small, and the cost (two lookups per byte) is far below a UART byte time. */
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, uint32_t n)
-{
-    static const uint32_t nib[16] = {
-        0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
-        0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
-        0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
-    uint32_t i;
-    crc = ~crc;
-    for (i = 0; i < n; ++i) {
-        crc ^= p[i];
-        crc = (crc >> 4) ^ nib[crc & 0x0fu];
-        crc = (crc >> 4) ^ nib[crc & 0x0fu];
-    }
-    return ~crc;
-}
-
 static int parse_hex32(const char *s, uint32_t *out)
 {
     uint32_t v = 0;
@@ -382,7 +369,7 @@ static void put_hex32(uint32_t v);
 /* The last payload byte of a tb-load arrived: check and acknowledge. */
 static void load_finish(void)
 {
-    uint32_t crc = crc32_update(0u, db_buf, db_expected);
+    uint32_t crc = tb_crc32(0u, db_buf, db_expected);
     if (bin_bad_args) {
         db_pos = 0;
         error2("tb-load: bad CRC or KEEP argument (KEEP must be below SIZE and within the previous "
@@ -430,6 +417,77 @@ static void cmd_fload(char **tok, int ntok)
 }
 #endif
 
+/* tb-mload SIZE CRC: a debugger or the simulator (Renode's `sysbus WriteBytes`/`LoadBinary`) has
+ * written SIZE bytes at the address tb-caps advertises as mbox=; check and acknowledge them as
+ * tb-load does. Why: a simulated UART moves one byte per interrupt (Renode: ~12 kB/s), a memory
+ * write from the simulator's monitor moves a whole AD file in one command. */
+static void cmd_mload(char **tok, int ntok)
+{
+    uint32_t size = 0;
+    if (ntok < 3 || !parse_u32(tok[1], &size) || size == 0u || !parse_hex32(tok[2], &bin_crc)) {
+        error2("tb-mload needs SIZE CRC: SIZE bytes > 0 already written at mbox=, CRC-32 in 8 hex digits", 0);
+        ready();
+        return;
+    }
+    if (size > (uint32_t)TB_DB_MAX) {
+        db_pos = 0;
+        error2("tb-mload: the input exceeds the input buffer", 0);
+        ready();
+        return;
+    }
+    db_expected = size;
+    db_pos = size;
+    bin_bad_args = 0;
+    load_finish();
+}
+
+/* tb-slide STRIDE COUNT: the loaded buffer holds COUNT overlapping windows of the model's input
+ * size, STRIDE bytes apart (SIZE = input + (COUNT-1) * STRIDE exactly). For each window, as
+ * `infer 1 0` + `results` + `tb-crc` would: convert, invoke once (no warm-up, not timed), print
+ * m-results-[...] and m-tb-crc-[output=...]; then m-tb-slide-[count=N,crc=C] with C the CRC-32
+ * of every byte of those lines, so the host detects a line damaged on the link. */
+static void cmd_slide(char **tok, int ntok)
+{
+    uint32_t stride = 0;
+    uint32_t count = 0;
+    uint32_t need = tb_workload_input_bytes();
+    uint32_t k;
+    uint32_t crc;
+    if (ntok < 3 || !parse_u32(tok[1], &stride) || !parse_u32(tok[2], &count) || stride == 0u ||
+        count == 0u) {
+        error2("tb-slide needs STRIDE COUNT, both > 0", 0);
+        return;
+    }
+    if (db_pos != db_expected || (uint64_t)need + (uint64_t)(count - 1u) * stride != db_pos) {
+        tb_puts("e-[tb-slide: the buffer holds ");
+        tb_put_u32(db_pos);
+        tb_puts(" bytes, ");
+        tb_put_u32(count);
+        tb_puts(" windows of ");
+        tb_put_u32(need);
+        tb_puts(" bytes at stride ");
+        tb_put_u32(stride);
+        tb_line(" need exactly input + (COUNT-1) * STRIDE]");
+        return;
+    }
+    tb_io_tap_start();
+    for (k = 0; k < count; ++k) {
+        const uint8_t *window = db_buf + k * stride;
+        tb_workload_convert(window, tb_model_input());
+        tb_model_invoke();
+        tb_workload_print_results(window);
+        tb_puts("m-tb-crc-[output=");
+        put_hex32(tb_crc32(0u, (const uint8_t *)tb_model_output(), tb_model_info.output_elements));
+        tb_line("]");
+    }
+    crc = tb_io_tap_stop();
+    tb_puts("m-tb-slide-[count=");
+    tb_put_u32(count);
+    tb_puts(",crc=");
+    put_hex32(crc);
+    tb_line("]");
+}
+
 static void cmd_laps(void)
 {
     tb_puts("m-tb-laps-[");
@@ -442,10 +500,15 @@ static void cmd_laps(void)
 static void cmd_caps(void)
 {
     tb_puts(TB_ENERGY ? "m-tb-caps-[" : "m-tb-caps-[laps,");
-    tb_puts(TB_HOSTFILE ? "raw,info,load,crc,fload,cmdmax=" : "raw,info,load,crc,cmdmax=");
+    tb_puts(TB_HOSTFILE ? "raw,info,load,crc,slide,fload,cmdmax=" : "raw,info,load,crc,slide,cmdmax=");
     tb_put_u32((uint32_t)TB_CMD_MAX);
     tb_puts(",dbmax=");
     tb_put_u32((uint32_t)TB_DB_MAX);
+#if UINTPTR_MAX == 0xffffffffu
+    /* 32-bit targets: where a debugger/simulator may write an input for tb-mload. */
+    tb_puts(",mbox=");
+    put_hex32((uint32_t)(uintptr_t)db_buf);
+#endif
     tb_line(TB_ENERGY ? ",energy]" : "]");
 }
 
@@ -503,10 +566,10 @@ static void cmd_crc(char **tok, int ntok)
 {
     if (ntok > 1 && strcmp(tok[1], "input") == 0) {
         tb_puts("m-tb-crc-[input=");
-        put_hex32(crc32_update(0u, db_buf, db_pos));
+        put_hex32(tb_crc32(0u, db_buf, db_pos));
     } else {
         tb_puts("m-tb-crc-[output=");
-        put_hex32(crc32_update(0u, (const uint8_t *)tb_model_output(), tb_model_info.output_elements));
+        put_hex32(tb_crc32(0u, (const uint8_t *)tb_model_output(), tb_model_info.output_elements));
     }
     tb_line("]");
 }
@@ -559,6 +622,11 @@ static void dispatch(char *line)
         cmd_raw();
     } else if (strcmp(tok[0], "tb-crc") == 0) {
         cmd_crc(tok, ntok);
+    } else if (strcmp(tok[0], "tb-slide") == 0) {
+        cmd_slide(tok, ntok);
+    } else if (strcmp(tok[0], "tb-mload") == 0) {
+        cmd_mload(tok, ntok);
+        return;
     } else if (strcmp(tok[0], "tb-laps") == 0 && !TB_ENERGY) {
         cmd_laps();
 #if TB_HOSTFILE

@@ -22,17 +22,13 @@ def materialize(data: bytes, stem: str = "model") -> Path:
 
 
 def tflm_outputs(path: Path, inputs: np.ndarray) -> np.ndarray:
-    from tflite_micro.python.tflite_micro import runtime
+    """TFLM's int8 outputs (float32-interface models: through the verify reference's exact
+    int8 <-> float32 mapping)."""
+    from tinybench.flash.verify import TflmReference
 
     # Default arena is 10x the file size: too small for single-op models with big activations.
-    interp = runtime.Interpreter.from_file(str(path), arena_size=max(path.stat().st_size * 10, 1 << 20))
-    shape = interp.get_input_details(0)["shape"]
-    outs = []
-    for x in inputs:
-        interp.set_input(np.asarray(x, dtype=np.int8).reshape(shape), 0)
-        interp.invoke()
-        outs.append(np.asarray(interp.get_output(0), dtype=np.int8).reshape(-1).copy())
-    return np.stack(outs)
+    ref = TflmReference(path, arena_size=max(path.stat().st_size * 10, 1 << 20))
+    return np.stack([ref.run(np.asarray(x, dtype=np.int8)) for x in inputs])
 
 
 def engine_outputs(path: Path, inputs: np.ndarray, model_id: str = "test") -> np.ndarray:

@@ -15,7 +15,9 @@ import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 
 CODES = {"ADD": 0, "AVERAGE_POOL_2D": 1, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 4,
-         "FULLY_CONNECTED": 9, "MUL": 18, "RESHAPE": 22, "SOFTMAX": 25, "MAX_POOL_2D": 17}
+         "FULLY_CONNECTED": 9, "MUL": 18, "RESHAPE": 22, "SOFTMAX": 25, "MAX_POOL_2D": 17,
+         "CONCATENATION": 2, "DEQUANTIZE": 6, "LOGISTIC": 14, "RELU": 19, "RELU6": 21, "PAD": 34,
+         "MEAN": 40, "PADV2": 60, "QUANTIZE": 114, "HARD_SWISH": 117}
 
 
 def _pack(model: "sch.ModelT") -> bytes:
@@ -175,3 +177,22 @@ def softmax_options(beta=1.0):
     o = sch.SoftmaxOptionsT()
     o.beta = beta
     return sch.BuiltinOptions.SoftmaxOptions, o
+
+
+def mul_options(*, act=0):
+    o = sch.MulOptionsT()
+    o.fusedActivationFunction = act
+    return sch.BuiltinOptions.MulOptions, o
+
+
+def concat_options(axis: int, *, act=0):
+    o = sch.ConcatenationOptionsT()
+    o.axis = axis
+    o.fusedActivationFunction = act
+    return sch.BuiltinOptions.ConcatenationOptions, o
+
+
+def reducer_options(*, keep_dims: bool):
+    o = sch.ReducerOptionsT()
+    o.keepDims = keep_dims
+    return sch.BuiltinOptions.ReducerOptions, o

@@ -136,6 +136,16 @@ class FlashConfig(_Strict):
         return self
 
 
+class LabgridConfig(_Strict):
+    """The board sits in a labgrid place (``tinybench.flash.places``): tinybench acquires the place,
+    takes its serial port (``NetworkSerialPort``: raw TCP or RFC 2217) as the DUT link, flashes with
+    the board's own flasher and releases the place afterwards. ``run --place`` sets this section."""
+
+    place: str = Field(min_length=1, description="labgrid place name")
+    coordinator: str | None = Field(None, description="HOST:PORT of the labgrid coordinator "
+                                                      "(default: LG_COORDINATOR, else 127.0.0.1:20408)")
+
+
 class Board(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
@@ -151,6 +161,7 @@ class Board(_Strict):
     renode: RenodeConfig | None = None
     serial: SerialConfig | None = None
     flash: FlashConfig | None = None
+    labgrid: LabgridConfig | None = None
     source: Path | None = Field(None, exclude=True, description="the yaml file it was loaded from")
 
     @model_validator(mode="after")

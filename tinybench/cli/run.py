@@ -54,6 +54,12 @@ def register(app: typer.Typer) -> None:
         model: Optional[Path] = typer.Option(None, "--model", help="open division: compile and run "
                                              "this .tflite for the workload (its tensors must fit "
                                              "the workload's interface)"),
+        place: Optional[str] = typer.Option(
+            None, "--place", help="labgrid place holding the board: acquired for the run, its serial "
+            "port is the DUT link, always released (--board defaults to the place's board tag)"),
+        coordinator: Optional[str] = typer.Option(
+            None, "--coordinator", help="labgrid coordinator HOST:PORT (default: LG_COORDINATOR, "
+            "else 127.0.0.1:20408)"),
         as_json: bool = typer.Option(False, "--json", help="print results.json on stdout"),
         no_progress: bool = typer.Option(False, "--no-progress", help="no progress bars on stderr"),
     ) -> None:
@@ -69,7 +75,11 @@ def register(app: typer.Typer) -> None:
                                      "pass one: --interface URL is --port relay+URL")
             port = "relay+" + interface
         source = DutSource(firmware=firmware, no_flash=no_flash, port=port, edge=edge, baud=baud,
-                           vendor=vendor, model=model)
+                           vendor=vendor, model=model, place=place, coordinator=coordinator)
+        if place is not None and not resume:
+            from tinybench.flash.places import board_of_place
+
+            board = board_of_place(place, coordinator, board)
         try:
             if mode is None and resume and out is not None:
                 mode = _mode_of_run(out)       # `--resume --out DIR` alone: the run says its mode

@@ -35,6 +35,11 @@ def register(app: typer.Typer) -> None:
                                            "image on that board instead of tinybench firmware"),
         energy_firmware: list[str] = typer.Option([], "--energy-firmware", help="BOARD=IMAGE: the "
                                                   "vendor's energy-mode image for that board's energy cells"),
+        place: list[str] = typer.Option([], "--place", help="labgrid place; repeat for several: one "
+                                        "worker per place, a board's cells spread over the places "
+                                        "holding it (board = the place's board tag, or the one --board)"),
+        coordinator: Optional[str] = typer.Option(None, "--coordinator", help="labgrid coordinator "
+                                                  "HOST:PORT (default: LG_COORDINATOR, else 127.0.0.1:20408)"),
         sequential: bool = typer.Option(False, "--sequential", help="boards one after another"),
         no_progress: bool = typer.Option(False, "--no-progress", help="no progress display"),
     ) -> None:
@@ -54,12 +59,17 @@ def register(app: typer.Typer) -> None:
         datasets = {}
         if dataset_root is not None:
             datasets = {w: str((dataset_root / w).resolve()) for w in workload_ids}
+        if len(set(place)) != len(place):
+            raise TinybenchError("a place is given twice", "each --place once")
+        if coordinator is not None and not place:
+            raise TinybenchError("--coordinator is for labgrid places", "add --place NAME")
         plan = S.SuitePlan(boards=list(board), workloads=workload_ids,
                            modes=S.parse_list(modes, S.ALL_MODES, "mode"), out=str(out.resolve()),
                            division=division, datasets=datasets, min_window_s=min_window_s,
                            system=str(system.resolve()) if system else None, submitter=submitter,
                            firmware=board_images("--firmware", firmware),
-                           energy_firmware=board_images("--energy-firmware", energy_firmware))
+                           energy_firmware=board_images("--energy-firmware", energy_firmware),
+                           places=dict.fromkeys(place, ""), coordinator=coordinator)
         plan = S.prepare(plan, resume=resume)
         try:
             states = S.execute(plan, parallel=not sequential, progress=not no_progress)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinybench.compiler.lower import ConstArray, LoweredOp
+from tinybench.compiler.lower_more import ARRAY_INPUTS as _ARRAY_INPUTS
 from tinybench.compiler.lower_more import HEADER as _MORE_HEADER
 from tinybench.compiler.lower_more import STRUCTS as _MORE_STRUCTS
 
@@ -24,6 +25,13 @@ _STRUCTS.update(_MORE_STRUCTS)
 
 def _c_string(s: str) -> str:
     return '"' + "".join(c if c.isalnum() or c in "-_.:/ " else f"\\x{ord(c):02x}" for c in s) + '"'
+
+
+def _field(v: object) -> str:
+    """A struct field initialiser: an integer, or a braced list for array fields."""
+    if isinstance(v, (list, tuple)):
+        return "{" + ", ".join(str(int(x)) for x in v) + "}"
+    return str(int(v))   # type: ignore[call-overload]
 
 
 def _array(a: ConstArray) -> str:
@@ -73,14 +81,20 @@ def generate_model_c(*, model_id: str, sha256: str, ops: list[LoweredOp], offset
                 calls.append(f"    /* op {op.index} RESHAPE: aliased, no code */")
             continue
         struct, fn = _STRUCTS[op.kind]
-        fields = [f"    .{k} = {int(v)}," for k, v in op.params.items()]
+        fields = [f"    .{k} = {_field(v)}," for k, v in op.params.items()]
         for key in ("filter", "bias", "out_mult", "out_shift"):
             if key in op.arrays:
                 fields.append(f"    .{key} = {op.arrays[key].name},")
             elif op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
                 fields.append(f"    .{key} = NULL,")
+        fields += [f"    .{key} = {arr.name}," for key, arr in op.arrays.items()
+                   if key not in ("filter", "bias", "out_mult", "out_shift")]
         out.append(f"static const {struct} op{op.index}_params = {{\n" + "\n".join(fields) + "\n};\n\n")
         args = ", ".join(f"TB_ARENA + {offsets[t]}" for t in op.inputs)
+        if op.kind in _ARRAY_INPUTS:
+            # Any number of inputs: one constant array of arena pointers (address constants).
+            out.append(f"static const int8_t *const op{op.index}_inputs[{len(op.inputs)}] = {{{args}}};\n\n")
+            args = f"op{op.index}_inputs"
         calls.append(f"    {fn}(&op{op.index}_params, {args}, TB_ARENA + {offsets[op.output]});"
                      f" /* op {op.index} {op.kind} */")
         calls.append(f"    TB_OP_DONE({op.index});")

@@ -151,6 +151,51 @@ def _fold_bias(index: int, bias: np.ndarray | None, rows: np.ndarray, input_offs
     params["bias_folded"] = 1
 
 
+def _acc_bound(params: dict, arrays: dict, rows: np.ndarray, input_offset: int) -> np.ndarray:
+    """Per output channel, a bound on |accumulator| (bias included) over every int8 input: with
+    the folded bias the kernels multiply raw inputs (|x| <= 128), otherwise x + input_offset."""
+    x_max = 128 if params.get("bias_folded") else max(abs(-128 + input_offset), abs(127 + input_offset))
+    bound = np.abs(rows.astype(np.int64)).sum(axis=1) * x_max
+    if "bias" in arrays:
+        bound = bound + np.abs(arrays["bias"].values.astype(np.int64))
+    return bound
+
+
+def _fast_requant(params: dict, arrays: dict, acc_bound: np.ndarray) -> None:
+    """Mark a layer whose requantisation the SIMD kernels may do in a short exact sequence
+    (``rq_fast``): SaturatingRoundingDoublingHighMul as SMMULR of the doubled accumulator
+    (exact while |acc| < 2^30), then RoundingDivideByPOT by e = -shift >= 1 with the output
+    offset folded into its rounding constant, (h + 2^(e-1) + zp 2^e + (h < 0 ? -1 : 0)) >> e,
+    which needs that sum to fit int32, and a saturation to int8 (full int8 activation range).
+    Rewrites shifts where the result cannot change, so every channel fits: a zero multiplier
+    gives 0 for any shift (stored as -1), and a right shift beyond the largest |h| gives 0 for
+    all of them (lowered to the smallest such shift). Other layers keep the general sequence."""
+    params["rq_fast"] = 0
+    if params["act_min"] != -128 or params["act_max"] != 127:
+        return
+    mults = arrays["out_mult"].values.astype(np.int64)
+    shifts = arrays["out_shift"].values.astype(np.int64).copy()
+    bound = int(acc_bound.max(initial=0)) if mults.size == 1 else None
+    zp = int(params["output_offset"])
+    for c in range(mults.size):
+        a = bound if bound is not None else int(acc_bound[c])
+        m, e = int(mults[c]), -int(shifts[c])
+        if a >= 1 << 30:
+            return
+        if m == 0:
+            e = 1
+        elif e < 1:
+            return
+        h = ((a * m + (1 << 30)) >> 31) + 1
+        e = min(e, max(1, h.bit_length() + 1))
+        r = (1 << (e - 1)) + zp * (1 << e)
+        if abs(r) >= 1 << 30 or h + abs(r) >= (1 << 31) - 1:
+            return
+        shifts[c] = -e
+    arrays["out_shift"].values = shifts
+    params["rq_fast"] = 1
+
+
 def _conv_like(o: _Op, depthwise: bool) -> LoweredOp:
     op = o.op
     x = o.int8_activation(o.tensor(0, "input"), "input")
@@ -190,7 +235,7 @@ def _conv_like(o: _Op, depthwise: bool) -> LoweredOp:
     act_min, act_max = quant.activation_range(o.activation(), ys, yz)
     arrays = {"filter": ConstArray(f"op{op.index}_filter", "int8_t", w),
               "out_mult": ConstArray(f"op{op.index}_mult", "int32_t", np.array(mults, np.int64)),
-              "out_shift": ConstArray(f"op{op.index}_shift", "int32_t", np.array(shifts, np.int64))}
+              "out_shift": ConstArray(f"op{op.index}_shift", "int8_t", np.array(shifts, np.int64))}
     if bias is not None:
         arrays["bias"] = ConstArray(f"op{op.index}_bias", "int32_t", bias)
     params = {"in_h": in_h, "in_w": in_w, "in_c": in_c, "out_h": out_h, "out_w": out_w,
@@ -200,6 +245,10 @@ def _conv_like(o: _Op, depthwise: bool) -> LoweredOp:
               "act_min": act_min, "act_max": act_max}
     if not depthwise:
         _fold_bias(op.index, bias, w.reshape(out_c, -1), -xz, params, arrays)
+        rows = w.reshape(out_c, -1)
+    else:
+        rows = w.reshape(-1, out_c).T
+    _fast_requant(params, arrays, _acc_bound(params, arrays, rows, -xz))
     return LoweredOp(op.index, op.name, [x.index], y.index, params, arrays)
 
 
@@ -240,7 +289,7 @@ def _fully_connected(o: _Op) -> LoweredOp:
     act_min, act_max = quant.activation_range(o.activation(), ys, yz)
     arrays = {"filter": ConstArray(f"op{op.index}_weights", "int8_t", w),
               "out_mult": ConstArray(f"op{op.index}_mult", "int32_t", np.array(mults, np.int64)),
-              "out_shift": ConstArray(f"op{op.index}_shift", "int32_t", np.array(shifts, np.int64))}
+              "out_shift": ConstArray(f"op{op.index}_shift", "int8_t", np.array(shifts, np.int64))}
     if bias is not None:
         arrays["bias"] = ConstArray(f"op{op.index}_bias", "int32_t", bias)
     params = {"batches": batches, "in_features": in_f, "out_features": out_f,
@@ -248,6 +297,7 @@ def _fully_connected(o: _Op) -> LoweredOp:
               "act_min": act_min, "act_max": act_max, "per_channel": per_channel}
     if fz == 0:
         _fold_bias(op.index, bias, w.reshape(out_f, in_f), -xz, params, arrays)
+        _fast_requant(params, arrays, _acc_bound(params, arrays, w.reshape(out_f, in_f), -xz))
     return LoweredOp(op.index, op.name, [x.index], y.index, params, arrays)
 
 
@@ -333,7 +383,9 @@ def lower_model(model: Model) -> list[LoweredOp]:
         t = model.tensors[idx]
         if t.dtype != INT8:
             raise ModelError(f"model {role} tensor {idx} ({t.name!r}) is {t.dtype_name}",
-                             "supported: INT8 model input and output (full-integer quantisation)")
+                             "supported: INT8 model input and output (full-integer quantisation), "
+                             "or FLOAT32 ones converted by a QUANTIZE as the first operator / a "
+                             "DEQUANTIZE as the last one")
     if not model.operators:
         raise ModelError("model has no operators", "pass a model with at least one operator")
     lowered = []

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tinybench import fsutil
+from tinybench.compiler.boundary import strip_float_io
 from tinybench.compiler.codegen import generate_model_c
 from tinybench.compiler.errors import ModelError
 from tinybench.compiler.lower import LoweredOp, lower_model
@@ -68,7 +69,7 @@ def _build(data: bytes, source: str, model_id: str) -> _Compiled:
     if not MODEL_ID_RE.match(model_id):
         raise ModelError(f"model id {model_id!r} is not valid",
                          "use 1-32 letters, digits, '-', '_' or '.', e.g. kws01")
-    model = parse_model(data, source)
+    model = strip_float_io(parse_model(data, source))
     ops = lower_model(model)
     sizes = {t.index: t.elements for t in model.tensors}
     offsets, arena = plan_arena(ops, sizes, model.inputs[0], model.outputs[0])

@@ -18,7 +18,7 @@ def f32(x: float) -> float:
     return float(np.float32(x))
 
 
-def _round_half_away(x: float) -> int:
+def round_half_away(x: float) -> int:
     """``std::round``: halves go away from zero (Python's round() goes to even)."""
     return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
 
@@ -28,7 +28,7 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     if real == 0.0:
         return 0, 0
     q, shift = math.frexp(real)
-    q_fixed = _round_half_away(q * (1 << 31))
+    q_fixed = round_half_away(q * (1 << 31))
     if q_fixed == (1 << 31):
         q_fixed //= 2
         shift += 1
@@ -65,7 +65,7 @@ def fc_multiplier(input_scale: float, filter_scale: float, output_scale: float) 
 def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
     """``CalculateActivationRangeQuantized`` for int8: zp + round(f / scale) with float32 division."""
     def q(f: float) -> int:
-        return zero_point + _round_half_away(f32(f32(f) / f32(scale)))
+        return zero_point + round_half_away(f32(f32(f) / f32(scale)))
 
     lo, hi = -128, 127
     if activation == "RELU":

@@ -18,7 +18,7 @@ from tinybench.compiler.opnames import operator_name
 # TensorType enum values (schema.fbs) and the ones we name in messages.
 TENSOR_TYPES = {0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 3: "UINT8", 4: "INT64", 5: "STRING",
                 6: "BOOL", 7: "INT16", 8: "COMPLEX64", 9: "INT8", 10: "FLOAT64"}
-INT8, INT32 = 9, 2
+INT8, INT32, INT64, FLOAT32 = 9, 2, 4, 0
 
 FUSED_ACTIVATIONS = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 PADDINGS = {0: "SAME", 1: "VALID"}
@@ -91,8 +91,12 @@ def _options(op_name: str, t: Table | None) -> dict:
         return {"activation": s(0, "b"), "weights_format": s(1, "b"), "keep_num_dims": s(2, "B")}
     if op_name == "SOFTMAX":
         return {"beta": s(0, "f")}
-    if op_name == "ADD":
+    if op_name in ("ADD", "MUL"):
         return {"activation": s(0, "b")}
+    if op_name == "CONCATENATION":
+        return {"axis": s(0, "i"), "activation": s(1, "b")}
+    if op_name in ("MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD"):
+        return {"keep_dims": s(0, "B")}
     if op_name == "RESHAPE":
         return {"new_shape": t.vector(0, "i")}
     return {}

@@ -23,7 +23,7 @@ from pathlib import Path
 from tinybench import fsutil, paths
 from tinybench.boards.model import Board
 from tinybench.errors import TinybenchError
-from tinybench.flash.fit import check_fit
+from tinybench.flash.fit import check_fit, ram_needed
 
 CMD_MAX = 1024
 STANDARD_CMD_MAX = 80       # the reference monitor's command buffer (STANDARD=1 builds)
@@ -69,6 +69,27 @@ def raw_input_bytes(model_id: str, input_elements: int) -> int:
     return input_elements * 4 if model_id.startswith("ad") else input_elements
 
 
+def input_buffer_bytes(board: Board, model_id: str, input_elements: int, arena_bytes: int) -> int:
+    """Bytes of the firmware's input buffer (``DB_MAX``, advertised as ``dbmax``).
+
+    One input, except for sliding-window workloads (AD) on boards with RAM to spare: there the
+    buffer holds a whole official file (102,400 B), so one load and one ``tb-slide`` run all of a
+    file's windows (docs/architecture.md, "Protocol extensions"). At most half the board's RAM goes
+    to it; boards that cannot spare it keep one window and get one exchange per window."""
+    raw = raw_input_bytes(model_id, input_elements)
+    try:
+        from tinybench.workloads import load_workload
+
+        workload = load_workload(model_id)
+    except Exception:  # a custom model id: no workload definition, one input per load
+        return raw
+    if not workload.windowed or workload.input.bytes != raw:
+        return raw
+    whole = workload.dataset.file_bytes
+    need = ram_needed(board, arena_bytes=arena_bytes, db_bytes=whole, cmd_bytes=CMD_MAX)
+    return whole if need <= board.ram_bytes // 2 else raw
+
+
 def _tree_digest(digest: hashlib._Hash, root: Path, patterns: tuple[str, ...]) -> None:
     for pattern in patterns:
         for path in sorted(root.glob(pattern)):
@@ -90,7 +111,8 @@ def _key(parts: dict[str, object], model_dir: Path | None, tflite: Path | None) 
 
 
 def _cached(final: Path, board: Board | None = None) -> FirmwareImage | None:
-    """The cached image in ``final``, or None; with ``board``, re-check that it fits that board.
+    """The cached image in ``final``, or None (also when the file no longer has the hash recorded
+    at build time); with ``board``, re-check that it fits that board.
 
     Why re-check: the fit check must not depend on whether an image happens to be cached (a board
     too small for the model once ran anyway because a same-port image was already built).
@@ -100,6 +122,10 @@ def _cached(final: Path, board: Board | None = None) -> FirmwareImage | None:
         return None
     image = FirmwareImage.from_json(json.loads(meta.read_text()))
     if not image.path.is_file():
+        return None
+    if fsutil.sha256_file(image.path) != image.image_sha256:
+        # damaged after it was built (disk trouble, a hand edit, an interrupted copy): a benchmark
+        # of it would be recorded under the good image's hash, so it is rebuilt instead
         return None
     if board is not None:
         check_fit(board, image.model_id, arena_bytes=image.arena_bytes, weight_bytes=image.weight_bytes,
@@ -198,7 +224,8 @@ def build_firmware(board: Board, model: Path, model_id: str, *, energy: bool = F
     # Analyse first (no files written): a corrupt model or one too large for the board stops here,
     # before any C is generated or make runs.
     facts = _compiled_facts(analyze_model(model, model_id))
-    db_bytes = raw_input_bytes(model_id, facts["input_elements"])
+    db_bytes = (raw_input_bytes(model_id, facts["input_elements"]) if standard or energy else
+                input_buffer_bytes(board, model_id, facts["input_elements"], facts["arena_bytes"]))
     check_fit(board, model_id, arena_bytes=facts["arena_bytes"], weight_bytes=facts["weight_bytes"],
               db_bytes=db_bytes, cmd_bytes=CMD_MAX)
     return _build_cached(board, key, energy=energy, model_id=model_id, db_bytes=db_bytes,

@@ -7,6 +7,7 @@ both import it, and neither should depend on the other.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,8 @@ class DutLink:
     ``pipeline``: the far end buffers input the firmware has not read yet (the host build's TCP
     socket, QEMU's flow-controlled chardev), so several commands may be written at once; never on
     a real UART, whose receive register overruns while the firmware prints.
+    ``memory_writer(address, data)``: the host can write the DUT's RAM while the firmware waits
+    for a command (Renode's monitor), which the ``tb-mload`` input path uses; None elsewhere.
     """
 
     url: str
@@ -48,6 +51,7 @@ class DutLink:
     time_base: str = "DUT clock"
     host_files: bool = False
     pipeline: bool = False
+    memory_writer: Callable[[int, bytes], None] | None = None
 
     def __post_init__(self) -> None:
         if self.instructions_per_us is None and self.icount_shift is not None:

@@ -29,7 +29,9 @@ class DutSource:
     channel at ``edge`` (simulated DUTs); ``baud`` overrides the board's baud for the mode;
     ``standard``: build our firmware standard-only (no ``tb-`` extensions); ``vendor``: the text the
     DUT must answer in ``m-name-dut-[...]``; ``model``: compile this .tflite instead of the
-    official model, after checking it fits the workload's interface (results: open division)."""
+    official model, after checking it fits the workload's interface (results: open division);
+    ``place``/``coordinator``: the board sits in this labgrid place (``tinybench.flash.places``),
+    acquired for the run and always released."""
 
     firmware: Path | None = None
     no_flash: bool = False
@@ -39,6 +41,8 @@ class DutSource:
     standard: bool = False
     vendor: str | None = None
     model: Path | None = None          # a custom .tflite for the workload (open division)
+    place: str | None = None           # labgrid place (run --place)
+    coordinator: str | None = None     # labgrid coordinator HOST:PORT (run --coordinator)
 
     @property
     def origin(self) -> Origin:
@@ -51,8 +55,28 @@ class DutSource:
     def model_for(self, official: Path | None) -> Path | None:
         return Path(self.model).expanduser().resolve() if self.model is not None else official
 
+    def at_place(self, board: Board) -> Board:
+        """``board`` with the labgrid place of ``--place`` (if any) as its ``labgrid:`` section."""
+        if self.place is None:
+            return board
+        from tinybench.boards.model import LabgridConfig
+
+        coordinator = self.coordinator or (board.labgrid.coordinator if board.labgrid else None)
+        return board.model_copy(update={"labgrid": LabgridConfig(place=self.place, coordinator=coordinator)})
+
     def check(self, board: Board) -> None:
         """Refuse contradictory options before anything is built or flashed."""
+        if self.coordinator is not None and self.place is None and board.labgrid is None:
+            raise TinybenchError("--coordinator is for labgrid places", "add --place NAME")
+        placed = self.at_place(board)
+        if placed.labgrid is not None:
+            if self.port is not None:
+                raise TinybenchError(f"--port and the labgrid place '{placed.labgrid.place}' both name the DUT's link",
+                                     "drop --port: the place's serial port is the link")
+            if not self.no_flash:
+                from tinybench.flash.backends.labgrid import check_flashable
+
+                check_flashable(placed, placed.labgrid.place)
         if self.model is not None and (self.firmware is not None or self.no_flash):
             raise TinybenchError("--model compiles tinybench firmware for your model; it cannot be "
                                  "combined with --firmware or --no-flash",
@@ -68,7 +92,8 @@ class DutSource:
                                  "drop --port, or add --no-flash to use a DUT already running at that URL")
         if self.baud is not None and self.baud <= 0:
             raise TinybenchError(f"--baud must be positive (got {self.baud})")
-        if self.no_flash and self.port is None and (board.serial is None or board.serial.url is None):
+        if self.no_flash and self.port is None and placed.labgrid is None and (
+                board.serial is None or board.serial.url is None):
             raise TinybenchError(f"--no-flash needs --port: board '{board.name}' has no fixed serial.url",
                                  "pass --port /dev/ttyACM0 or socket://127.0.0.1:<port>")
 
@@ -106,14 +131,17 @@ class DutSource:
 
         baud = self.baud or board.baud_for(mode)  # type: ignore[arg-type]
         # Every hop (the backend's name% handshake after a flash, then the run) talks at this baud.
-        at = board.model_copy(update={"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
+        at = self.at_place(board).model_copy(
+            update={"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
         if self.no_flash:
             from tinybench.boards.model import SerialConfig
             from tinybench.flash.backends import get_backend
 
-            url = self.port or (board.serial.url if board.serial else None)
-            at = at.model_copy(update={"serial": SerialConfig(url=url)})
-            with get_backend("url").open(at, None, timeout=15.0) as link:  # type: ignore[arg-type]
+            if at.labgrid is None:
+                at = at.model_copy(update={"serial": SerialConfig(
+                    url=self.port or (board.serial.url if board.serial else None))})
+            backend = get_backend("labgrid" if at.labgrid is not None else "url")
+            with backend.open(at, None, timeout=15.0) as link:  # type: ignore[arg-type]
                 yield replace(link, edge_url=self.edge)
             return
         from tinybench.flash import deploy
@@ -134,4 +162,8 @@ class DutSource:
             out["standard_only"] = image.standard
         if self.no_flash:
             out["reached_at"] = self.port or "serial.url"
+        if self.place is not None:
+            out["place"] = self.place
+            if self.no_flash:
+                out["reached_at"] = f"labgrid place {self.place}"
         return out

@@ -146,27 +146,46 @@ def check_model_matches_id(model: Path, model_id: str) -> None:
             "pass the model that matches --id, or give your own model its own --id")
 
 
-class _Reference:
-    """The pinned TFLM Python interpreter on one model."""
+class TflmReference:
+    """The pinned TFLM Python interpreter on one model, seen through the int8 tensors the
+    firmware computes on.
 
-    def __init__(self, model: Path) -> None:
+    Why the conversion: a model exported with a float32 interface (a QUANTIZE first, a
+    DEQUANTIZE last) runs int8-only in the firmware (``compiler/boundary.py``). TFLM gets the
+    float32 value of each int8 input, which its QUANTIZE maps back to the same int8 exactly
+    (|q - zp| <= 255, one rounding of a float32 product), and its float32 output is mapped back
+    to int8 the same way, so the comparison stays bit-for-bit on int8 tensors.
+    """
+
+    def __init__(self, model: Path, arena_size: int | None = None) -> None:
+        from tinybench.compiler import analyze_model
+
         try:
             from tflite_micro.python.tflite_micro import runtime
         except ImportError as exc:
             raise TinybenchError("the TFLM reference (tflite-micro) is not installed",
                                  "pip install -e '.[reference]'") from exc
-        self.interpreter = runtime.Interpreter.from_file(str(model))
+        self.interpreter = runtime.Interpreter.from_file(str(model), arena_size=arena_size)
         details = self.interpreter.get_input_details(0)
-        q = details["quantization_parameters"]
+        facts = analyze_model(Path(model))        # the int8 boundary tensors the firmware uses
         self.shape = tuple(int(d) for d in details["shape"])
         self.elements = int(np.prod(self.shape))
-        self.scale = float(q["scales"][0])
-        self.zero_point = int(q["zero_points"][0])
+        self.scale, self.zero_point = facts.input.scale, facts.input.zero_point
+        self._float_in = np.dtype(details["dtype"]) == np.float32
+        self._float_out = np.dtype(self.interpreter.get_output_details(0)["dtype"]) == np.float32
+        self._out_qp = (facts.output.scale, facts.output.zero_point)
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
-        self.interpreter.set_input(tensor.reshape(self.shape), 0)
+        x = tensor.reshape(self.shape)
+        if self._float_in:
+            x = ((x.astype(np.float32) - np.float32(self.zero_point)) * np.float32(self.scale)).astype(np.float32)
+        self.interpreter.set_input(x, 0)
         self.interpreter.invoke()
-        return np.asarray(self.interpreter.get_output(0)).reshape(-1).astype(np.int8)
+        y = np.asarray(self.interpreter.get_output(0)).reshape(-1)
+        if self._float_out:
+            scale, zero_point = self._out_qp
+            y = np.clip(np.round(y.astype(np.float64) / scale) + zero_point, -128, 127)
+        return y.astype(np.int8)
 
 
 def verify_model(board: Board, model: Path, model_id: str, *, samples: int = 200, seed: int = 0,
@@ -188,7 +207,7 @@ def verify_model(board: Board, model: Path, model_id: str, *, samples: int = 200
     check_model_matches_id(Path(model), model_id)
     if reference_path != Path(model):
         check_model_matches_id(reference_path, model_id)
-    reference = _Reference(reference_path)
+    reference = TflmReference(reference_path)
     image = build_firmware(board, model, model_id)
     report = VerifyReport(board.name, str(model), model_id, board.category,
                           reference_model=str(reference_path), image_sha256=image.image_sha256)

@@ -48,6 +48,7 @@ class Caps:
     words: frozenset[str] = frozenset()
     cmdmax: int = STANDARD_CMDMAX
     dbmax: int | None = None          # input buffer bytes, when advertised
+    mbox: int | None = None           # address of the input buffer (tb-mload), when advertised
 
     @property
     def extended(self) -> bool:
@@ -75,6 +76,11 @@ class Caps:
     def output_crc(self) -> bool:
         """The firmware prints the CRC-32 of its output tensor through ``tb-crc``."""
         return "crc" in self.words
+
+    @property
+    def slide(self) -> bool:
+        """The firmware runs every window of a loaded buffer in one exchange (``tb-slide``)."""
+        return "slide" in self.words and "crc" in self.words
 
     @property
     def chunk_bytes(self) -> int:
@@ -118,6 +124,14 @@ class WindowReply:
     output_crc: int | None = None              # ``tb-crc`` output CRC-32, when asked for
 
 
+@dataclass
+class SlideReply:
+    """What ``DutClient.slide`` read: per window, the printed results and the output CRC-32."""
+
+    results: list[list[float]]
+    output_crcs: list[int]
+
+
 class DutClient:
     """Drive one DUT over an open pyserial link.
 
@@ -133,7 +147,8 @@ class DutClient:
                  transcript: TranscriptFn | None = None, timeout: float = 5.0,
                  infer_timeout: float = 60.0, binary: bool = True,
                  payload_refs: bool = False, host_files: bool = False,
-                 pipeline: bool = False) -> None:
+                 pipeline: bool = False,
+                 memory_writer: Callable[[int, bytes], None] | None = None) -> None:
         """``binary``: use ``tb-load`` when the firmware offers it (False forces hex ``db``).
 
         ``payload_refs``: log input payloads by reference (``=<offset>+<length>`` into the bytes
@@ -145,7 +160,11 @@ class DutClient:
 
         ``pipeline``: the far end buffers input it has not read yet (a socket to the host build,
         QEMU's chardev), so ``load_infer`` may send several commands in one write.
+
+        ``memory_writer(address, data)``: the host can write the DUT's RAM (Renode's monitor), so
+        inputs go through ``tb-mload`` (written at the advertised ``mbox`` address) when offered.
         """
+        self.memory_writer = memory_writer
         self.link = link
         self.host_files = host_files
         self.pipeline = pipeline
@@ -164,7 +183,7 @@ class DutClient:
         self._last_line: str | None = None
         self._caps: Caps | None = None
         self._loaded: bytes | None = None     # the DUT's complete input, when known for certain
-        self.load_stats = {"hex": 0, "binary": 0, "file": 0, "bytes_sent": 0, "retries": 0}
+        self.load_stats = {"hex": 0, "binary": 0, "file": 0, "memory": 0, "bytes_sent": 0, "retries": 0}
 
     # ----------------------------------------------------------------- low level
     def _log(self, direction: str, text: str) -> None:
@@ -379,8 +398,7 @@ class DutClient:
                 f"a {len(data)}-byte input does not fit the DUT's {self._caps.dbmax}-byte input buffer",
                 port=self.port, command=f"db load {len(data)}", last_line=self._last_line,
                 hint="the firmware was built for another workload; rebuild it for this one")
-        if chunk is None and self.binary and self._caps is not None and \
-                (self._caps.binary_load or (self.host_files and self._caps.file_load)):
+        if chunk is None and self._binary_ok():
             try:
                 self._load_binary(data)            # tb-fload or tb-load, see _binary_wire
                 return
@@ -392,6 +410,13 @@ class DutClient:
                 self._log("#", f"tb-load failed ({exc}); resynchronising and loading in hex")
                 self.resync()
         self._load_hex(data, chunk)
+
+    def _binary_ok(self) -> bool:
+        """A binary input path was negotiated: tb-load, tb-fload (host files) or tb-mload (memory)."""
+        caps = self._caps
+        return self.binary and caps is not None and (
+            caps.binary_load or (self.host_files and caps.file_load)
+            or (self.memory_writer is not None and caps.mbox is not None))
 
     def _payload_text(self, data: bytes, start: int, end: int) -> str:
         """How a payload slice appears in the transcript: by reference or in hex."""
@@ -478,6 +503,10 @@ class DutClient:
                 command = f"tb-fload {len(data)} {crc:08x} {path}"
                 self._validate(command)
                 return command, command.encode("ascii") + b"%", 0
+        if self.memory_writer is not None and self._caps is not None and self._caps.mbox is not None:
+            self.memory_writer(self._caps.mbox, data)      # the DUT is idle, waiting for a command
+            command = f"tb-mload {len(data)} {crc:08x}"
+            return command, command.encode("ascii") + b"%", 0
         keep = self._keep_for(data)
         command = f"tb-load {len(data)} {crc:08x}" + (f" {keep}" if keep else "")
         self._validate(command)
@@ -505,7 +534,8 @@ class DutClient:
     def _finish_load(self, data: bytes, command: str, payload: int) -> None:
         # The acknowledgement comes after the last payload byte: allow for a slow line.
         self._expect_load_done(command, self.timeout + payload / self.SLOWEST_LINE_BPS)
-        self.load_stats["file" if command.startswith("tb-fload") else "binary"] += 1
+        kind = {"tb-fload": "file", "tb-mload": "memory"}.get(command.split(" ", 1)[0], "binary")
+        self.load_stats[kind] += 1
         self.load_stats["bytes_sent"] += payload
         self._loaded = data
 
@@ -520,8 +550,7 @@ class DutClient:
         its own command. A failed load resynchronises and falls back to one command at a time.
         """
         caps = self._caps
-        if not (self.pipeline and self.binary and caps is not None
-                and (caps.binary_load or (self.host_files and caps.file_load))
+        if not (self.pipeline and caps is not None and self._binary_ok()
                 and (caps.output_crc or not output_crc)):
             self.load(data)
             return self._after_infer(self.infer(n, w, timeout=timeout), reread, output_crc)
@@ -674,7 +703,11 @@ class DutClient:
                     except ValueError:
                         cmdmax = STANDARD_CMDMAX
                 dbmax = int(kv["dbmax"]) if kv.get("dbmax", "").isdigit() else None
-                caps = Caps(frozenset(kv), cmdmax, dbmax)
+                try:
+                    mbox = int(kv["mbox"], 16) if "mbox" in kv else None
+                except ValueError:
+                    mbox = None
+                caps = Caps(frozenset(kv), cmdmax, dbmax, mbox)
                 break
         self._caps = caps
         self._log("#", f"caps: {sorted(caps.words) or 'none (standard firmware)'}; "
@@ -732,6 +765,44 @@ class DutClient:
         self._require("crc")
         return self._parse_crc(self.command("tb-crc"))
 
+    def slide(self, data: bytes, stride: int, count: int, *, timeout: float | None = None) -> SlideReply:
+        """Load ``data`` (``count`` windows ``stride`` bytes apart) and run them all with ``tb-slide``.
+
+        One exchange instead of ``count`` loads and inferences (an AD file: 196). The reply's
+        ``m-tb-slide-[count=N,crc=C]`` carries the CRC-32 of every byte of the window lines; a
+        line damaged on the link makes it disagree and raises ``DutProtocolError`` (the caller
+        measures again), so each window's score is as trustworthy as a re-read ``results``."""
+        self._require("slide")
+        self.load(data)
+        command = f"tb-slide {stride} {count}"
+        response = self.command(command, timeout=self.infer_timeout if timeout is None else timeout)
+        results: list[list[float]] = []
+        crcs: list[int] = []
+        printed = 0
+        summary: dict[str, str] | None = None
+        for text in response.lines:
+            ext = L.parse_extension(text)
+            if ext and ext[0] == "slide":
+                summary = L.parse_kv_list(ext[1])
+                continue
+            printed = zlib.crc32(text.encode("ascii", errors="replace") + b"\r\n", printed)
+            values = L.parse_results(text)
+            if values is not None:
+                results.append(list(values))
+            elif ext and ext[0] == "crc":
+                try:
+                    crcs.append(int(L.parse_kv_list(ext[1])["output"], 16))
+                except (KeyError, ValueError):
+                    pass                          # damaged: the summary check below fails
+        if summary is None or summary.get("count") != str(count) or \
+                summary.get("crc") != f"{printed:08x}" or len(results) != count or len(crcs) != count:
+            raise DutProtocolError(
+                f"tb-slide reply does not check out ({len(results)} results, {len(crcs)} CRCs for "
+                f"{count} windows; summary {summary}, lines CRC {printed:08x})", port=self.port,
+                command=command, last_line=response.lines[-1] if response.lines else self._last_line,
+                hint="the link damaged a line: the windows are measured again")
+        return SlideReply(results, crcs)
+
     def _parse_crc(self, response: Response) -> int:
         for text in response.lines:
             ext = L.parse_extension(text)
@@ -762,15 +833,16 @@ class DutClient:
 
 def connect(url: str, baud: int, *, timeout: float = 5.0, transcript: TranscriptFn | None = None,
             sync_timeout: float = 10.0, host_files: bool = False,
-            payload_refs: bool = False, pipeline: bool = False) -> DutClient:
+            payload_refs: bool = False, pipeline: bool = False,
+            memory_writer: Callable[[int, bytes], None] | None = None) -> DutClient:
     """Open ``url`` through ``tinybench.transport`` and wait until the monitor answers.
 
-    ``host_files``, ``payload_refs`` and ``pipeline``: see ``DutClient``."""
+    ``host_files``, ``payload_refs``, ``pipeline`` and ``memory_writer``: see ``DutClient``."""
     from tinybench.transport import open_link
 
     client = DutClient(open_link(url, baud, min(timeout, 0.5)), port=url, transcript=transcript,
                        timeout=timeout, host_files=host_files, payload_refs=payload_refs,
-                       pipeline=pipeline)
+                       pipeline=pipeline, memory_writer=memory_writer)
     attach = getattr(client.link, "attach_transcript", None)   # relay links log the board hop
     if attach is not None:
         attach(client._log)

@@ -20,7 +20,7 @@ _PROFILE = re.compile(r"^m-profile-\[([^\]]+)\]$")
 _MODEL = re.compile(r"^m-model-\[([^\]]+)\]$")
 _EXPECTING = re.compile(r"^m-\[Expecting ([0-9]{1,12}) bytes\]$")
 _ERROR = re.compile(r"^e-\[(.*)\]\s*$")
-_EXT = re.compile(r"^m-tb-(caps|info|raw|crc|laps)-\[([^\]]*)\]$")
+_EXT = re.compile(r"^m-tb-(caps|info|raw|crc|laps|slide)-\[([^\]]*)\]$")
 _ECHO = re.compile(r"^m-(warmup|infer)-start-([0-9]{1,12})$")
 _BOOT = re.compile(r"^m-(init-done|timestamp-mode-(performance|energy))$")
 # Where a protocol message starts inside a line that vendor firmware glued to other text: an

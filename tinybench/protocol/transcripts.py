@@ -380,7 +380,7 @@ def parse_tinybench_log(text: str) -> Transcript:
             # A command without m-ready before the next one was interrupted: it stays incomplete.
             # A "# measure <tag>" note labels the next infer (a load may come in between: the
             # accuracy loop pipelines load + infer, and notes both before the load).
-            is_infer = body.split(" ", 1)[0] == "infer"
+            is_infer = body.split(" ", 1)[0] in ("infer", "tb-slide")
             current = Exchange(body, input_file, offset, host_time=stamp, tag=tag if is_infer else None)
             if is_infer:
                 tag = None
@@ -393,12 +393,43 @@ def parse_tinybench_log(text: str) -> Transcript:
             continue
         if L.is_ready(body):
             finish_infer(current)
+            if current.command.startswith("tb-slide "):
+                tr.exchanges.extend(slide_windows(current))
             current = None
         else:
             current.lines.append(body)
     # Keep only complete infer exchanges (an interrupted one has no results line).
     tr.exchanges = [x for x in tr.exchanges if not x.is_infer or x.results is not None]
     return tr
+
+
+def slide_windows(ex: Exchange) -> list[Exchange]:
+    """The windows of one ``tb-slide STRIDE COUNT`` exchange as ``infer 1 0`` exchanges (window k at
+    the exchange's offset + k * STRIDE, its ``m-results`` and ``m-tb-crc`` lines). A reply whose
+    ``m-tb-slide-[count=N,crc=C]`` check fails (a line damaged on the link; the host measured
+    those windows again) or is missing (interrupted) yields none."""
+    parts = ex.command.split()
+    stride = _int_or_none(parts[1]) if len(parts) == 3 else None
+    count = _int_or_none(parts[2]) if len(parts) == 3 else None
+    printed = 0
+    summary: dict[str, str] | None = None
+    per_window: list[list[str]] = []
+    for text in ex.lines:
+        ext = L.parse_extension(text)
+        if ext and ext[0] == "slide":
+            summary = L.parse_kv_list(ext[1])
+            continue
+        printed = zlib.crc32(text.encode("ascii", errors="replace") + b"\r\n", printed)
+        if L.parse_results(text) is not None:
+            per_window.append([])
+        if per_window:
+            per_window[-1].append(text)
+    if stride is None or count is None or summary is None or len(per_window) != count or \
+            summary.get("count") != str(count) or summary.get("crc") != f"{printed:08x}":
+        return []
+    return [finish_infer(Exchange("infer 1 0", ex.input_file, ex.input_offset + k * stride, lines,
+                                  host_time=ex.host_time, tag=ex.tag))
+            for k, lines in enumerate(per_window)]
 
 
 @dataclass
@@ -412,7 +443,7 @@ class Payload:
     crc_ok: bool | None = None   # tb-load/tb-fload: the command's CRC-32 matches the rebuilt input
 
 
-_TB_BIN_LOAD = re.compile(r"^tb-f?load (\d+) ([0-9a-f]{8})(?: (\d+))?")
+_TB_BIN_LOAD = re.compile(r"^tb-[fm]?load (\d+) ([0-9a-f]{8})(?: (\d+))?")
 
 
 def expand_payloads(text: str, read_input: Callable[[str], bytes]) -> list[Payload]:
@@ -421,7 +452,7 @@ def expand_payloads(text: str, read_input: Callable[[str], bytes]) -> list[Paylo
     ``read_input(name)`` returns the bytes of an input file; when the log has an ``# input-file
     <name> sha256 <hex>`` note they are checked against it. References: ``db =K+N`` is bytes K..K+N
     of the window loaded after the last ``# input <file> offset <o>`` note; a ``tb-load SIZE CRC
-    [KEEP]`` (or ``tb-fload``) without a following ``# payload <hex>`` note sent bytes KEEP..SIZE
+    [KEEP]`` (or ``tb-fload``/``tb-mload``) without a following ``# payload <hex>`` note sent bytes KEEP..SIZE
     of that window, whose CRC-32 must equal CRC (``crc_ok``).
     Raises ValueError on a reference without a preceding input note or past the file's end.
     """

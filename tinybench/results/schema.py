@@ -43,6 +43,7 @@ class FirmwareIdentity(_Model):
     image_file: str | None = None
     standard_only: bool | None = None       # tinybench firmware built without tb- extensions
     reached_at: str | None = None           # --no-flash: the port/URL the DUT was found at
+    place: str | None = None                # labgrid place the DUT was reached through (run --place)
 
 
 class WindowFigures(_Model):

@@ -91,7 +91,7 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
         results.complete = True
         results.finished = utc_now()
     finally:
-        run.transcript.flush()
+        run.sync()
         run.write_results(results.model_dump(mode="json"),
                           results_lines(results, time.monotonic() - t0))
         if results.complete:

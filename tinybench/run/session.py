@@ -171,7 +171,8 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
                 extra={"division": source.division})
             # Payloads by reference: each load follows an "input <file> offset <o>" note.
             with connect(link.url, link.baud, transcript=run.transcript, host_files=link.host_files,
-                         payload_refs=True, pipeline=link.pipeline) as client:
+                         payload_refs=True, pipeline=link.pipeline,
+                         memory_writer=link.memory_writer) as client:
                 results = execute(client, run, target, dataset, req.mode, options)
     finally:
         if in_main:

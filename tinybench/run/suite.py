@@ -11,6 +11,10 @@ Why this shape:
   these journals for one overall rich progress display and for the final tally, so a worker that
   dies loses nothing already measured;
 * a failing cell is recorded with its error and the worker moves on;
+* with labgrid places (``--place``, ``tinybench.flash.places``) there is one worker process per
+  **place** instead: it holds its place for its whole life (released on any exit) and takes the
+  next cell of its board from a queue shared by the places that hold that board, so a board's
+  cells spread over all of its places;
 * at the end: a summary table (``summary.csv``/``summary.md``), plots, and per board a bundle
   written by ``tinybench submit`` — behind the official-rules gate for the closed division.
 """
@@ -46,6 +50,8 @@ class SuitePlan:
     submitter: str | None = None
     firmware: dict[str, str] = field(default_factory=dict)   # board -> vendor image (--firmware B=IMG)
     energy_firmware: dict[str, str] = field(default_factory=dict)   # board -> vendor energy-mode image
+    places: dict[str, str] = field(default_factory=dict)     # labgrid place -> the board it holds
+    coordinator: str | None = None                            # labgrid coordinator HOST:PORT
 
     def cells(self, board: str) -> list[tuple[str, str]]:
         return [(w, m) for w in self.workloads for m in self.modes]
@@ -81,6 +87,8 @@ def prepare(plan: SuitePlan, *, resume: bool) -> SuitePlan:
         plan = SuitePlan(**json.loads(saved.read_text()))
     elif saved.is_file():
         raise TinybenchError(f"{out} already holds a suite", "pass --resume to continue it, or choose another --out")
+    if plan.places and not resume:
+        plan.places, plan.boards = place_boards(list(plan.places), plan.boards, plan.coordinator)
     if not plan.boards:
         raise TinybenchError("no board given", "pass --board NAME (repeat it for several boards)")
     if len(set(plan.boards)) != len(plan.boards):
@@ -120,6 +128,39 @@ def prepare(plan: SuitePlan, *, resume: bool) -> SuitePlan:
     return plan
 
 
+def place_boards(places: list[str], boards: list[str],
+                 coordinator: str | None) -> tuple[dict[str, str], list[str]]:
+    """Which board each place holds (its ``board`` tag; an untagged place holds the one --board),
+    and the suite's boards (--board, else the places' boards). Every place must hold a board of
+    the suite and every board must have a place. One ``labgrid-client`` call for all places."""
+    from tinybench.flash.places import coordinator_address, list_places
+
+    if len(set(places)) != len(places):
+        raise TinybenchError("a place is given twice", "each --place once")
+    known = list_places(coordinator)
+    address = coordinator_address(coordinator)
+    out: dict[str, str] = {}
+    for place in places:
+        if place not in known:
+            raise TinybenchError(f"labgrid place '{place}' does not exist on coordinator {address}",
+                                 f"list the places: labgrid-client -x {address} places")
+        tag = known[place].board
+        if tag is None and len(boards) != 1:
+            raise TinybenchError(f"labgrid place '{place}' does not say which board it holds",
+                                 f"tag it: labgrid-client -p {place} set-tags board=NAME (or give one --board)")
+        out[place] = tag or boards[0]
+    boards = boards or list(dict.fromkeys(out.values()))
+    for place, board in out.items():
+        if board not in boards:
+            raise TinybenchError(f"labgrid place '{place}' holds board '{board}', which is not in the suite "
+                                 f"({', '.join(boards)})", "drop the place, or add --board " + board)
+    for board in boards:
+        if board not in out.values():
+            raise TinybenchError(f"board '{board}' has no labgrid place among {', '.join(places)}",
+                                 f"add a --place tagged board={board}, or drop --board {board}")
+    return out, boards
+
+
 def _load_datasets(plan: SuitePlan) -> dict[str, Any]:
     from tinybench.run.session import _default_dataset
     from tinybench.workloads import load_dataset, load_workload
@@ -147,8 +188,9 @@ def _complete(run_dir: Path) -> bool:
         return False
 
 
-def run_cell(plan: SuitePlan, board: str, workload: str, mode: str) -> Any:
-    """One cell as an ordinary run (resumed when its directory holds an interrupted run)."""
+def run_cell(plan: SuitePlan, board: str, workload: str, mode: str, place: str | None = None) -> Any:
+    """One cell as an ordinary run (resumed when its directory holds an interrupted run), at
+    labgrid ``place`` when given."""
     from tinybench.flash.source import DutSource
 
     run_dir = plan.run_dir(board, workload, mode)
@@ -156,7 +198,10 @@ def run_cell(plan: SuitePlan, board: str, workload: str, mode: str) -> Any:
     if run_dir.exists() and not resume:
         shutil.rmtree(run_dir)      # a start that failed before the run existed: nothing measured
     image = (plan.energy_firmware if mode == "energy" else plan.firmware).get(board)
-    source = DutSource(firmware=Path(image)) if image else None
+    source = DutSource(firmware=Path(image) if image else None, place=place,
+                       coordinator=plan.coordinator if place else None)
+    if source == DutSource():
+        source = None
     dataset = Path(plan.datasets[workload])
     if mode == "energy":
         from tinybench.run.energy import run_energy
@@ -193,13 +238,51 @@ def headline(results: Any) -> dict[str, Any]:
 
 def board_worker(plan_data: dict[str, Any], board: str) -> None:
     """Process entry: run every cell of ``board``; a failing cell is journaled and skipped."""
+    plan = SuitePlan(**plan_data)
+    _run_cells(plan, board, iter(plan.cells(board)), Path(plan.out) / board / "worker.log")
+
+
+def place_worker(plan_data: dict[str, Any], place: str, queue: Any) -> None:
+    """Process entry: hold labgrid ``place`` and run cells of its board taken from ``queue`` until
+    it is empty. The place is released on every way out (SIGTERM from the parent included)."""
+    import queue as queue_mod
+    import signal
+
+    from tinybench.flash.places import lease
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    plan = SuitePlan(**plan_data)
+    board = plan.places[place]
+
+    def cells() -> Any:
+        while True:
+            try:
+                yield queue.get(timeout=1.0)
+            except queue_mod.Empty:
+                return
+
+    log = Path(plan.out) / board / f"worker-{place}.log"
+    try:
+        with lease(place, plan.coordinator):
+            _run_cells(plan, board, cells(), log, place=place)
+    except Exception as exc:  # noqa: BLE001 - the place could not be had: say so, the others go on
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"place {place}: {exc}\n")
+
+
+def _run_cells(plan: SuitePlan, board: str, cells: Any, log_path: Path, *, place: str | None = None) -> None:
+    """Run ``cells`` of ``board`` one after another, journaling each (a failing cell is recorded and
+    skipped; a complete one is not run again)."""
     import contextlib
     import io
 
-    plan = SuitePlan(**plan_data)
     journal = plan.journal(board)
-    log = (Path(plan.out) / board / "worker.log").open("a", encoding="utf-8")
-    for workload, mode in plan.cells(board):
+    where = {"place": place} if place else {}
+    log = log_path.open("a", encoding="utf-8")
+    for workload, mode in cells:
         cell = f"{workload}-{mode}"
         run_dir = plan.run_dir(board, workload, mode)
         if _complete(run_dir):
@@ -208,21 +291,21 @@ def board_worker(plan_data: dict[str, Any], board: str) -> None:
             _append(journal, {"cell": cell, "state": "done", "skipped": True,
                               **headline(load_results(run_dir))})
             continue
-        _append(journal, {"cell": cell, "state": "running"})
+        _append(journal, {"cell": cell, "state": "running", **where})
         t0 = time.monotonic()
         try:
             with contextlib.redirect_stderr(io.StringIO()) as err:
-                results = run_cell(plan, board, workload, mode)
+                results = run_cell(plan, board, workload, mode, place=place)
             log.write(err.getvalue())
             _append(journal, {"cell": cell, "state": "done", "wall_s": time.monotonic() - t0,
-                              **headline(results)})
+                              **where, **headline(results)})
         except KeyboardInterrupt:
-            _append(journal, {"cell": cell, "state": "interrupted"})
+            _append(journal, {"cell": cell, "state": "interrupted", **where})
             raise
         except Exception as exc:  # noqa: BLE001 - one failing cell must not stop the others
             log.write(f"{cell}: {type(exc).__name__}: {exc}\n")
             _append(journal, {"cell": cell, "state": "failed", "wall_s": time.monotonic() - t0,
-                              "error": f"{type(exc).__name__}: {exc}"})
+                              "error": f"{type(exc).__name__}: {exc}", **where})
         log.flush()
     log.close()
 
@@ -248,15 +331,25 @@ def execute(plan: SuitePlan, *, parallel: bool = True, progress: bool = True) ->
     for board in plan.boards:
         (Path(plan.out) / board).mkdir(parents=True, exist_ok=True)
     started: dict[str, Any] = {}
-    pending = list(plan.boards)
+    # Without places: one worker per board. With places: one per place, fed by its board's queue.
+    pending: list[tuple[str, Any, tuple[Any, ...]]] = []
+    if plan.places:
+        queues = {board: ctx.Queue() for board in plan.boards}
+        for board, q in queues.items():
+            for cell in plan.cells(board):
+                q.put(cell)
+        pending = [(place, place_worker, (asdict(plan), place, queues[board]))
+                   for place, board in plan.places.items()]
+    else:
+        pending = [(board, board_worker, (asdict(plan), board)) for board in plan.boards]
     display = _Display(plan) if progress else None
     try:
         while pending or any(p.is_alive() for p in started.values()):
             if pending and (parallel or not any(p.is_alive() for p in started.values())):
-                board = pending.pop(0)
-                proc = ctx.Process(target=board_worker, args=(asdict(plan), board), name=f"suite-{board}")
+                name, target, args = pending.pop(0)
+                proc = ctx.Process(target=target, args=args, name=f"suite-{name}")
                 proc.start()
-                started[board] = proc
+                started[name] = proc
             if display is not None:
                 display.update()
             time.sleep(0.5)
@@ -270,7 +363,7 @@ def execute(plan: SuitePlan, *, parallel: bool = True, progress: bool = True) ->
         if display is not None:
             display.update()
             display.close()
-    for board, proc in started.items():
+    for proc in started.values():
         proc.join()
     return {board: read_journal(plan.journal(board)) for board in plan.boards}
 

@@ -189,6 +189,17 @@ class RenodeProcess(LocalSockets):
                                 "fix the board's renode: section or platform file")
         return answer
 
+    def write_memory(self, address: int, data: bytes) -> None:
+        """Write ``data`` into the machine's memory at ``address`` (``sysbus LoadBinary``).
+
+        Why: the firmware's ``tb-mload`` input path. Renode's UART model raises one interrupt per
+        received byte (~12 kB/s); one monitor command moves a whole 100 kB input. The bytes go
+        through a file in the process's private log directory (the monitor reads one line per
+        command, so a file is the only bulk channel)."""
+        staged = self.log_path.parent / "mailbox.bin"
+        staged.write_bytes(data)
+        self.command(f"sysbus LoadBinary @{staged} {address:#x}")
+
     def executed_instructions(self, cpu: str = "cpu") -> int:
         """``sysbus.<cpu> ExecutedInstructions`` now."""
         return _parse_int(self.command(f"sysbus.{cpu} ExecutedInstructions"))

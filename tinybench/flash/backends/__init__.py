@@ -40,6 +40,7 @@ _BACKENDS = LazyRegistry("deploy backend", {
     "renode": "tinybench.flash.backends.renode",
     "physical": "tinybench.flash.backends.physical",
     "url": "tinybench.flash.backends.url",
+    "labgrid": "tinybench.flash.backends.labgrid",
 })
 #: Class decorator: make ``cls`` the backend called ``name``.
 register_backend = _BACKENDS.register
@@ -55,9 +56,9 @@ def get_backend(name: str) -> DutBackend:
 
 
 def backend_for(board: Board) -> DutBackend:
-    """The backend that reaches ``board`` (chosen by its ``kind``)."""
+    """The backend that reaches ``board`` (chosen by its ``kind``; ``labgrid`` when it sits in a place)."""
     try:
-        return get_backend(board.kind)
+        return get_backend("labgrid" if board.labgrid is not None else board.kind)
     except TinybenchError as exc:
         raise TinybenchError(f"board kind '{board.kind}' cannot be deployed ({board.name})",
                              exc.hint) from exc

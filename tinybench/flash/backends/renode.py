@@ -37,6 +37,7 @@ class RenodeBackend:
             proc = launch_renode(board, image.path, edge=image.energy)
         return simulated_link(proc, board, image, timeout=board.renode.start_timeout_s,
                               what="Renode", instructions_per_us=float(mips),
+                              memory_writer=proc.write_memory,
                               time_base=f"simulated DUT clock (Renode virtual time, {mips} MIPS)")
 
 

@@ -1,0 +1,172 @@
+"""labgrid places, against a real labgrid coordinator and exporter on loopback (no mocked labgrid).
+
+The farm (``tinybench.sim.labgrid_farm``) exports the TCP sockets of simulated boards — the host
+build of the firmware — as each place's ``NetworkSerialPort``. Every test checks the coordinator's
+own view of the place afterwards (``labgrid-client -v places``): released after success, error and
+Ctrl-C; untouched when someone else holds it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fixtures_run import ctrl_c_deliverable
+from tinybench.errors import TinybenchError
+from tinybench.flash.places import client_command, list_places
+from tinybench.sim.labgrid_farm import FarmPlace, LabgridFarm, start_board
+from tinybench.sim.process import free_port
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "import sys; from tinybench.cli import main; sys.exit(main())", *args]
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_cli(*args), capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def farm(tmp_path_factory: pytest.TempPathFactory, firmware_image) -> Iterator[LabgridFarm]:  # type: ignore[no-untyped-def]
+    try:
+        client_command()
+    except TinybenchError:
+        pytest.skip("labgrid is not installed (pip install -e '.[test]' brings it)")
+    running = firmware_image("host", "kws01")
+    places = [FarmPlace("tb-flash", "labgrid-host", free_port()),     # tinybench flashes it
+              FarmPlace("tb-flash2", "labgrid-host", free_port()),    # a second one (suite)
+              FarmPlace("tb-running", "host", free_port())]           # already programmed (--no-flash)
+    with LabgridFarm(tmp_path_factory.mktemp("farm"), places) as lab:
+        start_board(places[2].port, running.path)
+        yield lab
+
+
+def _holder(lab: LabgridFarm, place: str) -> str | None:
+    return list_places(lab.coordinator)[place].acquired
+
+
+def test_run_flashes_the_board_at_a_place_and_releases_it(farm: LabgridFarm, tmp_path: Path) -> None:
+    """No --board: the place's board tag picks labgrid-host, whose command flasher programs the
+    board behind the place; the DUT must then identify as the image just built."""
+    out = tmp_path / "run"
+    proc = _run("run", "--place", "tb-flash", "--coordinator", farm.coordinator, "--workload", "kws01",
+                "--mode", "performance", "--min-window-s", "0.2", "--out", str(out), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["complete"] and results["board"] == "labgrid-host"
+    assert results["firmware"]["place"] == "tb-flash" and results["firmware"]["origin"] == "tinybench"
+    assert results["performance"]["median_throughput"] > 0
+    assert _holder(farm, "tb-flash") is None
+
+
+def test_no_flash_run_error_and_ctrl_c_all_release(farm: LabgridFarm, tmp_path: Path) -> None:
+    # --no-flash at the place: the already-running host firmware is benchmarked as it is.
+    ok = _run("run", "--place", "tb-running", "--coordinator", farm.coordinator, "--no-flash",
+              "--workload", "kws01", "--mode", "performance", "--min-window-s", "0.2",
+              "--out", str(tmp_path / "ok"), "--no-progress")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads((tmp_path / "ok" / "results.json").read_text())["firmware"]["reached_at"] == \
+        "labgrid place tb-running"
+    assert _holder(farm, "tb-running") is None
+
+    # An error inside the run (the DUT is not the vendor asked for): exit 2, place released.
+    bad = _run("run", "--place", "tb-running", "--coordinator", farm.coordinator, "--no-flash",
+               "--vendor", "nobody", "--workload", "kws01", "--mode", "performance",
+               "--out", str(tmp_path / "bad"), "--no-progress")
+    assert bad.returncode == 2, bad.stderr
+    assert "nobody" in bad.stderr
+    assert _holder(farm, "tb-running") is None
+
+    # Ctrl-C in the middle of a timed window: exit 130, the measured part kept, place released.
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(_cli("run", "--place", "tb-running", "--coordinator", farm.coordinator,
+                                 "--no-flash", "--workload", "kws01", "--mode", "performance",
+                                 "--min-window-s", "30", "--out", str(out), "--no-progress"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_deliverable)
+    try:
+        deadline = time.monotonic() + 120
+        while "infer" not in ((out / "log.txt").read_text() if (out / "log.txt").exists() else ""):
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "the run never started a window"
+            time.sleep(0.1)
+        assert _holder(farm, "tb-running") is not None       # held while it runs
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (out / "state.json").is_file()                    # resumable: nothing measured is lost
+    assert _holder(farm, "tb-running") is None
+
+
+def test_place_held_by_someone_else_is_refused_and_left_alone(farm: LabgridFarm, tmp_path: Path) -> None:
+    alice = {"LG_USERNAME": "alice", "LG_HOSTNAME": "benchhost"}
+    lg = [*client_command(), "-x", farm.coordinator, "-p", "tb-running"]
+    subprocess.run([*lg, "acquire"], check=True, capture_output=True, env={**os.environ, **alice})
+    try:
+        proc = _run("run", "--place", "tb-running", "--coordinator", farm.coordinator, "--no-flash",
+                    "--workload", "kws01", "--mode", "performance", "--out", str(tmp_path / "r"),
+                    "--no-progress")
+        assert proc.returncode == 2
+        assert "labgrid place 'tb-running' is held by benchhost/alice" in proc.stderr
+        assert not (tmp_path / "r").exists()
+        assert _holder(farm, "tb-running") == "benchhost/alice"   # not released behind alice's back
+    finally:
+        subprocess.run([*lg, "release"], check=True, capture_output=True, env={**os.environ, **alice})
+
+
+def test_unknown_place_and_unreachable_coordinator(farm: LabgridFarm, tmp_path: Path) -> None:
+    unknown = _run("run", "--place", "tb-nowhere", "--coordinator", farm.coordinator, "--workload",
+                   "kws01", "--mode", "performance", "--out", str(tmp_path / "a"))
+    assert unknown.returncode == 2
+    assert f"labgrid place 'tb-nowhere' does not exist on coordinator {farm.coordinator}" in unknown.stderr
+    down = f"127.0.0.1:{free_port()}"           # nothing listens there: a coordinator that is down
+    gone = _run("run", "--place", "tb-flash", "--coordinator", down, "--board", "labgrid-host",
+                "--workload", "kws01", "--mode", "performance", "--out", str(tmp_path / "b"))
+    assert gone.returncode == 2
+    assert f"labgrid coordinator at {down} is unreachable" in gone.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_simulator_kinds_cannot_be_flashed_through_a_place(farm: LabgridFarm, tmp_path: Path) -> None:
+    proc = _run("run", "--place", "tb-running", "--coordinator", farm.coordinator, "--workload", "kws01",
+                "--mode", "performance", "--out", str(tmp_path / "r"))
+    assert proc.returncode == 2
+    assert "kind host" in proc.stderr and "--no-flash" in proc.stderr
+    assert _holder(farm, "tb-running") is None
+
+
+def test_suite_spreads_a_boards_cells_over_its_places(farm: LabgridFarm, tmp_path: Path) -> None:
+    """Two places holding labgrid-host: one worker per place, both cells done, each journaled with
+    the place that ran it, every place released at the end."""
+    out = tmp_path / "suite"
+    proc = _run("suite", "--place", "tb-flash", "--place", "tb-flash2", "--coordinator", farm.coordinator,
+                "--workloads", "kws01,ad01", "--modes", "performance", "--min-window-s", "0.2",
+                "--division", "open", "--out", str(out), "--no-progress")
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    done = [json.loads(line) for line in (out / "labgrid-host" / "cells.jsonl").read_text().splitlines()]
+    done = [r for r in done if r["state"] == "done"]
+    assert sorted(r["cell"] for r in done) == ["ad01-performance", "kws01-performance"]
+    assert {r["place"] for r in done} <= {"tb-flash", "tb-flash2"}
+    plan = json.loads((out / "suite.json").read_text())
+    assert plan["places"] == {"tb-flash": "labgrid-host", "tb-flash2": "labgrid-host"}
+    assert all(p.acquired is None for p in list_places(farm.coordinator).values())
+
+
+def test_suite_refuses_a_place_of_another_board(farm: LabgridFarm, tmp_path: Path) -> None:
+    proc = _run("suite", "--board", "labgrid-host", "--place", "tb-running", "--coordinator",
+                farm.coordinator, "--workloads", "kws01", "--modes", "performance", "--division", "open",
+                "--out", str(tmp_path / "s"), "--no-progress")
+    assert proc.returncode == 2
+    assert "labgrid place 'tb-running' holds board 'host', which is not in the suite" in proc.stderr
