@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,9 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     counts = [int(n) for n in args.places.split(",")]
+    if args.files < 5:
+        ap.error("--files must be at least 5 (performance mode runs five windows on five inputs)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # a kill still stops the farm
 
     board = load_board("labgrid-host")
     for w in WORKLOADS:     # build once up front: the figure is about scheduling, not compiling

@@ -7,6 +7,10 @@ relay between a host socket and the DUT's socket); the DUT is real tinybench fir
 as a real bench does. A fresh simulator is launched for each run so both start from the same state.
 
     .venv/bin/python benchmarks/relay_energy.py [--board qemu-mps2-an386] [--workload kws01] [--pace]
+
+``--bench BOARD`` instead runs the relay side on a board whose yaml has an ``interface:`` section
+(the two-machine Renode bench: ``--board renode-mps2-an386 --bench renode-mps2-an386-bench``):
+tinybench launches both machines and the interface firmware (firmware/interface) is the relay.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ def main() -> None:
     ap.add_argument("--mode", default="energy", choices=["energy", "performance"])
     ap.add_argument("--min-window-s", type=float, default=0.3)
     ap.add_argument("--pace", action="store_true")
+    ap.add_argument("--bench", help="relay side: this board (yaml interface: section), launched as a whole")
+    ap.add_argument("--inputs", type=int, default=5)
     args = ap.parse_args()
 
     from fixtures_run import cached_dataset
@@ -40,30 +46,38 @@ def main() -> None:
     from tinybench.workloads import load_workload
 
     brd = load_board(args.board)
+    if brd.kind == "renode" and args.bench is None:
+        ap.error("a Renode board needs --bench (the two-machine bench board for the relay side)")
     energy = args.mode == "energy"
     baud = brd.baud_for(args.mode)
     image = build_firmware(brd, _model_file(load_workload(args.workload)), args.workload, energy=energy)
-    dataset = cached_dataset(args.workload, 5)
+    dataset = cached_dataset(args.workload, args.inputs)
     out = Path(tempfile.mkdtemp(prefix="relay-bench-"))
     rows = {}
     for how in ("direct", "relay"):
-        proc = launch_host(image.path) if brd.kind == "host" else launch_qemu(brd, image.path)
+        launched = args.bench is not None      # tinybench launches both sides (Renode boards)
+        proc = None if launched else (launch_host(image.path) if brd.kind == "host"
+                                      else launch_qemu(brd, image.path))
         board = None
+        name = args.bench if (args.bench and how == "relay") else args.board
         try:
-            port = proc.uart_url
-            if how == "relay":
-                board = SimInterfaceBoard(proc.uart_url, dut_baud=baud, pace=args.pace)
-                port = "relay+" + board.url
-            source = DutSource(no_flash=True, port=port, edge=proc.edge_url if energy else None)
+            if launched:
+                source = DutSource()
+            else:
+                port = proc.uart_url
+                if how == "relay":
+                    board = SimInterfaceBoard(proc.uart_url, dut_baud=baud, pace=args.pace)
+                    port = "relay+" + board.url
+                source = DutSource(no_flash=True, port=port, edge=proc.edge_url if energy else None)
             t0 = time.monotonic()
             if energy:
-                res, _ = run_energy(board=args.board, workload=args.workload, dataset=dataset,
+                res, _ = run_energy(board=name, workload=args.workload, dataset=dataset,
                                     out=out / how, min_window_s=args.min_window_s, source=source,
                                     progress=False)
                 per = [w.energy_per_inf_uj for w in res.energy.windows]
                 med = res.energy.median_energy_per_inf_uj
             else:
-                res, _ = start(RunRequest(board=args.board, workload=args.workload, mode="performance",
+                res, _ = start(RunRequest(board=name, workload=args.workload, mode="performance",
                                           dataset=dataset, out=out / how, min_window_s=args.min_window_s,
                                           progress=False, source=source))
                 per = [w.throughput for w in res.performance.windows]
@@ -72,9 +86,11 @@ def main() -> None:
         finally:
             if board is not None:
                 board.close()
-            proc.stop()
+            if proc is not None:
+                proc.stop()
     unit = "uJ/inf" if energy else "inf/s"
-    print(f"board {args.board}, {args.workload}, {args.mode}, pace={args.pace}, dut baud {baud}")
+    print(f"board {args.board}, relay {args.bench or 'sim interface board'}, {args.workload}, {args.mode}, "
+          f"pace={args.pace}, dut baud {baud}")
     for how, (per, med, wall, cat) in rows.items():
         print(f"{how:7s} median {med:.6g} {unit} ({cat}); windows {[round(v, 6) for v in per]}; wall {wall:.1f} s")
     d, r = rows["direct"], rows["relay"]

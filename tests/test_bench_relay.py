@@ -96,23 +96,22 @@ def test_dut_silent_behind_the_board():
 
 
 def test_interface_firmware_host_build_relays(host_dut, tmp_path):
-    """firmware/interface (first cut): its portable core, built for the host, is a working interface
-    board in front of the real host DUT: both hops check out and a load + infer goes through."""
+    """firmware/interface, built for the host, is a working interface board in front of the real
+    host DUT: both hops check out, it says it queues commands, and a load's db chunks go out at
+    once (queued in the board) before a relayed infer."""
     import subprocess
-    from pathlib import Path
 
+    from tinybench.flash.build import build_interface_firmware
     from tinybench.protocol.client import DutClient
 
-    src = Path(__file__).resolve().parents[1] / "firmware" / "interface"
-    exe = tmp_path / "iface-host"
-    subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-o", str(exe), str(src / "iface_core.c"),
-                    str(src / "iface_host.c")], check=True)
+    exe = build_interface_firmware("host", BAUD)
     host, port = host_dut.uart_url.split("://", 1)[1].rsplit(":", 1)
     proc = subprocess.Popen([str(exe), "0", host, port, str(BAUD)], stdout=subprocess.PIPE, text=True)
     try:
         listen = int(proc.stdout.readline().split()[1])
         log: list[str] = []
         link = open_relay(f"socket://127.0.0.1:{listen}", BAUD, 0.5)
+        assert link.command_queue == 65536
         with DutClient(link, port="relay", transcript=lambda d, t, h: log.append(f"{d} {t}")) as dut:
             link.attach_transcript(dut._log)
             assert dut.profile()[1] == "ad01"
@@ -120,6 +119,99 @@ def test_interface_firmware_host_build_relays(host_dut, tmp_path):
             result = dut.infer(2, 0)
         assert len(result.laps) == 2 and len(result.results) == 1
         assert "# io < tinyML Enhanced Interface Board" in log and "# io > dut infer 2 0" in log
+        assert "# 83 db chunks queued in the interface board at once" in log
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+# ----------------------------------------------------------------- board yaml `interface:` section
+_BOARD = """name: b
+kind: {kind}
+cpu: cortex-m4
+clock_hz: 25000000
+flash_bytes: 4194304
+ram_bytes: 4194304
+category: {category}
+build: {{port: qemu-mps2-an386, toolchain: arm-none-eabi-gcc}}
+{extra}
+interface:
+{interface}
+"""
+_PHYSICAL = "serial: {url: /dev/ttyACM0}"
+
+
+@pytest.mark.parametrize(("kind", "category", "extra", "interface", "field"), [
+    ("physical", "measured", _PHYSICAL, "  modes: [energy]", "exactly one of interface.url"),
+    ("physical", "measured", _PHYSICAL, "  url: relay+/dev/ttyACM1", "drop the 'relay+' prefix"),
+    ("physical", "measured", _PHYSICAL, "  url: /dev/ttyACM1\n  modes: [energy, energy]",
+     "interface.modes lists a mode twice"),
+    ("physical", "measured", _PHYSICAL, "  url: /dev/ttyACM1\n  modes: [power]", "interface.modes"),
+    ("physical", "measured", _PHYSICAL, "  url: /dev/ttyACM1\n  baud: 9600", "interface.baud"),
+    ("qemu", "simulated", "qemu: {machine: mps2-an386}",
+     "  renode: {platform: renode/mps2-an386.repl, port: qemu-mps2-an386}", "interface.renode"),
+])
+def test_interface_section_errors_name_the_field(tmp_path, kind, category, extra, interface, field):
+    path = tmp_path / "b.yaml"
+    path.write_text(_BOARD.format(kind=kind, category=category, extra=extra, interface=interface))
+    with pytest.raises(TinybenchError) as info:
+        load_board(path)
+    assert field in info.value.message
+
+
+def test_interface_section_selects_the_relay_per_mode(tmp_path):
+    path = tmp_path / "b.yaml"
+    path.write_text(_BOARD.format(kind="physical", category="measured", extra=_PHYSICAL,
+                                  interface="  url: /dev/ttyACM1"))
+    board = load_board(path)
+    assert board.for_mode("energy").relay_url == "relay+/dev/ttyACM1"      # default modes: [energy]
+    assert board.for_mode("performance").relay_url is None
+    bench = load_board("renode-mps2-an386-bench")
+    assert bench.interface is not None and bench.interface.renode is not None
+    assert bench.for_mode("accuracy").interface == bench.interface
+
+
+def test_interface_section_used_by_no_flash(host_dut, tmp_path):
+    """``--no-flash`` without ``--port``: a board whose yaml names an interface board is reached
+    through it (here the simulated board in front of the host DUT)."""
+    with SimInterfaceBoard(host_dut.uart_url, dut_baud=BAUD) as board:
+        host = (tmp_path / "host-bench.yaml")
+        text = load_board("host").source.read_text()
+        host.write_text(text.replace("name: host", "name: host-bench")
+                        + f"interface:\n  url: {board.url}\n  modes: [performance]\n")
+        code = main(["run", "--board", str(host), "--workload", "ad01", "--mode", "performance",
+                     "--dataset", str(cached_dataset("ad01", 5)), "--out", str(tmp_path / "run"),
+                     "--min-window-s", "0.1", "--no-progress", "--no-flash"])
+        relayed = list(board.relayed_commands)
+    assert code == 0
+    assert any(c.startswith("infer ") for c in relayed)
+    assert "io < tinyML Enhanced Interface Board" in (tmp_path / "run" / "log.txt").read_text()
+
+
+def test_interface_firmware_names_the_failing_hop(tmp_path):
+    """Our firmware (host build) in front of a DUT that never answers, relaying at 9600 baud: a
+    115200-baud DUT is refused on hop 2 (baud), a 9600-baud one is reported silent (hop 2)."""
+    import subprocess
+
+    from tinybench.flash.build import build_interface_firmware
+
+    mute = socket.socket()
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(1)
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(mute.accept()[0]), daemon=True).start()
+    exe = build_interface_firmware("host", 9600)
+    proc = subprocess.Popen([str(exe), "0", "127.0.0.1", str(mute.getsockname()[1]), "9600"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        url = f"socket://127.0.0.1:{int(proc.stdout.readline().split()[1])}"
+        with pytest.raises(TinybenchError, match=r"relays to the DUT at 9600 baud.*hop 2") as info:
+            open_relay(url, 115200, 0.5)
+        assert "setbaud 115200" in info.value.hint
+        with pytest.raises(TinybenchError, match=r"DUT behind interface board .* is silent.*hop 2"):
+            open_relay(url, 9600, 0.5, check_timeout=1.0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+        for s in held + [mute]:
+            s.close()

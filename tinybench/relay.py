@@ -14,13 +14,18 @@ answering with another name, board relaying at another baud than the DUT's, DUT 
 The transcript shows the board hop as ``#`` notes (``io > dut infer 10 0``,
 ``io < m-dut-passthrough(infer 10 0)``) around the DUT's lines.
 
+Our own interface firmware (``firmware/interface``) queues DUT commands; it says so to ``tb-iface``
+and ``command_queue`` holds its size, so the client may send a whole input's ``db`` chunks at
+host-link speed and collect the DUT's replies afterwards (the slow DUT hop then runs back to back).
+
 The relay carries ``%``-terminated text only, so the tinybench binary/file input extensions are
-hidden from the client (``load``, ``fload`` and ``cmdmax`` are removed from the DUT's
+hidden from the client (``load``, ``fload``, ``mbox`` and ``cmdmax`` are removed from the DUT's
 ``m-tb-caps-[...]`` line, with a note): inputs travel as standard 31-byte ``db`` chunks.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -31,7 +36,8 @@ from tinybench.errors import TinybenchError
 PREFIX = "relay+"
 HOST_BAUD = 115200            # host side of the MLCommons interface board
 DUT_TAG = "[dut]: "
-_HIDDEN_CAPS = ("load", "fload", "cmdmax")
+_HIDDEN_CAPS = ("load", "fload", "cmdmax", "mbox")
+_IFACE_CAPS = re.compile(r"m-iface-\[tinybench,(?:.*,)?queue=(\d+)(?:,.*)?\]")
 
 NoteFn = Callable[[str, str], None]
 
@@ -64,6 +70,11 @@ class RelayLink:
         self._pending: list[tuple[str, str]] = []
         self._note: NoteFn | None = None
         self.is_open = True
+        #: bytes of DUT commands the board queues (tinybench interface firmware, ``tb-iface``);
+        #: 0: the board forwards each command at once, so the host must wait for every reply.
+        self.command_queue = 0
+        #: commands relayed whose DUT ``m-ready`` has not come back yet (late replies still due).
+        self.awaiting_replies = 0
 
     # --------------------------------------------------------------- transcript
     def attach_transcript(self, log: NoteFn) -> None:
@@ -143,7 +154,10 @@ class RelayLink:
             del self._raw[:nl + 1]
             text = line.decode("ascii", "replace")
             if text.startswith(DUT_TAG):
-                self._out += self._filter(text[len(DUT_TAG):]).encode("ascii", "replace") + b"\r\n"
+                dut_line = self._filter(text[len(DUT_TAG):])
+                if dut_line == "m-ready" and self.awaiting_replies:
+                    self.awaiting_replies -= 1
+                self._out += dut_line.encode("ascii", "replace") + b"\r\n"
             elif text.strip():
                 self._board_lines.append(text)
                 self._log(f"io < {text}")
@@ -181,6 +195,20 @@ class RelayLink:
             raise serial.SerialException(
                 f"interface board {self.url} did not pass 'dut {command}' through to the DUT "
                 f"(answered {got or ['m-ready']})")
+        self.awaiting_replies += 1
+
+    def _ask_queue(self) -> None:
+        """``tb-iface``: tinybench's interface firmware answers ``m-iface-[tinybench,queue=N,...]``;
+        MLCommons' board answers an unknown command with just ``m-ready``."""
+        try:
+            lines = self._board_command("tb-iface", 1.0)
+        except serial.SerialException:
+            return      # no reply at all (an IO manager that ignores unknown words)
+        for text in lines:
+            match = _IFACE_CAPS.fullmatch(text)
+            if match:
+                self.command_queue = int(match.group(1))
+                self._log(f"io: the board queues up to {self.command_queue} bytes of DUT commands")
 
     # --------------------------------------------------------------- checks at open
     def check(self, dut_baud: int | None, timeout: float) -> None:
@@ -199,6 +227,8 @@ class RelayLink:
                 "not as an interface board (hop 1)",
                 "this looks like the DUT itself: pass its URL without 'relay+'" if dut_like else
                 "check the port: expected 'tinyML Enhanced Interface Board' or an EEMBC IO manager")
+        if any("interface board" in t.lower() for t in named):
+            self._ask_queue()
         try:
             baud_lines = self._board_command("checkbaud", min(timeout, 3.0))
         except serial.SerialException:
@@ -212,6 +242,7 @@ class RelayLink:
                 f"send 'setbaud {dut_baud}%' to the board (it stores the value and resets), "
                 "or build the DUT firmware for the board's baud")
         self._out.clear()
+        self.awaiting_replies = 0
         deadline = time.monotonic() + timeout
         try:
             self._relay("name")

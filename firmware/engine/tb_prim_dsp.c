@@ -140,15 +140,9 @@ static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int
     TB_ASM_1X4_W("w0", "s0") TB_ASM_1X4_W("w1", "s1") TB_ASM_1X4_W("w2", "s2")                  \
     TB_ASM_1X4_W("w3", "s3")
 
-/* Four k steps of the 2-pixel x 2-channel tile in assembly (second pixel and second weight row
- * at +k): 4 loads, 8 widenings, 8 SMLAD. */
-#define TB_ASM_2X2_STEP                                                                         \
-    "ldr %[xbo], [%[pa], %[k]]\n\t"                                                             \
-    "ldr %[xao], [%[pa]], #4\n\t"                                                               \
-    "sxtb16 %[xbe], %[xbo]\n\t"                                                                 \
-    "sxtb16 %[xbo], %[xbo], ror #8\n\t"                                                         \
-    "sxtb16 %[xae], %[xao]\n\t"                                                                 \
-    "sxtb16 %[xao], %[xao], ror #8\n\t"                                                         \
+/* The weight half of four k steps of the 2-pixel x 2-channel tile, inputs already widened in
+ * xae/xao (pixel a: even/odd pairs) and xbe/xbo (pixel b); second weight row at +k. */
+#define TB_ASM_2X2_MACS                                                                         \
     "ldr %[v], [%[wa], %[k]]\n\t"                                                               \
     "sxtb16 %[t], %[v]\n\t"                                                                     \
     "smlad %[s01], %[xae], %[t], %[s01]\n\t"                                                    \
@@ -164,6 +158,24 @@ static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int
     "smlad %[s00], %[xao], %[v], %[s00]\n\t"                                                    \
     "smlad %[s10], %[xbo], %[v], %[s10]\n\t"
 
+/* Four k steps of the 2-pixel x 2-channel tile in assembly (second pixel and second weight row
+ * at +k): 4 loads, 8 widenings, 8 SMLAD. */
+#define TB_ASM_2X2_STEP                                                                         \
+    "ldr %[xbo], [%[pa], %[k]]\n\t"                                                             \
+    "ldr %[xao], [%[pa]], #4\n\t"                                                               \
+    "sxtb16 %[xbe], %[xbo]\n\t"                                                                 \
+    "sxtb16 %[xbo], %[xbo], ror #8\n\t"                                                         \
+    "sxtb16 %[xae], %[xao]\n\t"                                                                 \
+    "sxtb16 %[xao], %[xao], ror #8\n\t"                                                         \
+    TB_ASM_2X2_MACS
+
+/* Four k steps of the 2-pixel x 2-channel tile on inputs widened beforehand (widen_pair): two
+ * LDRD give both pixels' four int16 values, so 2 + 2 loads, 4 widenings, 8 SMLAD per 16 MACs. */
+#define TB_ASM_2X2W_STEP                                                                        \
+    "ldrd %[xae], %[xao], [%[pb]], #8\n\t"                                                      \
+    "ldrd %[xbe], %[xbo], [%[pb]], #8\n\t"                                                      \
+    TB_ASM_2X2_MACS
+
 /* The hand-scheduled steps need 14 free registers; without optimisation GCC keeps r7 as the
  * frame pointer and cannot satisfy the constraints, so -O0 builds (debugging, the deliberately
  * slowed CI build) take the plain C loops, which compute the same sums. */
@@ -173,8 +185,31 @@ static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int
 #define TB_DSP_ASM 0
 #endif
 
-static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int32_t k,
-                      const int8_t *w, int32_t n, int8_t *y0, int8_t *y1)
+/* The first n4 * 4 bytes of two rows widened to int16 once for all output channels, per 4 bytes
+ * [x0 even pair, x0 odd pair, x1 even pair, x1 odd pair] (SXTB16 / SXTB16 ROR #8, matching
+ * how the weights are widened): the 2x2 tile then loads inputs without widening them. */
+static void widen_pair(uint32_t *wide, const int8_t *x0, const int8_t *x1, int32_t n4)
+{
+    for (; n4 > 0; --n4) {
+        const uint32_t a = ld32(x0), b = ld32(x1);
+        x0 += 4;
+        x1 += 4;
+        wide[0] = ext_even(a);
+        wide[1] = ext_odd(a);
+        wide[2] = ext_even(b);
+        wide[3] = ext_odd(b);
+        wide += 4;
+    }
+}
+
+/* Largest k whose two widened rows tb_gemm_s8 keeps on the stack (16 bytes per 4 of k). */
+#define TB_WIDE_MAX_K 768
+
+/* Out of line: tb_gemm_s8 holds the widening buffer (a VLA, which needs a frame pointer) and the
+ * scheduled assembly here needs every register but sp and pc. */
+static __attribute__((noinline)) void gemm_rows(const tb_rq_t *q, const int8_t *x0,
+                                                const int8_t *x1, int32_t k, const int8_t *w,
+                                                int32_t n, int8_t *y0, int8_t *y1, uint32_t *wide)
 {
     const int32_t tail = k & 3;
     int32_t oc = 0;
@@ -191,6 +226,14 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
     }
     if (x1 != NULL) {
         const ptrdiff_t dx = x1 - x0;
+#if TB_DSP_ASM
+        const int widened = wide != NULL && k >= 8;
+        if (widened) {
+            widen_pair(wide, x0, x1, (k >> 3) * 2);
+        }
+#else
+        (void)wide;
+#endif
         /* 2 pixels x 2 output channels: 4 loads, 8 widenings, 8 SMLAD per 16 MACs. */
         for (; oc + 1 < n; oc += 2) {
             const int8_t *wa = w + (size_t)oc * k;
@@ -199,7 +242,25 @@ static void gemm_rows(const tb_rq_t *q, const int8_t *x0, const int8_t *x1, int3
             int32_t s10 = s00, s11 = s01;
             int32_t j;
 #if TB_DSP_ASM
-            if (dx == k && k >= 8) {
+            if (widened) {
+                const uint32_t *pb = wide;
+                uint32_t xae, xao, xbe, xbo, v, t;
+                j = k >> 3;
+                __asm__ volatile(
+                    "1:\n\t"
+                    TB_ASM_2X2W_STEP
+                    TB_ASM_2X2W_STEP
+                    "subs %[cnt], %[cnt], #1\n\t"
+                    "bne 1b\n\t"
+                    : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11),
+                      [pb] "+r"(pb), [wa] "+r"(wa), [cnt] "+r"(j), [xae] "=&r"(xae),
+                      [xao] "=&r"(xao), [xbe] "=&r"(xbe), [xbo] "=&r"(xbo), [v] "=&r"(v),
+                      [t] "=&r"(t)
+                    : [k] "r"(k)
+                    : "cc", "memory");
+                pa = x0 + (k & ~7);
+                j = (k & 7) >> 2;
+            } else if (dx == k && k >= 8) {
                 /* Rows k apart (im2col batches, stride-1 1x1 convolutions): one register k
                  * addresses the second pixel and the second weight row. 8-byte steps in
                  * scheduled assembly (14 live registers). */
@@ -325,10 +386,13 @@ void tb_gemm_s8(const tb_rq_t *q, const int8_t *x, int32_t x_stride, int32_t row
                 const int8_t *w, int32_t n, int8_t *y)
 {
     int32_t r;
+    /* Inputs widened once per pixel pair pay off from a few output channels on. */
+    const int widen = TB_DSP_ASM && rows > 1 && n >= 4 && k >= 8 && k <= TB_WIDE_MAX_K;
+    uint32_t wide[widen ? (k >> 3) * 8 : 1];
     for (r = 0; r < rows; r += 2) {
         const int two = r + 1 < rows;
         gemm_rows(q, x + (size_t)r * x_stride, two ? x + (size_t)(r + 1) * x_stride : NULL, k, w, n,
-                  y + (size_t)r * n, two ? y + (size_t)(r + 1) * n : NULL);
+                  y + (size_t)r * n, two ? y + (size_t)(r + 1) * n : NULL, widen ? wide : NULL);
     }
 }
 

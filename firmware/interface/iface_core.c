@@ -1,49 +1,124 @@
 /* See iface_core.h. */
 #include "iface_core.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static iface_port *g_port;
 static char g_cmd[IFACE_CMD_MAX + 1];
 static size_t g_cmd_len;
+static int g_cmd_waiting;                  /* g_cmd holds a "dut" command not yet queued */
 static char g_line[IFACE_LINE_MAX + 1];
 static size_t g_line_len;
+static char g_queue[IFACE_QUEUE_MAX];      /* ring of DUT commands, each ending in '%' */
+static size_t g_q_head, g_q_used;
+static int g_dut_busy;                     /* a forwarded command has not seen the DUT's m-ready */
+
+static void host_text(const char *text) { g_port->host_write(text, strlen(text)); }
 
 static void host_line(const char *text) {
-    g_port->host_write(text, strlen(text));
+    host_text(text);
     g_port->host_write("\r\n", 2);
+}
+
+/* Decimal text of v (no printf: newlib's would pull in malloc on a bare-metal board). */
+static void host_number(unsigned long v) {
+    char digits[12];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - 1u - n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0u && n < sizeof digits);
+    g_port->host_write(digits + sizeof digits - n, n);
+}
+
+static unsigned long parse_number(const char *text) {
+    unsigned long v = 0;
+    for (; *text >= '0' && *text <= '9'; ++text) {
+        v = v * 10u + (unsigned long)(*text - '0');
+        if (v > 100000000ul) return 0;    /* out of range either way */
+    }
+    return v;
 }
 
 void iface_init(iface_port *port) {
     g_port = port;
     g_cmd_len = 0;
+    g_cmd_waiting = 0;
     g_line_len = 0;
+    g_q_head = g_q_used = 0;
+    g_dut_busy = 0;
     if (g_port->dut_baud == 0u) g_port->dut_baud = 9600u;
 }
 
-static void dispatch(char *cmd) {
-    char buf[IFACE_CMD_MAX + 32];
+int iface_host_ready(void) { return !g_cmd_waiting; }
+
+/* Queue g_cmd's DUT part (after "dut ") plus '%' and acknowledge it; 0 if it does not fit yet. */
+static int enqueue_waiting(void) {
+    const char *inner = g_cmd + 4;
+    size_t n = strlen(inner), i;
+    if (IFACE_QUEUE_MAX - g_q_used < n + 1u) return 0;
+    for (i = 0; i <= n; i++) {
+        g_queue[(g_q_head + g_q_used + i) % IFACE_QUEUE_MAX] = i < n ? inner[i] : '%';
+    }
+    g_q_used += n + 1u;
+    g_cmd_waiting = 0;
+    host_text("m-dut-passthrough(");
+    g_port->host_write(inner, n);
+    host_line(")");
+    host_line("m-ready");
+    return 1;
+}
+
+/* Forward the oldest queued command (up to and including its '%') to the DUT. */
+static void forward_one(void) {
+    char buf[IFACE_CMD_MAX + 1];
+    size_t n = 0;
+    char c;
+    do {
+        c = g_queue[g_q_head];
+        g_q_head = (g_q_head + 1u) % IFACE_QUEUE_MAX;
+        g_q_used--;
+        if (n < sizeof buf) buf[n++] = c;
+    } while (c != '%');
+    g_dut_busy = 1;
+    g_port->dut_write(buf, n);
+}
+
+int iface_poll(void) {
+    if (g_cmd_waiting && enqueue_waiting()) return 1;
+    if (!g_dut_busy && g_q_used > 0u) {
+        forward_one();
+        return 1;
+    }
+    return 0;
+}
+
+static void dispatch(void) {
+    char *cmd = g_cmd;
     if (strncmp(cmd, "dut ", 4) == 0 && cmd[4] != '\0') {
-        const char *inner = cmd + 4;
-        snprintf(buf, sizeof buf, "m-dut-passthrough(%s)", inner);
-        host_line(buf);
-        host_line("m-ready");
-        g_port->dut_write(inner, strlen(inner));
-        g_port->dut_write("%", 1);
+        g_cmd_waiting = 1;
+        (void)enqueue_waiting();           /* else iface_poll() acknowledges it once it fits */
     } else if (strcmp(cmd, "name") == 0) {
         host_line("tinyML Enhanced Interface Board");
         host_line("m-ready");
     } else if (strcmp(cmd, "checkbaud") == 0) {
-        snprintf(buf, sizeof buf, "baud is: %lu", (unsigned long)g_port->dut_baud);
-        host_line(buf);
+        host_text("baud is: ");
+        host_number(g_port->dut_baud);
+        host_line("");
+        host_line("m-ready");
+    } else if (strcmp(cmd, "tb-iface") == 0) {
+        host_text("m-iface-[tinybench,queue=");
+        host_number(IFACE_QUEUE_MAX);
+        host_text(",baud=");
+        host_number(g_port->dut_baud);
+        host_line("]");
         host_line("m-ready");
     } else if (strncmp(cmd, "setbaud", 7) == 0 && (cmd[7] == ' ' || cmd[7] == '\0')) {
-        long v = cmd[7] ? strtol(cmd + 8, NULL, 10) : 0;
-        uint32_t baud = (v >= 1 && v <= 2000000) ? (uint32_t)v : 9600u;
-        snprintf(buf, sizeof buf, "set baud to: %lu", (unsigned long)baud);
-        host_line(buf);
+        unsigned long v = cmd[7] ? parse_number(cmd + 8) : 0u;
+        uint32_t baud = (v >= 1u && v <= 2000000u) ? (uint32_t)v : 9600u;
+        host_text("set baud to: ");
+        host_number(baud);
+        host_line("");
         host_line("m-ready");
         g_port->dut_baud = baud;
         if (g_port->set_dut_baud) g_port->set_dut_baud(baud);
@@ -56,7 +131,7 @@ void iface_host_byte(char c) {
     if (c == '%') {
         g_cmd[g_cmd_len] = '\0';
         g_cmd_len = 0;
-        dispatch(g_cmd);
+        dispatch();
     } else if (g_cmd_len < IFACE_CMD_MAX) {
         g_cmd[g_cmd_len++] = c;
     }   /* overflow: extra characters dropped, the command is truncated */
@@ -69,6 +144,7 @@ void iface_dut_byte(char c) {
             g_port->host_write("[dut]: ", 7);
             g_port->host_write(g_line, g_line_len);
             g_port->host_write("\r\n", 2);
+            if (g_line_len == 7u && memcmp(g_line, "m-ready", 7) == 0) g_dut_busy = 0;
         }
         g_line_len = 0;
     } else if (g_line_len < IFACE_LINE_MAX) {

@@ -3,9 +3,20 @@
  * Why: an MLPerf Tiny energy bench reaches the DUT only through an interface board; this core lets
  * a second cheap board be one (issue 12, item 2). Host side: '%'-terminated commands, each ending
  * in "m-ready" (../shared/docs/dut-protocol.md section 8): name, checkbaud, setbaud <n>,
- * dut <cmd> (acknowledged with m-dut-passthrough(<cmd>) + m-ready, forwarded as <cmd>%, every DUT
- * line relayed as "[dut]: <line>"). A port supplies the byte writers and the baud store; the core
- * holds no platform code. Status: first cut, exercised by the host build (iface_host.c) only.
+ * dut <cmd> (acknowledged with m-dut-passthrough(<cmd>) + m-ready, every DUT line relayed as
+ * "[dut]: <line>"); an unknown command gets just m-ready. Extension: tb-iface →
+ * "m-iface-[tinybench,queue=<bytes>,baud=<n>]" (a host asks it to learn that commands queue).
+ *
+ * Command queue (why the 9600-baud DUT hop is the only slow one): a "dut <cmd>" is acknowledged as
+ * soon as it is stored in a FIFO of IFACE_QUEUE_MAX bytes; the board forwards one queued command at
+ * a time, the next only after the DUT's own "m-ready" line (a DUT's UART has no input buffer to
+ * overrun). A host may therefore send a whole input (db load + every db chunk) at host-link speed
+ * and collect the DUT's replies afterwards. When the queue is full the acknowledgement waits for
+ * room, so a host that waits for each acknowledgement can never overflow it.
+ *
+ * A port supplies byte writers and the baud store, feeds bytes in, calls iface_poll() from its main
+ * loop, and feeds host bytes only while iface_host_ready(). The core holds no platform code.
+ * Ports: iface_host.c (TCP, tests), iface_cmsdk.c (Arm MPS2/MPS3 CMSDK UARTs: QEMU, Renode).
  */
 #ifndef IFACE_CORE_H
 #define IFACE_CORE_H
@@ -13,8 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IFACE_CMD_MAX 256u     /* host command buffer (a whole "dut db <hex>" fits) */
+#define IFACE_CMD_MAX 256u     /* one host command (a whole "dut db <hex>" fits) */
 #define IFACE_LINE_MAX 512u    /* one DUT line */
+#ifndef IFACE_QUEUE_MAX
+#define IFACE_QUEUE_MAX 65536u /* queued DUT commands: a whole VWW input (27648 B) as 31-byte db chunks */
+#endif
 
 typedef struct {
     void (*host_write)(const char *data, size_t len);
@@ -25,7 +39,12 @@ typedef struct {
 } iface_port;
 
 void iface_init(iface_port *port);
+/* 1 while the core can take host bytes (0: a command waits for queue room; keep the bytes). */
+int iface_host_ready(void);
 void iface_host_byte(char c);   /* a byte from the host link */
 void iface_dut_byte(char c);    /* a byte from the DUT's UART */
+/* Acknowledge a waiting command once it fits, forward the next queued command when the DUT is
+ * idle. Returns 1 if it did something (call again), 0 if there is nothing to do until new bytes. */
+int iface_poll(void);
 
 #endif

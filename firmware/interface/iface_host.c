@@ -56,15 +56,21 @@ int main(int argc, char **argv) {
     printf("listening %d\n", ntohs(a.sin_port));
     fflush(stdout);
 
+    static char pending[4096];            /* host bytes the core could not take yet */
+    static size_t p_at, p_len;
     for (;;) {
-        struct pollfd p[3] = {{srv, POLLIN, 0}, {g_dut, POLLIN, 0}, {g_host, POLLIN, 0}};
-        if (poll(p, g_host >= 0 ? 3 : 2, -1) < 0) return 1;
+        while (p_at < p_len && iface_host_ready()) iface_host_byte(pending[p_at++]);
+        if (iface_poll()) continue;
+        int want_host = g_host >= 0 && p_at == p_len;   /* read more only once all was taken */
+        struct pollfd p[3] = {{srv, POLLIN, 0}, {g_dut, POLLIN, 0}, {want_host ? g_host : -1, POLLIN, 0}};
+        if (poll(p, 3, -1) < 0) return 1;
         char buf[4096];
         if (p[0].revents & POLLIN) {
             int c = accept(srv, NULL, NULL);
             if (c >= 0) {
                 if (g_host >= 0) close(g_host);
                 g_host = c;
+                p_at = p_len = 0;
                 setsockopt(g_host, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                 continue;
             }
@@ -74,10 +80,11 @@ int main(int argc, char **argv) {
             if (n <= 0) return 0;          /* the DUT went away */
             for (ssize_t i = 0; i < n; i++) iface_dut_byte(buf[i]);
         }
-        if (g_host >= 0 && p[2].revents) {
-            ssize_t n = read(g_host, buf, sizeof buf);
+        if (want_host && p[2].revents) {
+            ssize_t n = read(g_host, pending, sizeof pending);
             if (n <= 0) { close(g_host); g_host = -1; continue; }
-            for (ssize_t i = 0; i < n; i++) iface_host_byte(buf[i]);
+            p_at = 0;
+            p_len = (size_t)n;
         }
     }
 }

@@ -102,6 +102,42 @@ class SerialConfig(_Strict):
 
 
 
+class InterfaceRenode(_Strict):
+    """A simulated interface board: a second Renode machine running firmware/interface, its DUT UART
+    wired to the DUT's link UART through a Renode UART hub (the two-machine bench of docs/bench.md)."""
+
+    platform: str = Field(min_length=1, description="the interface machine's .repl (as renode.platform)")
+    port: str = Field(min_length=1, description="firmware/ports/<port> that builds firmware/interface "
+                                                "(its port.mk lists IFACE_SRCS)")
+    host_uart: str = Field("uart0", min_length=1, description="interface UART facing the host")
+    dut_uart: str = Field("uart1", min_length=1, description="interface UART wired to the DUT")
+    performance_in_mips: int = Field(25, gt=0)
+    pace: bool = Field(True, description="spend one character time at the DUT baud per byte sent to "
+                                         "the DUT (simulated UARTs are instant; a real wire is not)")
+
+
+class InterfaceConfig(_Strict):
+    """The energy bench's interface board in front of the DUT (tinybench/relay.py): the modes listed
+    reach the DUT only through it. ``url``: a real board's port (``/dev/ttyACM1``,
+    ``socket://host:port``); ``renode``: a simulated one next to a ``kind: renode`` DUT."""
+
+    modes: list[Mode] = Field(default_factory=lambda: ["energy"], min_length=1,
+                              description="modes run through the interface board (MLPerf Tiny: energy)")
+    url: str | None = Field(None, min_length=1)
+    renode: InterfaceRenode | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> InterfaceConfig:
+        if (self.url is None) == (self.renode is None):
+            raise ValueError("give exactly one of interface.url (a real interface board's port) or "
+                             "interface.renode (a simulated one)")
+        if self.url is not None and self.url.startswith("relay+"):
+            raise ValueError("interface.url is the interface board's own port: drop the 'relay+' prefix")
+        if len(set(self.modes)) != len(self.modes):
+            raise ValueError(f"interface.modes lists a mode twice: {self.modes}")
+        return self
+
+
 FlasherName = Literal["command", "gdb", "openocd", "pyocd"]
 
 
@@ -161,6 +197,7 @@ class Board(_Strict):
     renode: RenodeConfig | None = None
     serial: SerialConfig | None = None
     flash: FlashConfig | None = None
+    interface: InterfaceConfig | None = None
     labgrid: LabgridConfig | None = None
     source: Path | None = Field(None, exclude=True, description="the yaml file it was loaded from")
 
@@ -172,12 +209,27 @@ class Board(_Strict):
             raise ValueError("kind 'renode' needs a 'renode' section (platform, uart)")
         if self.kind == "physical" and self.serial is None:
             raise ValueError("kind 'physical' needs a 'serial' section (url or discovery)")
+        if self.interface is not None and self.interface.renode is not None and self.kind != "renode":
+            raise ValueError(f"interface.renode (a simulated interface board) needs a kind 'renode' "
+                             f"DUT, not kind '{self.kind}'; use interface.url for a real board")
         if self.kind in ("host", "qemu", "renode") and self.category != "simulated":
             raise ValueError(f"kind '{self.kind}' can only produce category 'simulated'")
         return self
 
     def baud_for(self, mode: Mode) -> int:
         return int(getattr(self.baud, mode))
+
+    @property
+    def relay_url(self) -> str | None:
+        """``relay+<url>`` of the real interface board in front of the DUT (``interface.url``)."""
+        return "relay+" + self.interface.url if self.interface and self.interface.url else None
+
+    def for_mode(self, mode: str) -> Board:
+        """This board as a run in ``mode`` reaches it: the ``interface`` section is kept only when
+        ``mode`` goes through the interface board (so backends need not know the mode)."""
+        if self.interface is None or mode in self.interface.modes:
+            return self
+        return self.model_copy(update={"interface": None})
 
     @property
     def is_cortex_m(self) -> bool:

@@ -278,3 +278,38 @@ def _build_cached(board: Board, key: str, *, energy: bool, model_id: str, db_byt
             shutil.rmtree(work, ignore_errors=True)
             raise
     return image
+
+
+def build_interface_firmware(port: str, baud: int, *, pace: bool = False) -> Path:
+    """Build the interface-board firmware (firmware/interface) for ``port``, relaying to the DUT at
+    ``baud``; ``pace``: simulator builds spend one character time per byte sent to the DUT.
+    Cached like DUT images (key: port, baud, pace and the firmware sources); returns the image.
+    Which ports can build it: firmware/interface/Makefile (make's own error names them)."""
+    digest = hashlib.sha256(json.dumps({"app": "interface", "port": port, "baud": baud,
+                                        "pace": pace}, sort_keys=True).encode())
+    _tree_digest(digest, paths.firmware_dir(), ("interface/*", "ports/*.h", "ports/cortex-m/*",
+                                                f"ports/{port}/*"))
+    key = "iface-" + digest.hexdigest()[:24]
+    root = paths.cache_dir() / "firmware"
+    final = root / key
+    with fsutil.exclusive_lock(root / f"{key}.lock"):
+        built = [final / n for n in ("firmware.elf", "firmware") if (final / n).is_file()]
+        if built:
+            return built[0]
+        work = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
+        try:
+            argv = ["nice", "make", "-s", "-C", str(paths.firmware_dir()), "-f", "interface/Makefile",
+                    f"BOARD={port}", f"OUT={work}", f"BAUD={baud}", f"PACE={1 if pace else 0}"]
+            result = subprocess.run(argv, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                tail = (result.stderr or result.stdout).strip()[-3000:]
+                raise TinybenchError(f"interface firmware build failed for port '{port}':\n{tail}",
+                                     f"reproduce with: {' '.join(argv[1:])}")
+            name = "firmware.elf" if (work / "firmware.elf").is_file() else "firmware"
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(work, final)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+    return final / name

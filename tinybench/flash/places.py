@@ -260,9 +260,12 @@ def lease(place: str, coordinator: str | None = None) -> Iterator[PlaceInfo]:
         _HELD[place] = info
         yield info
     finally:
-        _HELD.pop(place, None)
-        try:
-            release(place, address)
-        except TinybenchError as exc:
-            print(f"warning: could not release labgrid place '{place}': {exc.message}; release it "
-                  f"by hand: labgrid-client -x {address} -p {place} release", file=sys.stderr)
+        # Signals held for the whole release: a second Ctrl-C, or the suite parent's SIGTERM right
+        # after the first interrupt, must not skip it.
+        with _signals_held():
+            _HELD.pop(place, None)
+            try:
+                release(place, address)
+            except TinybenchError as exc:
+                print(f"warning: could not release labgrid place '{place}': {exc.message}; release it "
+                      f"by hand: labgrid-client -x {address} -p {place} release", file=sys.stderr)

@@ -92,8 +92,8 @@ class DutSource:
                                  "drop --port, or add --no-flash to use a DUT already running at that URL")
         if self.baud is not None and self.baud <= 0:
             raise TinybenchError(f"--baud must be positive (got {self.baud})")
-        if self.no_flash and self.port is None and placed.labgrid is None and (
-                board.serial is None or board.serial.url is None):
+        if (self.no_flash and self.port is None and placed.labgrid is None and board.relay_url is None
+                and (board.serial is None or board.serial.url is None)):
             raise TinybenchError(f"--no-flash needs --port: board '{board.name}' has no fixed serial.url",
                                  "pass --port /dev/ttyACM0 or socket://127.0.0.1:<port>")
 
@@ -130,16 +130,16 @@ class DutSource:
         from tinybench.boards.model import BaudConfig
 
         baud = self.baud or board.baud_for(mode)  # type: ignore[arg-type]
+        board = self.at_place(board).for_mode(mode)   # interface board: only if this mode uses it
         # Every hop (the backend's name% handshake after a flash, then the run) talks at this baud.
-        at = self.at_place(board).model_copy(
-            update={"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
+        at = board.model_copy(update={"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
         if self.no_flash:
             from tinybench.boards.model import SerialConfig
             from tinybench.flash.backends import get_backend
 
             if at.labgrid is None:
                 at = at.model_copy(update={"serial": SerialConfig(
-                    url=self.port or (board.serial.url if board.serial else None))})
+                    url=self.port or board.relay_url or (board.serial.url if board.serial else None))})
             backend = get_backend("labgrid" if at.labgrid is not None else "url")
             with backend.open(at, None, timeout=15.0) as link:  # type: ignore[arg-type]
                 yield replace(link, edge_url=self.edge)
@@ -167,3 +167,4 @@ class DutSource:
             if self.no_flash:
                 out["reached_at"] = f"labgrid place {self.place}"
         return out
+

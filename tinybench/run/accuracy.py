@@ -42,6 +42,10 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
     reference = _reference_for(dataset) if compare_raw else None
     use_raw = reference is not None and client.caps().raw
     use_crc = use_raw and client.caps().output_crc
+    # tb-slide also for one input at a time (KWS, VWW, IC; AD windows on small boards): results,
+    # output CRC and a line CRC in one exchange instead of infer + results + tb-crc (three round
+    # trips on links that cannot pipeline, such as Renode's).
+    use_slide = client.caps().slide and client.binary
     done = run.completed("input")
     progress = Progress(len(dataset), f"accuracy {workload.id}", done=len(done)) if options.progress else None
     try:
@@ -55,7 +59,7 @@ def run_inputs(client: DutClient, run: RunDirectory, dataset: Any, options: RunO
             run.transcript.note(f"input-file {entry.name} sha256 {fsutil.sha256_bytes(data)} bytes {len(data)}")
             for chunk in slide_chunks(client, entry):
                 measured = measure_slide(client, run, entry, data, chunk, options,
-                                         reference if use_raw else None) if len(chunk) > 1 else None
+                                         reference if use_raw else None) if use_slide else None
                 for k, offset in enumerate(chunk):
                     if measured is not None and measured[k] is not None:
                         results, same = measured[k]  # type: ignore[misc]
@@ -119,7 +123,7 @@ def slide_chunks(client: DutClient, entry: Any) -> list[list[int]]:
     regular = all(b - a == stride for a, b in zip(offsets, offsets[1:]))
     if len(offsets) < 2 or not caps.slide or not regular or not client.binary or \
             caps.dbmax is None or caps.dbmax < window + stride:
-        return [[o] for o in offsets]
+        return [[o] for o in offsets]        # windows one at a time (or the file's one input)
     per = (caps.dbmax - window) // stride + 1
     return [offsets[i:i + per] for i in range(0, len(offsets), per)]
 

@@ -269,8 +269,12 @@ def place_worker(plan_data: dict[str, Any], place: str, queue: Any) -> None:
         with lease(place, plan.coordinator):
             _run_cells(plan, board, cells(), log, place=place)
     except Exception as exc:  # noqa: BLE001 - the place could not be had: say so, the others go on
+        import sys
+
+        message = getattr(exc, "message", str(exc))
+        print(f"place {place}: {message} (its board's cells go to the other places)", file=sys.stderr)
         with log.open("a", encoding="utf-8") as handle:
-            handle.write(f"place {place}: {exc}\n")
+            handle.write(f"place {place}: {message}\n")
 
 
 def _run_cells(plan: SuitePlan, board: str, cells: Any, log_path: Path, *, place: str | None = None) -> None:

@@ -30,7 +30,7 @@ import yaml
 
 from tinybench.errors import TinybenchError
 from tinybench.flash.places import client_command
-from tinybench.sim.process import free_port
+from tinybench.sim.process import _die_with_parent, free_port
 
 EXPORTER_NAME = "tb-farm"
 
@@ -63,6 +63,7 @@ def stop_board(port: int) -> None:
     except ProcessLookupError:
         pass
     pidfile.unlink(missing_ok=True)
+    (_state_dir() / f"{port}.log").unlink(missing_ok=True)
 
 
 def start_board(port: int, image: Path, *, timeout: float = 10.0) -> int:
@@ -160,8 +161,11 @@ class LabgridFarm:
     def _spawn(self, argv: list[str], log_name: str) -> None:
         log = open(self.workdir / log_name, "ab")  # noqa: SIM115 - handed to the child
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # Own session (a terminal Ctrl-C goes to the caller, who stops the farm in order), and
+        # PDEATHSIG so a caller killed outright leaves no coordinator or exporter behind.
         self.procs.append(subprocess.Popen(argv, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
-                                           stdin=subprocess.DEVNULL, env=env, start_new_session=True))
+                                           stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+                                           preexec_fn=_die_with_parent))
         log.close()
 
     def log(self, name: str) -> str:

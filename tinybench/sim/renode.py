@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinybench import paths
-from tinybench.boards.model import Board
+from tinybench.boards.model import Board, InterfaceRenode
 from tinybench.errors import TinybenchError
 from tinybench.sim.process import LocalSockets, _die_with_parent, free_port
 
 ENV_VAR = "TINYBENCH_RENODE"
 MACHINE = "dut"
+IFACE_MACHINE = "iface"     # the simulated interface board of a two-machine energy bench
 INSTALL_HINT = (
     "install Renode: on this project's machines `./quickstart.sh --setup` (unpacks ../shared/renode); "
     "elsewhere download the Linux portable package of an official release from "
@@ -108,6 +109,12 @@ class RenodeProcess(LocalSockets):
     _log_dir: tempfile.TemporaryDirectory[str]
     uart_port: int = 0
     edge_port: int | None = None
+    relay: bool = False        # uart_port is an interface board's host side, not the DUT's UART
+
+    @property
+    def uart_url(self) -> str:
+        """The DUT link: ``relay+socket://…`` when the DUT sits behind a simulated interface board."""
+        return ("relay+" if self.relay else "") + f"socket://127.0.0.1:{self.uart_port}"
 
     def __post_init__(self) -> None:
         self._out = ""
@@ -299,10 +306,33 @@ def _socket_terminal(proc: RenodeProcess, name: str, uart: str) -> int:
     raise TinybenchError(f"Renode could not open a socket terminal for {uart}: {last}")
 
 
+def _interface_machine(proc: RenodeProcess, board: Board, iface: InterfaceRenode, elf: Path) -> int:
+    """Add the interface board's machine, wire its DUT UART to the DUT's link UART through a UART
+    hub and its host UART to a socket; returns that socket's port. Leaves the DUT machine current."""
+    assert board.renode is not None
+    base = board.source.parent if board.source else paths.boards_dir()
+    local = (base / iface.platform).resolve()
+    platform = f"@{local}" if local.is_file() else f"@{iface.platform}"
+    check_elf(board, elf)
+    proc.command(f"mach create {_quote(IFACE_MACHINE)}")
+    proc.command(f"machine LoadPlatformDescription {platform}")
+    proc.command(f"sysbus.cpu PerformanceInMips {iface.performance_in_mips}")
+    proc.command(f"sysbus LoadELF @{elf.resolve()}")
+    port = _socket_terminal(proc, "iface_host", iface.host_uart)
+    proc.command('emulation CreateUARTHub "dut_hop"')
+    proc.command(f"connector Connect sysbus.{iface.dut_uart} dut_hop")
+    proc.command(f"mach set {_quote(MACHINE)}")
+    proc.command(f"connector Connect sysbus.{board.renode.uart} dut_hop")
+    return port
+
+
 def launch_renode(board: Board, image: Path | None, *, edge: bool = False,
-                  start: bool = True) -> RenodeProcess:
+                  start: bool = True, interface: Path | None = None) -> RenodeProcess:
     """Start Renode with ``board``'s machine, load ``image`` (None: leave memory empty, e.g. for
-    a GDB flasher), wire the DUT UART (and with ``edge`` the edge UART) to sockets, and start it."""
+    a GDB flasher), wire the DUT UART (and with ``edge`` the edge UART) to sockets, and start it.
+
+    ``interface``: the interface-board firmware for ``board.interface.renode``: a second machine
+    runs it, the DUT UART is wired to it (not to a socket) and ``uart_url`` becomes ``relay+``."""
     cfg = board.renode
     if cfg is None:
         raise TinybenchError(f"board '{board.name}' has no renode section", "it is not a Renode board")
@@ -331,7 +361,14 @@ def launch_renode(board: Board, image: Path | None, *, edge: bool = False,
             proc.command(cmd)
         if image is not None:
             proc.command(f"sysbus LoadELF @{image.resolve()}")
-        proc.uart_port = _socket_terminal(proc, "dut_uart", cfg.uart)
+        if interface is not None:
+            if board.interface is None or board.interface.renode is None:
+                raise TinybenchError(f"board '{board.name}' has no interface.renode section",
+                                     "add one (docs/bench.md) or drop the interface firmware")
+            proc.uart_port = _interface_machine(proc, board, board.interface.renode, interface)
+            proc.relay = True
+        else:
+            proc.uart_port = _socket_terminal(proc, "dut_uart", cfg.uart)
         if edge and cfg.edge_uart:
             proc.edge_port = _socket_terminal(proc, "dut_edge", cfg.edge_uart)
         if start:

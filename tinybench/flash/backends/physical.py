@@ -33,10 +33,14 @@ class PhysicalBackend:
 
 def discover(board: Board, baud: int, timeout: float, *, energy: bool = False) -> str:
     """The board's serial URL: ``serial.url``, or the USB port whose firmware answers ``name%``;
-    an energy-mode image talks on the Arduino D0/D1 pins instead (``serial.energy_url``)."""
+    an energy-mode image talks on the Arduino D0/D1 pins instead (``serial.energy_url``), and a
+    board with an ``interface:`` section for this mode is reached through that interface board."""
     if board.serial is None:
         raise TinybenchError(f"board '{board.name}' has no serial section", "add serial.url to its yaml")
     boot = board.serial.boot_s
+    if board.relay_url:     # the DUT behind an energy bench's interface board (this mode uses it)
+        handshake(board.relay_url, baud, max(timeout, boot + 5.0))
+        return board.relay_url
     if energy and board.serial.energy_url:
         handshake(board.serial.energy_url, baud, max(timeout, boot + 5.0))
         return board.serial.energy_url

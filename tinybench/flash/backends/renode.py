@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from contextlib import AbstractContextManager
+from pathlib import Path
 
 from tinybench.boards.model import Board
 from tinybench.flash.backends import register_backend
 from tinybench.flash.backends.simulated import simulated_link
 from tinybench.flash.build import FirmwareImage
-from tinybench.flash.link import DutLink
+from tinybench.flash.link import DutLink, link_baud
 from tinybench.errors import TinybenchError
 from tinybench.sim.process import free_port
 from tinybench.sim.renode import RenodeProcess, check_elf, launch_renode
@@ -31,22 +32,35 @@ class RenodeBackend:
              timeout: float) -> AbstractContextManager[DutLink]:
         assert board.renode is not None  # the board schema requires it for kind 'renode'
         mips = board.renode.performance_in_mips
+        iface = _interface_image(board, image)
         if board.flash is not None and board.flash.flasher == "gdb" and board.flash.gdb_remote == "renode":
-            proc = _launch_and_flash(board, image)
+            proc = _launch_and_flash(board, image, iface)
         else:
-            proc = launch_renode(board, image.path, edge=image.energy)
+            proc = launch_renode(board, image.path, edge=image.energy, interface=iface)
+        bench = " behind a simulated interface board" if iface is not None else ""
         return simulated_link(proc, board, image, timeout=board.renode.start_timeout_s,
                               what="Renode", instructions_per_us=float(mips),
-                              memory_writer=proc.write_memory,
-                              time_base=f"simulated DUT clock (Renode virtual time, {mips} MIPS)")
+                              # behind an interface board inputs must cross it, not the monitor
+                              memory_writer=None if iface is not None else proc.write_memory,
+                              time_base=f"simulated DUT clock (Renode virtual time, {mips} MIPS){bench}")
 
 
-def _launch_and_flash(board: Board, image: FirmwareImage) -> RenodeProcess:
+def _interface_image(board: Board, image: FirmwareImage) -> Path | None:
+    """The two-machine bench (``interface.renode``): interface firmware relaying at the image's baud."""
+    if board.interface is None or board.interface.renode is None:
+        return None
+    from tinybench.flash.build import build_interface_firmware
+
+    cfg = board.interface.renode
+    return build_interface_firmware(cfg.port, link_baud(board, image), pace=cfg.pace)
+
+
+def _launch_and_flash(board: Board, image: FirmwareImage, iface: Path | None) -> RenodeProcess:
     """An empty twin with a GDB server on a free port, flashed by the ``gdb`` flasher, then started."""
     from tinybench.flash.flashers import flash_image
 
     check_elf(board, image.path)
-    proc = launch_renode(board, None, edge=image.energy, start=False)
+    proc = launch_renode(board, None, edge=image.energy, start=False, interface=iface)
     try:
         port = _gdb_server(proc)
         flash_image(board, image.path, gdb_remote=f"127.0.0.1:{port}")
