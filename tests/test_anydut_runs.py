@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures_firmware import physical_board
 from fixtures_run import cached_dataset
 from tinybench.boards import load_board
 from tinybench.errors import TinybenchError
@@ -266,8 +267,6 @@ def test_a_dut_at_another_baud_is_flashed_and_reached_at_that_baud(tmp_path):
     import termios
     import threading
 
-    from tinybench.boards import load_board
-
     master, slave = os.openpty()
     seen: list[int] = []
 
@@ -288,20 +287,8 @@ def test_a_dut_at_another_baud_is_flashed_and_reached_at_that_baud(tmp_path):
                 os.write(master, reply)
 
     threading.Thread(target=dut, daemon=True).start()
-    yaml = tmp_path / "bench-board.yaml"
-    yaml.write_text(f"""
-name: bench-board
-kind: physical
-cpu: host
-clock_hz: 1000000
-flash_bytes: 268435456
-ram_bytes: 268435456
-category: measured
-baud: {{performance: 115200, accuracy: 115200, energy: 9600}}
-build: {{port: host, toolchain: gcc}}
-serial: {{url: "{os.ttyname(slave)}"}}
-flash: {{command: ["true", "{{image}}"], timeout_s: 10}}
-""")
+    yaml = physical_board(tmp_path, os.ttyname(slave), "true",
+                          extra="baud: {performance: 115200, accuracy: 115200, energy: 9600}")
     board = load_board(yaml)
     image_file = tmp_path / "vendor-fw"
     shutil.copy2(shutil.which("true") or "/bin/true", image_file)   # any x86-64 ELF: "flashed" by `true`
