@@ -9,6 +9,7 @@ published transcripts with random edits (so the fuzzer reaches deep into the par
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from fuzzing import FUZZ, scaled
 from tinybench.errors import TinybenchError
+from tinybench.protocol import DutClient
 from tinybench.protocol import lines as L
 from tinybench.protocol import transcripts as T
 
@@ -24,7 +26,8 @@ PUBLISHED = "mlperf-tiny-results/v0.5/closed/reference/results/Nucleo-L4R5ZI/kws
 MLC_LOG = "mlperf-tiny-results/v1.3/closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/kws/performance/log.txt"
 
 PREFIXES = ["m-lap-us-", "m-results-[", "m-name-dut-[", "m-profile-[", "m-model-[", "m-[Expecting ",
-            "e-[", "m-tb-caps-[", "m-tb-info-[", "m-tb-raw-[", "m-ready", "m-init-done", "m-load-done"]
+            "e-[", "m-tb-caps-[", "m-tb-info-[", "m-tb-raw-[", "m-ready", "m-init-done", "m-load-done",
+            "m-tb-check-[", "m-warmup-start-", "m-infer-done"]
 dut_like = st.builds(lambda p, body, tail: p + body + tail, st.sampled_from(PREFIXES),
                      st.text(alphabet=st.characters(codec="ascii"), max_size=60) | st.from_regex(r"[0-9]{1,6000}", fullmatch=True),
                      st.sampled_from(["", "]", " bytes]", ",]", "]\r"]))
@@ -47,8 +50,24 @@ def test_line_parsers_return_their_kind_or_none(text):
     assert expecting is None or isinstance(expecting, int)
     ext = L.parse_extension(text)
     if ext is not None:
-        assert ext[0] in ("caps", "info", "raw", "crc")
+        assert ext[0] in ("caps", "info", "raw", "crc", "laps", "slide", "check")
         assert isinstance(L.parse_kv_list(ext[1]), dict)
+    assert isinstance(L.is_known(text), bool)
+    assert not L.is_known(text) or L.protocol_part(text).startswith(("m-", "e-"))
+
+
+@FUZZ
+@given(st.binary(max_size=200).filter(lambda b: b"\n" not in b), st.data())
+def test_line_check_refuses_any_single_bit_flip(raw, data):
+    """tb-check: a line with its CRC-32 is accepted as itself; with any one bit flipped anywhere
+    (text, ``~``, check digits) it is not accepted as a checked line."""
+    line = raw + b"~" + f"{zlib.crc32(raw):08x}".encode()
+    assert DutClient._unchecked(line) == raw
+    i = data.draw(st.integers(0, len(line) - 1))
+    damaged = bytearray(line)
+    damaged[i] ^= 1 << data.draw(st.integers(0, 7))
+    assert DutClient._unchecked(bytes(damaged)) is not None
+    assert DutClient._unchecked(bytes(damaged)) == bytes(damaged)
 
 
 @FUZZ

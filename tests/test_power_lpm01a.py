@@ -124,3 +124,15 @@ def test_failed_stop_still_returns_everything_received() -> None:
     assert any("stopping the acquisition failed" in n and "internal error" in n for n in capture.notes)
     assert np.array_equal(capture.samples_j, np.asarray(sim.sent_values))
     assert [e.sample_index for e in capture.edges] == sim.event_positions
+
+
+def test_a_single_dropped_sample_is_reported() -> None:
+    """One sample lost: the instrument's ticks show the same 1-sample deficit twice (a tick
+    printed just before its last sample shows it once), so it is reported and noted."""
+    capture, sim = _acquire(Faults(drop_samples=[(1500, 1)]))
+    assert capture.dropped_samples == 1
+    (drop,) = capture.drops
+    assert drop.after_sample <= 1500 <= drop.before_sample
+    assert any("dropped 1 sample(s)" in n for n in capture.notes)
+    clean, _ = _acquire()
+    assert clean.drops == [] and clean.notes == []

@@ -84,8 +84,12 @@ def test_stray_lines_and_stale_input_are_tolerated(replay_dut):
         assert client.name() == "replay"                      # the late line follows this m-ready
         time.sleep(0.2)
         assert client.profile()[1] == "kws01"                 # ... and is not taken as its answer
-    assert ("#", "stale input discarded: m-late-line-of-an-earlier-exchange") in notes
+    # tolerated, and recorded: nothing may arrive between exchanges on a clean link
+    assert ("#", "link anomaly: unexpected line: stale input discarded: "
+                 "m-late-line-of-an-earlier-exchange") in notes
     assert ("<", "debug: heap ok") in notes                   # free text inside replies is kept
+    assert client.anomalies == ["unexpected line: stale input discarded: "
+                                "m-late-line-of-an-earlier-exchange"]   # free text is no anomaly
 
 
 def test_negotiated_big_chunks(replay_dut):

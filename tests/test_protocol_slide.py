@@ -98,16 +98,21 @@ class _FlipReply:
         return getattr(self._link, name)
 
 
-def test_damaged_reply_line_is_detected(ad_link):
-    """A digit flipped on the way back makes the reply's line CRC disagree: the client raises
-    instead of returning a wrong score; the next slide over a clean link agrees again."""
+@pytest.mark.parametrize("line_check, caught_by", [(False, "tb-slide reply does not check out"),
+                                                   (True, "failed its check")])
+def test_damaged_reply_line_is_detected(ad_link, line_check, caught_by):
+    """A digit flipped on the way back makes the reply's line CRC disagree (or, with the per-line
+    check on, that line's own CRC-32): the client raises instead of returning a wrong score; the
+    next slide over a clean link agrees again."""
     data = _file(2, 8)
-    with connect(ad_link.url, ad_link.baud, timeout=10.0) as client:
+    with connect(ad_link.url, ad_link.baud, timeout=10.0, line_check=line_check) as client:
         client.caps()
+        if not line_check:
+            client.command("tb-check off")      # the module's DUT may still check from a test before
         good = client.slide(data, STRIDE, 8)
         clean = client.link
         client.link = _FlipReply(clean)
-        with pytest.raises(DutProtocolError, match="tb-slide reply does not check out"):
+        with pytest.raises(DutProtocolError, match=caught_by):
             client.slide(data, STRIDE, 8)
         client.link = clean
         assert client.slide(data, STRIDE, 8) == good

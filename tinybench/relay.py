@@ -20,7 +20,8 @@ host-link speed and collect the DUT's replies afterwards (the slow DUT hop then 
 
 The relay carries ``%``-terminated text only, so the tinybench binary/file input extensions are
 hidden from the client (``load``, ``fload``, ``mbox`` and ``cmdmax`` are removed from the DUT's
-``m-tb-caps-[...]`` line, with a note): inputs travel as standard 31-byte ``db`` chunks.
+``m-tb-caps-[...]`` line, with a note): inputs travel as standard 31-byte ``db`` chunks. ``check``
+(a CRC-32 per line) is hidden too: the relay rewrites the caps line, which would fail its check.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from collections.abc import Callable
 import serial
 
 from tinybench.errors import TinybenchError
+from tinybench.protocol.lines import strip_line_check
 
 PREFIX = "relay+"
 HOST_BAUD = 115200            # host side of the MLCommons interface board
 DUT_TAG = "[dut]: "
-_HIDDEN_CAPS = ("load", "fload", "cmdmax", "mbox")
+_HIDDEN_CAPS = ("load", "fload", "cmdmax", "mbox", "check")
 _IFACE_CAPS = re.compile(r"m-iface-\[tinybench,(?:.*,)?queue=(\d+)(?:,.*)?\]")
 
 NoteFn = Callable[[str, str], None]
@@ -151,6 +153,9 @@ class RelayLink:
             if nl < 0:
                 break
             line = bytes(self._raw[:nl]).replace(b"\r", b"").replace(b"\0", b"")
+            # A DUT left checking its lines by a direct session (tb-check) still reads as itself.
+            tag = DUT_TAG.encode() if line.startswith(DUT_TAG.encode()) else b""
+            line = tag + strip_line_check(line[len(tag):])
             del self._raw[:nl + 1]
             text = line.decode("ascii", "replace")
             if text.startswith(DUT_TAG):

@@ -19,6 +19,7 @@ void tb_put_hex8(uint8_t v);                 /* two lowercase hex digits */
 void tb_put_fixed3(float v);                 /* like printf("%0.3f"): exact round-half-even */
 void tb_endl(void);                          /* "\r\n" */
 void tb_line(const char *s);                 /* s + "\r\n" */
+void tb_io_line_check(int on);               /* tb-check: "~<crc32>" before each line end */
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib.crc32) of n bytes, continuing from crc (0 to start). */
 uint32_t tb_crc32(uint32_t crc, const uint8_t *p, uint32_t n);

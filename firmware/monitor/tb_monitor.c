@@ -131,7 +131,7 @@ static void cmd_help(void)
     tb_line("infer N [W=10]    : run W warm-up and N timed inferences");
     tb_line("results           : print the results of the last inference");
 #if !TB_STANDARD_ONLY
-    tb_line("tb-caps, tb-info, tb-raw, tb-crc, tb-load, tb-slide, tb-mload, tb-laps : tinybench extensions");
+    tb_line("tb-caps, tb-info, tb-raw, tb-crc, tb-load, tb-slide, tb-mload, tb-laps, tb-check : tinybench extensions");
 #endif
 }
 
@@ -499,7 +499,7 @@ static void cmd_laps(void)
 
 static void cmd_caps(void)
 {
-    tb_puts(TB_ENERGY ? "m-tb-caps-[" : "m-tb-caps-[laps,");
+    tb_puts(TB_ENERGY ? "m-tb-caps-[check," : "m-tb-caps-[laps,check,");
     tb_puts(TB_HOSTFILE ? "raw,info,load,crc,slide,fload,cmdmax=" : "raw,info,load,crc,slide,cmdmax=");
     tb_put_u32((uint32_t)TB_CMD_MAX);
     tb_puts(",dbmax=");
@@ -510,6 +510,22 @@ static void cmd_caps(void)
     put_hex32((uint32_t)(uintptr_t)db_buf);
 #endif
     tb_line(TB_ENERGY ? ",energy]" : "]");
+}
+
+/* `tb-check on|off` (caps word `check`): every later line carries its CRC-32 (tb_io.c), so the host
+ * notices any byte damaged or lost on the way, in any line, not only in values it can read twice.
+ * "on" answers before switching (its m-ready is the first checked line); "off" after. */
+static void cmd_check(char **tok, int ntok)
+{
+    if (ntok == 2 && strcmp(tok[1], "on") == 0) {
+        tb_line("m-tb-check-[on]");
+        tb_io_line_check(1);
+    } else if (ntok == 2 && strcmp(tok[1], "off") == 0) {
+        tb_line("m-tb-check-[off]");
+        tb_io_line_check(0);
+    } else {
+        error2("tb-check needs on or off", 0);
+    }
 }
 
 static void cmd_info(void)
@@ -622,6 +638,8 @@ static void dispatch(char *line)
         cmd_raw();
     } else if (strcmp(tok[0], "tb-crc") == 0) {
         cmd_crc(tok, ntok);
+    } else if (strcmp(tok[0], "tb-check") == 0) {
+        cmd_check(tok, ntok);
     } else if (strcmp(tok[0], "tb-slide") == 0) {
         cmd_slide(tok, ntok);
     } else if (strcmp(tok[0], "tb-mload") == 0) {

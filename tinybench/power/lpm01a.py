@@ -74,8 +74,8 @@ class Lpm01a(PowerMonitor):
         self._stale_lines = 0
         self._notes: list[str] = []
         self._conn_notes: list[str] = []  # connection-level events, kept across acquisitions
-        self._last_tick_samples = 0
-        self._reported_missing = 0
+        self._last_tick_samples = self._prev_tick_samples = 0
+        self._reported_missing = self._deficit = 0
         self._last_counter: int | None = None
         self._info: InstrumentInfo | None = None
         self._reader = threading.Thread(target=self._read_loop, name=f"lpm01a-{port}", daemon=True)
@@ -155,10 +155,18 @@ class Lpm01a(PowerMonitor):
         expected = round(t_s * self.sample_rate_hz)
         received = self.sample_count()
         missing = expected - received - self._reported_missing
-        if missing > self.drop_tolerance:
-            self._add_drop(self._last_tick_samples, missing)
+        # Within the tolerance a deficit may be a tick printed just before its last sample; the
+        # same deficit at the next tick too is a real drop (somewhere since the tick before).
+        persistent = 0 < missing == self._deficit
+        if missing > self.drop_tolerance or persistent:
+            after = self._prev_tick_samples if persistent else self._last_tick_samples
+            self._add_drop(after, missing)
+            self._notes.append(f"the instrument dropped {missing} sample(s) between samples {after} "
+                               f"and {received} (its TimeStamp tick at {t_s:.3f} s counts {expected})")
             self._reported_missing += missing
-        self._last_tick_samples = received
+            missing = 0
+        self._deficit = missing
+        self._prev_tick_samples, self._last_tick_samples = self._last_tick_samples, received
         if buff_pct >= 90:
             self._notes.append(f"instrument buffer {buff_pct}% full at {t_s:.3f} s: host reads too slowly")
 
@@ -288,8 +296,8 @@ class Lpm01a(PowerMonitor):
     def start(self) -> None:
         self._reset_stream()
         self._notes = []
-        self._last_tick_samples = 0
-        self._reported_missing = 0
+        self._last_tick_samples = self._prev_tick_samples = 0
+        self._reported_missing = self._deficit = 0
         self._last_counter = None
         self._completed.clear()
         self._acquiring = True

@@ -36,6 +36,19 @@ from tinybench.protocol.errors import (DutError, DutProtocolError, DutResetError
 #: ``"#"`` a note from the host (flushed stale input, negotiation results).
 TranscriptFn = Callable[[str, str, float], None]
 
+#: Transcript notes that record something wrong on the link which the client noticed (a damaged,
+#: stale, duplicated or unexpected line, a stall, a repeated load); counted by
+#: benchmarks/fault_campaign.py. A clean run has none.
+LINK_NOTE = "link anomaly:"
+#: Host-clock silence (seconds) inside a line, or between lines where the DUT has no work to do,
+#: above which a "link stall" is noted. Detection only: the host clock never times anything. DUTs
+#: print a line in one go and answer a command at once (plus its transfer time at the baud rate);
+#: the bound leaves room for scheduling delays of a loaded host (clean runs on a 2-core machine
+#: shared by several jobs showed silences up to ~0.3 s, benchmarks/results/fault_campaign.md).
+STALL_NOTE_S = 0.5
+
+SIMULATED_UART_BYTE_S = 5e-4
+
 STANDARD_CMDMAX = 80
 STANDARD_CHUNK = 31          # MLCommons runner default: "db " + 62 hex = 65 chars
 MAX_RESPONSE_LINES = 4096    # more lines than this without m-ready is garbage, not an answer
@@ -76,6 +89,11 @@ class Caps:
     def output_crc(self) -> bool:
         """The firmware prints the CRC-32 of its output tensor through ``tb-crc``."""
         return "crc" in self.words
+
+    @property
+    def line_check(self) -> bool:
+        """The firmware appends a CRC-32 to every line once asked (``tb-check on``)."""
+        return "check" in self.words
 
     @property
     def slide(self) -> bool:
@@ -148,7 +166,8 @@ class DutClient:
                  infer_timeout: float = 60.0, binary: bool = True,
                  payload_refs: bool = False, host_files: bool = False,
                  pipeline: bool = False,
-                 memory_writer: Callable[[int, bytes], None] | None = None) -> None:
+                 memory_writer: Callable[[int, bytes], None] | None = None,
+                 line_check: bool = True) -> None:
         """``binary``: use ``tb-load`` when the firmware offers it (False forces hex ``db``).
 
         ``payload_refs``: log input payloads by reference (``=<offset>+<length>`` into the bytes
@@ -163,6 +182,9 @@ class DutClient:
 
         ``memory_writer(address, data)``: the host can write the DUT's RAM (Renode's monitor), so
         inputs go through ``tb-mload`` (written at the advertised ``mbox`` address) when offered.
+
+        ``line_check``: once ``tb-caps`` advertises ``check``, ask for a CRC-32 on every line
+        (``tb-check on``); False keeps the lines as the standard protocol prints them.
         """
         self.memory_writer = memory_writer
         self.link = link
@@ -170,8 +192,16 @@ class DutClient:
         self.pipeline = pipeline
         self._staging: Path | None = None
         self.binary = binary
+        self.want_line_check = line_check
         self.payload_refs = payload_refs
         self.port = port or str(getattr(link, "port", None) or getattr(link, "name", "?"))
+        #: Seconds the link needs per byte, for the stall allowance after a write: 10 bits at the
+        #: baud rate on a serial port; a socket (simulator, host build) ignores the baud, and a
+        #: simulated UART moves about one byte per 100 µs (QEMU main loop, Renode terminal), up to
+        #: ~350 µs measured on a loaded 2-core host: 500 µs allowed.
+        baud = float(getattr(link, "baudrate", 0) or 0)
+        self.byte_s = SIMULATED_UART_BYTE_S if self.port.startswith("socket://") or baud <= 0 \
+            else 10.0 / baud
         self.transcript = transcript
         self.timeout = timeout
         self.infer_timeout = infer_timeout
@@ -183,12 +213,35 @@ class DutClient:
         self._last_line: str | None = None
         self._caps: Caps | None = None
         self._loaded: bytes | None = None     # the DUT's complete input, when known for certain
+        #: Link anomalies noticed (also in the transcript as ``# link anomaly: ...`` notes).
+        self.anomalies: list[str] = []
+        self._inflight = 0                    # payload bytes of the last binary load written
+        self.line_check = False               # every received line carries its CRC-32 (tb-check)
+        self._synced = False                  # after sync: any stale input is an anomaly
+        self._vendor: str | None = None       # the first m-name-dut vendor seen
+        self._refused: set[str] = set()       # commands the firmware answered with e-[...]
+        self._answered: set[str] = set()      # commands it answered without an error
+        # Silence measured by read_line (host clock, detection only): waiting with no partial line,
+        # waiting inside a line, and the transfer allowance of the last write.
+        self._wait_empty = self._wait_partial = self._allow = 0.0
+        self.last_wait = 0.0                  # silence before the last line read_line returned
         self.load_stats = {"hex": 0, "binary": 0, "file": 0, "memory": 0, "bytes_sent": 0, "retries": 0}
 
     # ----------------------------------------------------------------- low level
     def _log(self, direction: str, text: str) -> None:
         if self.transcript is not None:
             self.transcript(direction, text, time.time())
+
+    def anomaly(self, kind: str, detail: str) -> None:
+        """Record something wrong on the link: a ``# link anomaly: <kind>: <detail>`` note."""
+        text = f"{kind}: {detail}"
+        self.anomalies.append(text)
+        self._log("#", f"{LINK_NOTE} {text}")
+
+    def _wrote(self, nbytes: int) -> None:
+        """A write of ``nbytes``: the reply may lag by their transfer time (``byte_s`` each)."""
+        self._allow = nbytes * self.byte_s
+        self._wait_empty = self._wait_partial = 0.0
 
     def _validate(self, command: str) -> None:
         limit = self._caps.cmdmax if self._caps else STANDARD_CMDMAX
@@ -221,11 +274,14 @@ class DutClient:
         except (serial.SerialException, OSError) as exc:
             raise DutProtocolError(f"link failed: {exc}", port=self.port, command=None,
                                    last_line=self._last_line) from exc
-        if stale:
-            for part in stale.split(b"\n"):
-                text = L.clean(part)
-                if text:
-                    self._log("#", f"stale input discarded: {text}")
+        texts = [t for t in (L.clean(self._unchecked(p)) for p in stale.split(b"\n")) if t]
+        if texts and self._synced:
+            # Nothing may arrive between exchanges: a duplicated line, a late reply, the reply
+            # to a command the DUT received twice.
+            self.anomaly("unexpected line", "stale input discarded: " + " | ".join(texts))
+        elif texts:
+            for text in texts:
+                self._log("#", f"stale input discarded: {text}")
 
     def send(self, command: str) -> float:
         """Write ``command%``; returns the host time of the write."""
@@ -242,28 +298,45 @@ class DutClient:
         except (serial.SerialException, OSError) as exc:
             raise DutProtocolError(f"write failed: {exc}", port=self.port, command=command,
                                    last_line=self._last_line) from exc
+        self._wrote(len(command) + 1)
         return sent
 
     def read_line(self, timeout: float, command: str | None) -> str:
-        """Next non-empty line within ``timeout`` seconds (CR/NUL dropped)."""
+        """Next non-empty line within ``timeout`` seconds (CR/NUL dropped; with the line check
+        on, its ``~<crc32>`` verified and removed). ``last_wait`` is then the silence (host clock)
+        before the line's first byte, beyond the transfer allowance of the last write."""
         deadline = time.monotonic() + timeout
         while True:
             nl = self._buf.find(b"\n")
             if nl >= 0:
                 raw = bytes(self._buf[:nl])
                 del self._buf[:nl + 1]
-                text = L.clean(raw)
+                text = self._checked(raw, command)
                 if not text:
                     continue
                 self._last_line = text
                 self._log("<", text)
+                if self._wait_partial > STALL_NOTE_S and self._synced:
+                    self.anomaly("link stall", f"{self._wait_partial:.2f} s of silence inside the "
+                                               f"line {text!r} (bound {STALL_NOTE_S} s)")
+                self.last_wait = max(0.0, self._wait_empty - self._allow)
+                self._wait_empty = self._wait_partial = self._allow = 0.0
+                if text in ("m-tb-check-[on]", "m-tb-check-[off]"):
+                    self.line_check = text.endswith("[on]")    # from the next line on
                 return text
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise DutTimeoutError(timeout, port=self.port, command=command,
                                       last_line=self._last_line)
             try:
-                chunk = self.link.read(max(1, min(self.link.in_waiting or 1, 65536)))
+                waiting = self.link.in_waiting
+                began = time.monotonic()
+                chunk = self.link.read(max(1, min(waiting or 1, 65536)))
+                if not waiting:         # blocked: the link was silent for this long
+                    if self._buf:
+                        self._wait_partial += time.monotonic() - began
+                    else:
+                        self._wait_empty += time.monotonic() - began
             except (serial.SerialException, OSError) as exc:
                 raise DutProtocolError(f"link failed: {exc}", port=self.port, command=command,
                                        last_line=self._last_line) from exc
@@ -272,6 +345,38 @@ class DutClient:
                 if len(self._buf) > 1 << 20:
                     raise DutProtocolError("more than 1 MiB without a line end (garbage)",
                                            port=self.port, command=command, last_line=self._last_line)
+
+    @staticmethod
+    def _unchecked(raw: bytes) -> bytes:
+        """``raw`` without a valid ``~<crc32>`` line check (``lines.strip_line_check``)."""
+        return L.strip_line_check(raw)
+
+    def _checked(self, raw: bytes, command: str | None) -> str:
+        """The text of one received line; with the line check on, only if its CRC-32 matches.
+
+        A line that fails its check is noted and raises ``DutProtocolError`` (its content cannot
+        be trusted); a boot line without a check is returned, so the caller sees the reset. A DUT
+        left checking by an earlier session (reconnected without a reset) is recognised by its
+        first valid check."""
+        if not raw.strip(b" \r\x00"):
+            return ""
+        text = self._unchecked(raw)
+        if text is not raw:
+            if not self.line_check:
+                self.line_check = True
+                self._log("#", "line check on: the DUT already appends ~<crc32> to each line "
+                               "(left on by an earlier session); verified and logged without it")
+            return L.clean(text)
+        if not self.line_check:
+            return L.clean(raw)
+        shown = L.clean(raw)
+        if L.is_boot_line(shown):
+            self.line_check = False           # the DUT restarted: its checks are off again
+            return shown
+        self.anomaly("damaged line", f"{shown!r} failed its CRC-32 check")
+        raise DutProtocolError(f"received line {shown!r} failed its check (damaged on the link)",
+                               port=self.port, command=command, last_line=self._last_line,
+                               hint="check the cable and baud rate; continue with --resume")
 
     def command(self, command: str, *, timeout: float | None = None, check: bool = True) -> Response:
         """Send one command and collect its reply up to ``m-ready``.
@@ -288,6 +393,7 @@ class DutClient:
         got: list[str] = []
         while True:
             line = self.read_line(per_line, command)
+            self._inspect(command, got, line)
             if L.is_ready(line):
                 break
             if L.is_boot_line(line):
@@ -297,12 +403,52 @@ class DutClient:
                 raise DutProtocolError(f"{len(got)} lines without m-ready (garbage output?)",
                                        port=self.port, command=command, last_line=line)
         response = Response(command, got, started, time.time())
+        self._note_refusal(command, got)
         if check:
             for text in got:
                 message = L.parse_error(text)
                 if message is not None:
                     raise DutError(message, port=self.port, command=command, lines=got)
         return response
+
+    def _inspect(self, command: str, before: list[str], line: str) -> None:
+        """Note what in a reply line cannot be a clean answer to ``command``: a stall where the DUT
+        had nothing to do, a protocol line this harness does not know (damaged), a protocol line
+        repeated (duplicated on the link), an error naming a command that was not sent."""
+        prev = before[-1] if before else None
+        busy = False                  # the DUT works (warm-up, timed window) before this line
+        if prev is not None:
+            echo = L.parse_infer_echo(prev)
+            first_lap = L.parse_lap(prev) is not None and sum(
+                L.parse_lap(t) is not None for t in before) == 1
+            busy = (echo is not None and (echo[0] == "infer" and L.parse_lap(line) is None
+                                          or echo[0] == "warmup" and echo[1] > 0)) or first_lap \
+                or command.startswith("tb-slide")      # an inference before each window's lines
+        if not busy and self.last_wait > STALL_NOTE_S:
+            self.anomaly("link stall", f"{self.last_wait:.2f} s of silence before {line!r} in the "
+                                       f"reply to {command.split(' ', 1)[0]!r} (bound {STALL_NOTE_S} s)")
+        part = L.protocol_part(line)
+        if part.startswith(("m-", "e-")) and not L.is_known(part):
+            self.anomaly("unexpected line", f"{line!r} is no protocol message (damaged?) in the reply "
+                                            f"to {command.split(' ', 1)[0]!r}")
+        elif part.startswith(("m-", "e-")) and not part.startswith("m-buffer-") and line == prev:
+            self.anomaly("unexpected line", f"{line!r} twice in a row in one reply (duplicated?)")
+        message = L.parse_error(line)
+        word = command.split(" ", 1)[0]
+        if message is not None and message.startswith("Unknown command: ") \
+                and message[len("Unknown command: "):].strip() != word:
+            self.anomaly("damaged command", f"sent {word!r}, the DUT received "
+                                            f"{message[len('Unknown command: '):]!r}")
+
+    def _note_refusal(self, command: str, lines: list[str]) -> None:
+        """A command the firmware answered before and now refuses arrived damaged."""
+        word = command.split(" ", 1)[0]
+        if any(L.parse_error(t) is not None for t in lines):
+            if word in self._answered:
+                self.anomaly("damaged command", f"{word!r} answered before, refused now: {lines[-1]!r}")
+            self._refused.add(word)
+        else:
+            self._answered.add(word)
 
     def sync(self, timeout: float = 10.0) -> None:
         """Wait until the monitor answers ``name`` (it may still be booting), then let the link go quiet.
@@ -313,18 +459,27 @@ class DutClient:
         """
         deadline = time.monotonic() + timeout
         previous: list[str] | None = None     # the last attempt's complete answer without a name
+        self._synced = False
+        attempts = 0
         while time.monotonic() < deadline:
             self.send("name")
+            attempts += 1
             attempt_end = min(deadline, time.monotonic() + 1.0)
             named = False
             answer: list[str] = []
             try:
                 while True:
                     line = self.read_line(max(0.05, attempt_end - time.monotonic()), "name")
-                    if L.protocol_part(line).startswith("m-name-"):
+                    part = L.protocol_part(line)
+                    if part.startswith("m-name-"):
                         named = True
+                        self._saw_vendor(L.parse_name(line))
                     elif named and L.is_ready(line):
-                        self._drain(quiet_s=0.2, limit_s=2.0)
+                        late = self._drain(quiet_s=0.2, limit_s=2.0)
+                        if attempts == 1:      # one name% sent: nothing else may follow its reply
+                            for text in late:
+                                self.anomaly("unexpected line", f"{text!r} after the reply to name")
+                        self._synced = True
                         return
                     elif L.is_ready(line):
                         # Answered without a name. Once may be boot text meeting our first
@@ -332,22 +487,48 @@ class DutClient:
                         if answer and answer == previous and not any(map(L.is_boot_line, answer)):
                             raise NotADutError(answer[0], port=self.port)
                         previous, answer = answer, []
-                    elif line.strip():
-                        answer.append(line.strip())
+                    else:
+                        if named or (part.startswith(("m-", "e-")) and not L.is_known(part)):
+                            self.anomaly("unexpected line", f"{line!r} while waiting for the reply to name")
+                        if not named and line.strip():
+                            answer.append(line.strip())
             except DutTimeoutError:
                 continue
         raise DutTimeoutError(timeout, port=self.port, command="name", last_line=self._last_line)
 
-    def _drain(self, quiet_s: float, limit_s: float) -> None:
+    def _drain(self, quiet_s: float, limit_s: float) -> list[str]:
         """Read (and log) lines until nothing arrives for ``quiet_s``, at most ``limit_s``."""
         end = time.monotonic() + limit_s
+        got: list[str] = []
         while time.monotonic() < end:
             try:
-                self.read_line(quiet_s, None)
+                got.append(self.read_line(quiet_s, None))
             except DutTimeoutError:
                 # A relay link counts replies still due (a re-sent name% queued in the board).
                 if not getattr(self.link, "awaiting_replies", 0):
-                    return
+                    break
+        return got
+
+    def _saw_vendor(self, vendor: str | None) -> None:
+        """Every ``m-name-dut`` reading of a session must agree (a damaged one looks valid)."""
+        if vendor is None:
+            return
+        if self._vendor is None:
+            self._vendor = vendor
+        elif vendor != self._vendor:
+            self.anomaly("damaged line", f"name read as {self._vendor!r} and as {vendor!r}")
+
+    def finish(self, quiet_s: float = 0.15) -> None:
+        """After the last exchange: anything still arriving (a duplicated last line, a reply to a
+        command the DUT received twice) is an anomaly. Called on an orderly close."""
+        if not self._synced:
+            return
+        try:
+            for text in self._drain(quiet_s=quiet_s, limit_s=1.0):
+                self.anomaly("unexpected line", f"{text!r} after the last exchange")
+            self.flush_input()
+        except (DutProtocolError, DutTimeoutError):
+            pass                              # already noted by read_line
 
     # ----------------------------------------------------------------- standard commands
     def _expect(self, response: Response, parser: Callable[[str], object], what: str) -> object:
@@ -364,6 +545,7 @@ class DutClient:
         for text in response.lines:
             vendor = L.parse_name(text)
             if vendor is not None:
+                self._saw_vendor(vendor)
                 return vendor
         other = next((t for t in response.lines if L.protocol_part(t).startswith("m-name-")), None)
         if other is not None:
@@ -409,7 +591,7 @@ class DutClient:
                     raise
                 # A damaged line (dropped/flipped bytes): resynchronise, then once more in hex.
                 self.load_stats["retries"] += 1
-                self._log("#", f"tb-load failed ({exc}); resynchronising and loading in hex")
+                self.anomaly("load repeated", f"tb-load failed ({exc}); resynchronising and loading in hex")
                 self.resync()
         self._load_hex(data, chunk)
 
@@ -479,6 +661,7 @@ class DutClient:
         except (serial.SerialException, OSError) as exc:
             raise DutProtocolError(f"write failed: {exc}", port=self.port, command="db <hex>",
                                    last_line=self._last_line) from exc
+        self._wrote(len(wire))
         for offset, piece in pieces:
             self._log(">", "db " + self._payload_text(data, offset, offset + len(piece)))
             reply = self._reply("db " + piece.hex(), self.timeout, sent)
@@ -548,6 +731,7 @@ class DutClient:
     def _start_load(self, data: bytes, tail: bytes = b"") -> tuple[str, int]:
         """Write one binary/file load (plus ``tail``, pipelined commands) and log it."""
         command, wire, payload = self._binary_wire(data)
+        self._inflight = payload
         self.flush_input()
         self._loaded = None
         sent = time.time()
@@ -562,6 +746,7 @@ class DutClient:
         except (serial.SerialException, OSError) as exc:
             raise DutProtocolError(f"write failed: {exc}", port=self.port, command=command,
                                    last_line=self._last_line) from exc
+        self._wrote(len(wire) + len(tail))
         return command, payload
 
     def _finish_load(self, data: bytes, command: str, payload: int) -> None:
@@ -598,7 +783,7 @@ class DutClient:
             raise
         except DutProtocolError as exc:
             self.load_stats["retries"] += 1
-            self._log("#", f"pipelined {command.split()[0]} failed ({exc}); resynchronising")
+            self.anomaly("load repeated", f"pipelined {command.split()[0]} failed ({exc}); resynchronising")
             self.resync()
             self.load(data)
             return self._after_infer(self.infer(n, w, timeout=timeout), reread, output_crc)
@@ -640,6 +825,7 @@ class DutClient:
                 break
             if L.is_boot_line(line):
                 raise DutResetError(port=self.port, command=command, last_line=line)
+            self._inspect(command, got, line)
             got.append(line)
             if len(got) > 16:
                 raise DutProtocolError("garbled load reply", port=self.port, command=command,
@@ -660,7 +846,10 @@ class DutClient:
         are drained and ``name`` is answered before anything else is sent.
         """
         self._loaded = None
-        pending = self._caps.dbmax if (self._caps and self._caps.dbmax) else STANDARD_CMDMAX
+        # At most the last payload is still expected (not the whole buffer: a 100 kB dbmax takes
+        # tens of seconds through a simulated UART at ~100-350 µs per byte).
+        pending = self._inflight or (self._caps.dbmax if (self._caps and self._caps.dbmax)
+                                     else STANDARD_CMDMAX)
         try:
             self.link.write(b"\x00" * pending + b"%")
             self.link.flush()
@@ -723,6 +912,31 @@ class DutClient:
         """
         if self._caps is not None:
             return self._caps
+        caps = self._read_caps()
+        self._caps = caps
+        self._log("#", f"caps: {sorted(caps.words) or 'none (standard firmware)'}; "
+                       f"cmdmax={caps.cmdmax}; chunk={caps.chunk_bytes}")
+        if caps.line_check and self.want_line_check and not self.line_check:
+            self._check_lines(caps)
+        return self._caps
+
+    def _check_lines(self, caps: Caps) -> None:
+        """``tb-check on``: from now on every line carries its CRC-32, so damage to *any* line is
+        noticed, not only to values that can be read twice. What was read unchecked before (the
+        vendor, the capabilities) is read again under the check and must agree."""
+        self.command("tb-check on")
+        if not self.line_check:
+            raise DutProtocolError("tb-check on was not acknowledged with m-tb-check-[on]",
+                                   port=self.port, command="tb-check on", last_line=self._last_line)
+        self._log("#", "line check on: each DUT line carries ~<crc32>, verified and logged without it")
+        again = self._read_caps()
+        if again != caps:
+            self.anomaly("damaged line", f"tb-caps read as {sorted(caps.words)} unchecked, "
+                                         f"{sorted(again.words)} checked")
+            self._caps = again
+        self.name()
+
+    def _read_caps(self) -> Caps:
         response = self.command("tb-caps", check=False)
         caps = Caps()
         for text in response.lines:
@@ -742,9 +956,6 @@ class DutClient:
                     mbox = None
                 caps = Caps(frozenset(kv), cmdmax, dbmax, mbox)
                 break
-        self._caps = caps
-        self._log("#", f"caps: {sorted(caps.words) or 'none (standard firmware)'}; "
-                       f"cmdmax={caps.cmdmax}; chunk={caps.chunk_bytes}")
         return caps
 
     def _require(self, word: str) -> None:
@@ -817,7 +1028,8 @@ class DutClient:
                 raise
             except DutProtocolError as exc:
                 self.load_stats["retries"] += 1
-                self._log("#", f"pipelined {load_command.split()[0]} failed ({exc}); resynchronising")
+                self.anomaly("load repeated", f"pipelined {load_command.split()[0]} failed ({exc}); "
+                                              "resynchronising")
                 self.resync()
                 self.load(data)
                 response = self.command(command, timeout=per_line)
@@ -878,22 +1090,26 @@ class DutClient:
     def __enter__(self) -> "DutClient":
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.finish()
         self.close()
 
 
 def connect(url: str, baud: int, *, timeout: float = 5.0, transcript: TranscriptFn | None = None,
             sync_timeout: float = 10.0, host_files: bool = False,
             payload_refs: bool = False, pipeline: bool = False,
-            memory_writer: Callable[[int, bytes], None] | None = None) -> DutClient:
+            memory_writer: Callable[[int, bytes], None] | None = None,
+            line_check: bool = True) -> DutClient:
     """Open ``url`` through ``tinybench.transport`` and wait until the monitor answers.
 
-    ``host_files``, ``payload_refs``, ``pipeline`` and ``memory_writer``: see ``DutClient``."""
+    ``host_files``, ``payload_refs``, ``pipeline``, ``memory_writer`` and ``line_check``: see
+    ``DutClient``."""
     from tinybench.transport import open_link
 
     client = DutClient(open_link(url, baud, min(timeout, 0.5)), port=url, transcript=transcript,
                        timeout=timeout, host_files=host_files, payload_refs=payload_refs,
-                       pipeline=pipeline, memory_writer=memory_writer)
+                       pipeline=pipeline, memory_writer=memory_writer, line_check=line_check)
     attach = getattr(client.link, "attach_transcript", None)   # relay links log the board hop
     if attach is not None:
         attach(client._log)

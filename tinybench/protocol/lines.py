@@ -9,6 +9,7 @@ None for lines that are not of their kind instead of raising.
 from __future__ import annotations
 
 import re
+import zlib
 
 WRAP_32 = 1 << 32
 
@@ -20,7 +21,7 @@ _PROFILE = re.compile(r"^m-profile-\[([^\]]+)\]$")
 _MODEL = re.compile(r"^m-model-\[([^\]]+)\]$")
 _EXPECTING = re.compile(r"^m-\[Expecting ([0-9]{1,12}) bytes\]$")
 _ERROR = re.compile(r"^e-\[(.*)\]\s*$")
-_EXT = re.compile(r"^m-tb-(caps|info|raw|crc|laps|slide)-\[([^\]]*)\]$")
+_EXT = re.compile(r"^m-tb-(caps|info|raw|crc|laps|slide|check)-\[([^\]]*)\]$")
 _ECHO = re.compile(r"^m-(warmup|infer)-start-([0-9]{1,12})$")
 _BOOT = re.compile(r"^m-(init-done|timestamp-mode-(performance|energy))$")
 # Where a protocol message starts inside a line that vendor firmware glued to other text: an
@@ -120,6 +121,34 @@ def parse_extension(line: str) -> tuple[str, str] | None:
     """``m-tb-<kind>-[<payload>]`` → (kind, payload) for the tinybench extensions."""
     m = _EXT.match(protocol_part(line))
     return (m.group(1), m.group(2)) if m else None
+
+
+# Every message a DUT may print (dut-protocol.md §3-§8, tinybench extensions as any
+# ``m-tb-<word>-[...]``, so a newer firmware's extension is not taken for damage).
+_KNOWN = re.compile(r"^(m-ready|m-warmup-done|m-infer-done|m-load-done|m-init-done|"
+                    r"m-timestamp-mode-(performance|energy)|m-(un)?mute-target\[[^\]]*\]|"
+                    r"m-buffer-[0-9a-f]{2}(-[0-9a-f]{2})*)$")
+
+
+def is_known(line: str) -> bool:
+    """True for a line that is one whole protocol message this harness knows; False for free text
+    and for damaged messages (``m-warmup-dkne``, ``m-results-[0.1,0.2`` cut short)."""
+    part = protocol_part(line)
+    return bool(_KNOWN.match(part) or parse_lap(part) is not None or parse_results(part) is not None
+                or parse_name(part) is not None or parse_profile(part) is not None
+                or parse_model(part) is not None or parse_expecting(part) is not None
+                or parse_error(part) is not None or parse_infer_echo(part) is not None
+                or re.match(r"^m-tb-[a-z0-9]+-\[[^\]]*\]$", part) is not None)
+
+
+def strip_line_check(raw: bytes) -> bytes:
+    """``raw`` (one line, CR allowed) without its ``~<crc32>`` when that CRC-32 of the bytes before
+    it is right (the ``tb-check`` extension); ``raw`` itself, the same object, otherwise."""
+    text, mark, check = raw.rstrip(b"\r").rpartition(b"~")
+    if mark and len(check) == 8 and all(c in b"0123456789abcdef" for c in check) \
+            and zlib.crc32(text) == int(check, 16):
+        return text
+    return raw
 
 
 def is_boot_line(line: str) -> bool:

@@ -96,6 +96,7 @@ def identify(client: DutClient, workload_id: str, input_bytes: int | None = None
     firmware offers it, so a mismatched build fails before any input is sent.
     """
     vendor = check_vendor(client, expect_vendor)
+    caps = client.caps()                 # first: it turns on the line check when offered
     profile, model = client.profile()
     if model != workload_id:
         raise TinybenchError(
@@ -105,7 +106,6 @@ def identify(client: DutClient, workload_id: str, input_bytes: int | None = None
         raise TinybenchError(
             f"the DUT on {client.port} is energy-mode firmware (timestamp prints no m-lap-us)",
             "flash the performance-mode build for performance and accuracy runs")
-    caps = client.caps()
     info = client.info() if caps.info else {}
     if input_bytes is not None and info.get("input_bytes", "").isdigit() \
             and int(info["input_bytes"]) != input_bytes:

@@ -391,12 +391,12 @@ def _identify_energy(client: DutClient, workload_id: str, expect_vendor: str | N
     from tinybench.run.common import check_vendor
 
     vendor = check_vendor(client, expect_vendor)
+    caps = client.caps()                 # first: it turns on the line check when offered
     profile, model = client.profile()
     if model != workload_id:
         raise TinybenchError(
             f"the DUT on {client.port} runs model {model!r}, but workload {workload_id!r} was requested",
             f"build and flash the energy-mode firmware for {workload_id}")
-    caps = client.caps()
     info = client.info() if caps.info else {}
     if info.get("energy") == "0":
         raise TinybenchError(f"the DUT on {client.port} runs performance-mode firmware (tb-info energy=0)",

@@ -6,7 +6,8 @@ What it simulates: a bad serial line and an unreliable board, on real sockets, b
 * ``drop``        one byte never arrives;
 * ``flip``        one bit of one byte is inverted (line noise);
 * ``dup``         one line (DUT→host, ends at ``\\n``) or command (host→DUT, ends at ``%``) arrives twice;
-* ``stall``       the stream stops for ``arg`` seconds, then continues (a busy USB hub, a slow VM);
+* ``stall``       the stream stops for ``arg`` seconds at the fault's byte (inside a line or command,
+                  or between two when it is the first byte), then continues (a busy USB hub, a slow VM);
 * ``disconnect``  both directions close (cable pulled; USB-serial re-enumerated);
 * ``reset``       the DUT resets mid-command: ``on_reset()`` is called (it kills the simulated DUT
                   process and starts a fresh one, returning its UART URL); the proxy then talks
@@ -182,6 +183,7 @@ class FaultProxy:
             self.original_down += record
         out = bytearray(record)
         copies = 1
+        stall_at, stall_s = 0, 0.0
         for fault in list(self.faults):
             if fault.armed_by is not None and fault.direction != direction \
                     and record.lstrip().startswith(fault.armed_by):
@@ -212,7 +214,7 @@ class FaultProxy:
             elif fault.kind == "dup":
                 copies = 2
             elif fault.kind == "stall":
-                time.sleep(fault.arg)
+                stall_at, stall_s = pos, fault.arg
             elif fault.kind == "disconnect":
                 self._hang_up()
                 return None
@@ -224,6 +226,10 @@ class FaultProxy:
         if dst is None:
             return None
         try:
+            if stall_s:                  # the stream stops at the fault's byte, then goes on
+                dst.sendall(bytes(out[:stall_at]))
+                time.sleep(stall_s)
+                out = out[stall_at:]
             dst.sendall(bytes(out) * copies)
         except OSError:
             self._hang_up()
