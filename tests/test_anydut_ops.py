@@ -142,13 +142,15 @@ def test_concatenation_random(seed):
     _check(g, x, y, f"concat{seed}", rng)
 
 
-MUL_CASES = ["same", "channel", "pixel", "channel_first", "self_relu", "relu6"]
+MUL_CASES = ["same", "channel", "pixel", "channel_first", "self_relu", "relu6", "const_channel",
+             "const_scalar_first"]
 
 
 @pytest.mark.parametrize("case", MUL_CASES)
 def test_mul_random(case):
     """x * f(x) where f(x) broadcasts: MEAN over H, W ([1,1,1,C], a squeeze-excite gate), MEAN
-    over C ([1,H,W,1]), either operand order; plus same-shape products and a fused activation."""
+    over C ([1,H,W,1]), either operand order; same-shape products, a fused activation, and a
+    constant operand (per-channel [C] second, scalar first)."""
     seed = MUL_CASES.index(case)
     rng = np.random.default_rng(600 + seed)
     shape = [1] + [int(v) for v in rng.integers(1, 7, 3)]
@@ -158,11 +160,15 @@ def test_mul_random(case):
         axes, other_shape = ([1, 2], [1, 1, 1, shape[3]]) if case != "pixel" else ([3], shape[:3] + [1])
         other = g.tensor(other_shape, *_q(rng, 0.01, 0.05))
         g.op("MEAN", [x, _axes(g, axes)], [other], *tb.reducer_options(keep_dims=True))
+    elif case.startswith("const"):
+        cshape = [shape[3]] if case == "const_channel" else []
+        other = g.tensor(cshape, *_q(rng, 0.005, 0.05),
+                         data=rng.integers(-128, 128, cshape or [1], dtype=np.int8))
     else:
         other = g.tensor(shape, *_q(rng))
         g.op("RELU", [x], [other])
     y = g.tensor(shape, *_q(rng, 0.001, 0.02))
-    operands = [other, x] if case == "channel_first" else [x, other]
+    operands = [other, x] if case.endswith("_first") else [x, other]
     g.op("MUL", operands, [y], *tb.mul_options(act=3 if case == "relu6" else 0))
     _check(g, x, y, f"mul_{case}", rng)
 

@@ -48,10 +48,13 @@ def test_energy_through_the_interface_board_equals_direct(tmp_path: Path) -> Non
     assert [w["iterations"] for w in e_r["windows"]] == [w["iterations"] for w in e_d["windows"]]
     sample_s = 1.0 / e_d["sample_rate_hz"]
     for wr, wd in zip(e_r["windows"], e_d["windows"], strict=True):
-        # Same image, same DUT clock: the window lasts as long, up to one sample on either edge.
+        # Same image, same DUT clock: the window lasts as long, up to one sample on either edge
+        # (the edge-resolution rule); energy differs by those samples (power ±0.5 % ripple) plus
+        # the ripple's sum over the window (< 0.1 %). A window 6 ms off would fail both.
         assert wr["duration_s"] == pytest.approx(wd["duration_s"], abs=2 * sample_s + 1e-9)
         power_uw = wd["energy_uj"] / wd["duration_s"]
-        assert wr["energy_uj"] == pytest.approx(wd["energy_uj"], abs=2 * sample_s * power_uw * 1.01)
+        assert wr["energy_uj"] == pytest.approx(
+            wd["energy_uj"], abs=2 * sample_s * power_uw * 1.005 + 1e-3 * wd["energy_uj"])
     log = (tmp_path / "relay" / "log.txt").read_text()
     assert "# io < tinyML Enhanced Interface Board" in log and "# io < baud is: 9600" in log
     assert "db chunks queued in the interface board at once" in log

@@ -35,6 +35,17 @@ def test_official_size_is_not_official_content(tmp_path: Path) -> None:
     assert "tst_000000_Stop_7.bin" in verdict.note   # which files differ, named
 
 
+def test_a_small_set_counts_extra_and_missing_files_apart(tmp_path: Path) -> None:
+    # 30 files none of which is official, against a 1000-file list: "1030 files differ" would
+    # add the 30 extra files to the 1000 absent ones; the verdict counts each kind by itself
+    ds = load_dataset(_copies_of_one_file(tmp_path / "small", files=30), load_workload("kws01"))
+    verdict = check_official(ds)
+    # two of the 30 names happen to be official names (with other content)
+    summary = "28 file(s) not in the list; 2 file(s) with other content; 998 listed file(s) missing"
+    assert verdict.summary == summary
+    assert f"({summary}, against the official list y_labels.csv)" in verdict.note
+
+
 def test_every_official_list_is_shipped_and_matches_shared(shared: Path) -> None:
     # the manifests are facts copied from ../shared: same names, sizes and hashes, and the
     # alternative AD list (72 files) is a list of its own

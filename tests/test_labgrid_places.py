@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -54,6 +54,32 @@ def _holder(lab: LabgridFarm, place: str) -> str | None:
     return list_places(lab.coordinator)[place].acquired
 
 
+def _measuring(logs: Iterator[Path], count: int) -> bool:
+    """``count`` run transcripts exist and each has reached a timed ``infer``."""
+    found = list(logs)
+    return len(found) == count and all("infer" in log.read_text() for log in found)
+
+
+def _ctrl_c_once(argv: list[str], *, measuring: Callable[[], bool], held: Callable[[], bool]) -> None:
+    """Start ``argv``, wait until ``measuring()``, check the places are ``held()``, send one Ctrl-C,
+    expect exit 130."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_deliverable)
+    try:
+        deadline = time.monotonic() + 180
+        while not measuring():
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "never started measuring"
+            time.sleep(0.2)
+        assert held()                                    # held while it runs
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 def test_run_flashes_the_board_at_a_place_and_releases_it(farm: LabgridFarm, tmp_path: Path) -> None:
     """No --board: the place's board tag picks labgrid-host, whose command flasher programs the
     board behind the place; the DUT must then identify as the image just built."""
@@ -88,24 +114,11 @@ def test_no_flash_run_error_and_ctrl_c_all_release(farm: LabgridFarm, tmp_path: 
 
     # Ctrl-C in the middle of a timed window: exit 130, the measured part kept, place released.
     out = tmp_path / "interrupted"
-    proc = subprocess.Popen(_cli("run", "--place", "tb-running", "--coordinator", farm.coordinator,
-                                 "--no-flash", "--workload", "kws01", "--mode", "performance",
-                                 "--min-window-s", "30", "--out", str(out), "--no-progress"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=ctrl_c_deliverable)
-    try:
-        deadline = time.monotonic() + 120
-        while "infer" not in ((out / "log.txt").read_text() if (out / "log.txt").exists() else ""):
-            assert proc.poll() is None, proc.communicate()[1]
-            assert time.monotonic() < deadline, "the run never started a window"
-            time.sleep(0.1)
-        assert _holder(farm, "tb-running") is not None       # held while it runs
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 130
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    _ctrl_c_once(_cli("run", "--place", "tb-running", "--coordinator", farm.coordinator, "--no-flash",
+                      "--workload", "kws01", "--mode", "performance", "--min-window-s", "30",
+                      "--out", str(out), "--no-progress"),
+                 measuring=lambda: _measuring(out.glob("log.txt"), 1),
+                 held=lambda: _holder(farm, "tb-running") is not None)
     assert (out / "state.json").is_file()                    # resumable: nothing measured is lost
     assert _holder(farm, "tb-running") is None
 
@@ -161,6 +174,21 @@ def test_suite_spreads_a_boards_cells_over_its_places(farm: LabgridFarm, tmp_pat
     assert {r["place"] for r in done} <= {"tb-flash", "tb-flash2"}
     plan = json.loads((out / "suite.json").read_text())
     assert plan["places"] == {"tb-flash": "labgrid-host", "tb-flash2": "labgrid-host"}
+    assert all(p.acquired is None for p in list_places(farm.coordinator).values())
+
+
+def test_suite_interrupted_releases_every_place(farm: LabgridFarm, tmp_path: Path) -> None:
+    """Ctrl-C while both places are measuring: exit 130, both cells journaled as interrupted (with
+    their places), both places released."""
+    out = tmp_path / "suite"
+    _ctrl_c_once(_cli("suite", "--place", "tb-flash", "--place", "tb-flash2", "--coordinator",
+                      farm.coordinator, "--workloads", "kws01,ad01", "--modes", "performance",
+                      "--min-window-s", "30", "--division", "open", "--out", str(out), "--no-progress"),
+                 measuring=lambda: _measuring(out.glob("labgrid-host/runs/*/log.txt"), 2),
+                 held=lambda: all(_holder(farm, p) for p in ("tb-flash", "tb-flash2")))
+    cells = [json.loads(line) for line in (out / "labgrid-host" / "cells.jsonl").read_text().splitlines()]
+    stopped = {r["place"] for r in cells if r["state"] == "interrupted"}
+    assert stopped == {"tb-flash", "tb-flash2"}
     assert all(p.acquired is None for p in list_places(farm.coordinator).values())
 
 

@@ -130,6 +130,10 @@ def test_mload_checks_the_buffer_crc(ad_link):
         assert response.lines[0].startswith("e-[tb-load: checksum mismatch")
         with pytest.raises(DutError, match="Input db has 0 bytes"):
             client.infer(1, 0)
+        with pytest.raises(DutError, match="tb-mload: the input exceeds the input buffer"):
+            client.command(f"tb-mload {client.caps().dbmax + 1} 00000000")
+        with pytest.raises(DutError, match="tb-mload needs SIZE CRC"):
+            client.command("tb-mload 2560 nothex!")
 
 
 def test_standard_firmware_runs_window_by_window(firmware_image):

@@ -194,3 +194,26 @@ def test_duplicate_during_sync_is_noted(host_kws):
     proxy, client = _client(host_kws, [Fault("dup", "down", 0, match=b"m-ready")])
     with proxy, client:
         assert _kinds(client) == ["unexpected line"] and "after the reply to name" in client.anomalies[0]
+
+
+def test_reset_while_connecting_is_noted(host_kws, firmware_image):
+    """The DUT restarts before answering the first name%: its boot text is recorded."""
+    from tinybench.sim.launch import launch_host
+
+    image = firmware_image("host", "kws01")
+    started = []
+
+    def restart():
+        started.append(launch_host(image.path))
+        return started[-1].uart_url
+
+    try:
+        with FaultProxy(host_kws.url, [Fault("reset", "down", 0, match=b"m-name-dut-[")],
+                        on_reset=restart) as proxy, \
+                connect(proxy.url, host_kws.baud, timeout=2.0) as client:
+            assert client.name() == "tinybench-host"
+            assert [i.kind for i in proxy.injected] == ["reset"]
+            assert _kinds(client) == ["dut reset"]
+    finally:
+        for proc in started:
+            proc.stop()

@@ -147,6 +147,15 @@ void tb_mul_s8(const tb_mul_params_t *p, const int8_t *in1, const int8_t *in2, i
     }
 }
 
+void tb_mul_const_s8(const tb_mul_params_t *p, const int8_t *in, int8_t *out)
+{
+    if (p->constant_first) {
+        tb_mul_s8(p, p->constant, in, out);
+    } else {
+        tb_mul_s8(p, in, p->constant, out);
+    }
+}
+
 /* gemmlowp logistic for a Q4.27 input, result in Q0.31. */
 static int32_t logistic_q4(int32_t a)
 {

@@ -72,9 +72,13 @@ typedef struct {
     int32_t input1_offset, input2_offset, output_offset;
     int32_t multiplier, shift;
     int32_t act_min, act_max;
+    const int8_t *constant;        /* tb_mul_const_s8: the constant operand (weights in flash) */
+    int32_t constant_first;        /* 1: the constant is input1, 0: input2 */
 } tb_mul_params_t;
 
 void tb_mul_s8(const tb_mul_params_t *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+/* MUL of one activation by a constant tensor (e.g. a per-channel scale). */
+void tb_mul_const_s8(const tb_mul_params_t *p, const int8_t *in, int8_t *out);
 
 /* LOGISTIC (TFLM reference_integer_ops::Logistic): input rescaled to Q4.27, gemmlowp logistic,
  * output scale 1/256 and zero point -128; inputs beyond the radius saturate. */

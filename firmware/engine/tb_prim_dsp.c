@@ -188,6 +188,7 @@ static inline int32_t dot1_fold(const int8_t *x, const int8_t *w, int32_t k, int
 /* The first n4 * 4 bytes of two rows widened to int16 once for all output channels, per 4 bytes
  * [x0 even pair, x0 odd pair, x1 even pair, x1 odd pair] (SXTB16 / SXTB16 ROR #8, matching
  * how the weights are widened): the 2x2 tile then loads inputs without widening them. */
+#if TB_DSP_ASM
 static void widen_pair(uint32_t *wide, const int8_t *x0, const int8_t *x1, int32_t n4)
 {
     for (; n4 > 0; --n4) {
@@ -201,6 +202,7 @@ static void widen_pair(uint32_t *wide, const int8_t *x0, const int8_t *x1, int32
         wide += 4;
     }
 }
+#endif
 
 /* Largest k whose two widened rows tb_gemm_s8 keeps on the stack (16 bytes per 4 of k). */
 #define TB_WIDE_MAX_K 768

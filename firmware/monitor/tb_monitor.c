@@ -385,6 +385,22 @@ static void load_finish(void)
     ready();
 }
 
+/* SIZE and CRC of tb-fload/tb-mload (tokens 1 and 2; `args` tokens needed in all): 1 when both
+ * parse and SIZE fits the buffer (CRC kept in bin_crc), else the error (`usage`) and m-ready. */
+static int whole_load_args(char **tok, int ntok, int args, const char *usage, uint32_t *size)
+{
+    *size = 0;
+    if (ntok < args || !parse_u32(tok[1], size) || *size == 0u || !parse_hex32(tok[2], &bin_crc)) {
+        error2(usage, 0);
+    } else if (*size > (uint32_t)TB_DB_MAX) {
+        error2(tok[0], ": the input exceeds the input buffer");
+    } else {
+        return 1;
+    }
+    ready(); /* refused before anything was loaded: the buffer is unchanged */
+    return 0;
+}
+
 #if TB_HOSTFILE
 /* tb-fload SIZE CRC PATH: read the input from a host file through the simulator (semihosting), then
  * the same checks and reply as tb-load. Why: QEMU's CMSDK UART model delivers one byte per main-loop
@@ -393,15 +409,9 @@ static void load_finish(void)
  * only when it launched the simulator with semihosting on. */
 static void cmd_fload(char **tok, int ntok)
 {
-    uint32_t size = 0;
-    if (ntok < 4 || !parse_u32(tok[1], &size) || size == 0u || !parse_hex32(tok[2], &bin_crc)) {
-        error2("tb-fload needs SIZE CRC PATH: SIZE bytes > 0, CRC-32 in 8 hex digits, a host path", 0);
-        ready();
-        return;
-    }
-    if (size > (uint32_t)TB_DB_MAX) {
-        error2("tb-fload: the input exceeds the input buffer", 0);
-        ready();
+    uint32_t size;
+    if (!whole_load_args(tok, ntok, 4, "tb-fload needs SIZE CRC PATH: SIZE bytes > 0, CRC-32 in 8 hex "
+                         "digits, a host path", &size)) {
         return;
     }
     db_expected = size;
@@ -423,16 +433,9 @@ static void cmd_fload(char **tok, int ntok)
  * write from the simulator's monitor moves a whole AD file in one command. */
 static void cmd_mload(char **tok, int ntok)
 {
-    uint32_t size = 0;
-    if (ntok < 3 || !parse_u32(tok[1], &size) || size == 0u || !parse_hex32(tok[2], &bin_crc)) {
-        error2("tb-mload needs SIZE CRC: SIZE bytes > 0 already written at mbox=, CRC-32 in 8 hex digits", 0);
-        ready();
-        return;
-    }
-    if (size > (uint32_t)TB_DB_MAX) {
-        db_pos = 0;
-        error2("tb-mload: the input exceeds the input buffer", 0);
-        ready();
+    uint32_t size;
+    if (!whole_load_args(tok, ntok, 3, "tb-mload needs SIZE CRC: SIZE bytes > 0 already written at "
+                         "mbox=, CRC-32 in 8 hex digits", &size)) {
         return;
     }
     db_expected = size;

@@ -75,8 +75,8 @@ def register(app: typer.Typer) -> None:
         ds = load_dataset(index.parent, w)
         verdict = check_official(ds)
         note = (f" — the official set ({verdict.list_name}), verified by sha256" if verdict.official else
-                f" — not the official set ({verdict.differing_count} file(s) differ from "
-                f"{verdict.list_name or 'any known official list'})")
+                f" — not the official set ({verdict.summary}, against {verdict.list_name})" if verdict.list_name
+                else " — not an official set (no official list is known for this workload)")
         typer.echo(f"{w.id}: {len(ds)} files in {index.parent}{note}")
 
     @data.command("download")

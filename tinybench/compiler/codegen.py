@@ -81,6 +81,7 @@ def generate_model_c(*, model_id: str, sha256: str, ops: list[LoweredOp], offset
                 calls.append(f"    /* op {op.index} RESHAPE: aliased, no code */")
             continue
         struct, fn = _STRUCTS[op.kind]
+        fn = op.kernel or fn
         fields = [f"    .{k} = {_field(v)}," for k, v in op.params.items()]
         for key in ("filter", "bias", "out_mult", "out_shift"):
             if key in op.arrays:

@@ -8,6 +8,7 @@ Every rejection names the operator, its index and what is supported.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,7 @@ class LoweredOp:
     output: int           # activation tensor index written
     params: dict = field(default_factory=dict)       # scalar fields of the C params struct
     arrays: dict[str, ConstArray] = field(default_factory=dict)   # pointer fields -> constants
+    kernel: str | None = None   # C function when it is not the kind's usual one (codegen._STRUCTS)
 
 
 class _Op:
@@ -80,7 +82,14 @@ class _Op:
         if len(t.scales) != 1 or len(t.zero_points) != 1:
             raise self.fail(f"{role} tensor {t.index} has {len(t.scales)} scales",
                             "per-tensor quantised activations")
+        self.positive_scale(t, role)
         return t
+
+    def positive_scale(self, t: Tensor, role: str) -> None:
+        """Every requantisation divides by a scale: refuse 0, negative, inf and NaN up front."""
+        if not all(math.isfinite(s) and s > 0 for s in t.scales):
+            raise self.fail(f"{role} tensor {t.index} has scale {t.scales}",
+                            "positive, finite quantisation scales (re-export the model)")
 
     def constant(self, t: Tensor, role: str, dtype: int) -> np.ndarray:
         if t.data is None:

@@ -207,10 +207,25 @@ def _broadcast_strides(o: Any, t: Tensor, out: list[int], role: str) -> list[int
     return strides
 
 
+def _mul_operand(o: Any, pos: int) -> tuple[Tensor, np.ndarray | None]:
+    """An activation, or a constant int8 tensor (returned with its values)."""
+    t = o.tensor(pos, f"input{pos + 1}")
+    if t.data is None:
+        return o.int8_activation(t, f"input{pos + 1}"), None
+    if len(t.scales) != 1 or len(t.zero_points) != 1:
+        raise o.fail(f"constant input{pos + 1} tensor {t.index} has {len(t.scales)} scales",
+                     "per-tensor quantised constants")
+    o.positive_scale(t, f"input{pos + 1}")
+    return t, o.constant(t, f"input{pos + 1}", INT8)
+
+
 def _mul(o: Any) -> Any:
-    a = o.int8_activation(o.tensor(0, "input1"), "input1")
-    b = o.int8_activation(o.tensor(1, "input2"), "input2")
+    from tinybench.compiler.lower import ConstArray
+
+    (a, ca), (b, cb) = _mul_operand(o, 0), _mul_operand(o, 1)
     y = o.int8_activation(o.out(), "output")
+    if ca is not None and cb is not None:
+        raise o.fail("both inputs are constant", "at least one activation input")
     out = _dims4(o, y, "output")
     s1, s2 = _broadcast_strides(o, a, out, "input1"), _broadcast_strides(o, b, out, "input2")
     want = [max(p, q) for p, q in zip(_dims4(o, a, "input1"), _dims4(o, b, "input2"))]
@@ -223,7 +238,14 @@ def _mul(o: Any) -> Any:
     params = {"out_dims": out, "in1_strides": s1, "in2_strides": s2, "input1_offset": -za,
               "input2_offset": -zb, "output_offset": zo, "multiplier": mult, "shift": shift,
               "act_min": lo, "act_max": hi}
-    return _lowered(o, [a, b], y, params)
+    const = ca if ca is not None else cb
+    if const is None:
+        return _lowered(o, [a, b], y, params)
+    params["constant_first"] = int(ca is not None)
+    lop = _lowered(o, [b if ca is not None else a], y, params,
+                   {"constant": ConstArray(f"op{o.op.index}_constant", "int8_t", const)})
+    lop.kernel = "tb_mul_const_s8"
+    return lop
 
 
 def _fixed_output(o: Any, y: Tensor, scale: float, zero_point: int, why: str) -> None:
@@ -242,7 +264,7 @@ def _logistic(o: Any) -> Any:
     # half away from zero, no renormalisation; radius from CalculateInputRadius(4, shift, 31).
     q, left_shift = math.frexp(float(x.scales[0]) * float(1 << 27))
     mult = quant.round_half_away(q * (1 << 31))
-    if mult >= 1 << 31 or left_shift < 0:
+    if mult >= 1 << 31 or not 0 <= left_shift <= 31:
         raise o.fail(f"input scale {x.scales[0]:g}", "input scales TFLM's int8 LOGISTIC can represent")
     radius = math.floor(15.0 * float(1 << 27) / float(1 << left_shift))
     params = {"size": y.elements, "input_zero_point": x.zero_points[0], "input_range_radius": radius,

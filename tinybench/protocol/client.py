@@ -461,6 +461,7 @@ class DutClient:
         previous: list[str] | None = None     # the last attempt's complete answer without a name
         self._synced = False
         attempts = 0
+        booted = False
         while time.monotonic() < deadline:
             self.send("name")
             attempts += 1
@@ -471,6 +472,10 @@ class DutClient:
                 while True:
                     line = self.read_line(max(0.05, attempt_end - time.monotonic()), "name")
                     part = L.protocol_part(line)
+                    if L.is_boot_line(line) and not booted:
+                        booted = True     # on a board that resets when its port opens, expected
+                        self.anomaly("dut reset", f"boot text {line!r} while connecting: the DUT "
+                                                  "(re)started")
                     if part.startswith("m-name-"):
                         named = True
                         self._saw_vendor(L.parse_name(line))
@@ -488,7 +493,8 @@ class DutClient:
                             raise NotADutError(answer[0], port=self.port)
                         previous, answer = answer, []
                     else:
-                        if named or (part.startswith(("m-", "e-")) and not L.is_known(part)):
+                        if not L.is_boot_line(line) and (
+                                named or (part.startswith(("m-", "e-")) and not L.is_known(part))):
                             self.anomaly("unexpected line", f"{line!r} while waiting for the reply to name")
                         if not named and line.strip():
                             answer.append(line.strip())
@@ -518,9 +524,10 @@ class DutClient:
         elif vendor != self._vendor:
             self.anomaly("damaged line", f"name read as {self._vendor!r} and as {vendor!r}")
 
-    def finish(self, quiet_s: float = 0.15) -> None:
+    def finish(self, quiet_s: float = STALL_NOTE_S) -> None:
         """After the last exchange: anything still arriving (a duplicated last line, a reply to a
-        command the DUT received twice) is an anomaly. Called on an orderly close."""
+        command the DUT received twice and is still computing) within ``quiet_s`` is an anomaly.
+        Called on an orderly close."""
         if not self._synced:
             return
         try:

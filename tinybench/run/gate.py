@@ -28,7 +28,7 @@ def dataset_problems(datasets: dict[str, Any]) -> list[str]:
     for workload_id, dataset in datasets.items():
         check = check_official(dataset)
         if not check.official:
-            why = f"{check.differing_count} file(s) differ from the official list" if check.list_name \
+            why = f"{check.summary}, against the official list {check.list_name}" if check.list_name \
                 else "no official list matches"
             out.append(f"{workload_id}: data set {dataset.directory} is not the official evaluation set ({why})")
     return out

@@ -268,6 +268,8 @@ def place_worker(plan_data: dict[str, Any], place: str, queue: Any) -> None:
     try:
         with lease(place, plan.coordinator):
             _run_cells(plan, board, cells(), log, place=place)
+    except KeyboardInterrupt:
+        return      # Ctrl-C / the parent's SIGTERM: the cell is journaled "interrupted", the place released
     except Exception as exc:  # noqa: BLE001 - the place could not be had: say so, the others go on
         import sys
 

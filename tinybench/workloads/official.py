@@ -45,6 +45,17 @@ class OfficialCheck:
     differing_count: int = 0
 
     @property
+    def summary(self) -> str:
+        """What differs, counted by kind ("30 file(s) not in the list; 1000 listed file(s) missing"):
+        one total would add files that are extra to files that are absent and read as nonsense."""
+        kinds = ((": not in the official list", "file(s) not in the list"),
+                 (": content differs", "file(s) with other content"),
+                 (": labelled class", "file(s) labelled with another class"),
+                 (": missing (in the official list", "listed file(s) missing"))
+        counts = [(sum(marker in d for d in self.differing), what) for marker, what in kinds]
+        return "; ".join(f"{n} {what}" for n, what in counts if n)
+
+    @property
     def note(self) -> str:
         """One line for results.json/results.txt notes (empty when official)."""
         if self.official:
@@ -54,8 +65,8 @@ class OfficialCheck:
                     "hashes are known for this workload)")
         shown = "; ".join(self.differing[:_SHOWN])
         more = f"; … {self.differing_count - _SHOWN} more" if self.differing_count > _SHOWN else ""
-        return (f"data set is not the official {self.workload} evaluation set: {self.differing_count} "
-                f"file(s) differ from the official list {self.list_name}: {shown}{more}")
+        return (f"data set is not the official {self.workload} evaluation set ({self.summary}, against "
+                f"the official list {self.list_name}): {shown}{more}")
 
     def to_json(self) -> dict[str, object]:
         return {"official": self.official, "list_name": self.list_name, "files": self.files,
