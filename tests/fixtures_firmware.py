@@ -13,6 +13,26 @@ from pathlib import Path
 
 import pytest
 
+def physical_board(tmp_path: Path, url: str, flash_cmd: str, *, extra: str = "") -> Path:
+    """A 'physical' board yaml whose flash command is a shell builtin (``{flash_cmd} {image}``) and
+    whose serial URL is ``url`` (a running host firmware, a pseudo-terminal): exercises the physical
+    deploy path (flash, then name% handshake) for real. ``extra``: more yaml lines."""
+    path = tmp_path / "bench-board.yaml"
+    path.write_text(f"""
+name: bench-board
+kind: physical
+cpu: host
+clock_hz: 1000000
+flash_bytes: 268435456
+ram_bytes: 268435456
+category: measured
+build: {{port: host, toolchain: gcc}}
+serial: {{url: "{url}"}}
+flash: {{command: ["{flash_cmd}", "{{image}}"], timeout_s: 10}}
+{extra}""")
+    return path
+
+
 def needs_qemu(board: str) -> None:
     """Skip (with the reason) when a QEMU board's tools are missing."""
     if board.startswith("qemu"):

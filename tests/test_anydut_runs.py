@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures_firmware import physical_board
 from fixtures_run import cached_dataset
 from tinybench.boards import load_board
 from tinybench.errors import TinybenchError
@@ -172,3 +173,131 @@ def test_intel_hex_image_matches_objcopy_binary(tmp_path):
     broken.write_text("\n".join(lines) + "\n")
     with pytest.raises(TinybenchError, match="line 4: bad Intel HEX record"):
         hex_to_bin(broken)
+
+
+def test_image_for_another_board_is_refused_before_any_board_time(tmp_path):
+    """Same CPU family, other memory map: a NUCLEO-L4R5ZI image (flash at 0x08000000) on the MPS2
+    board, and the MPS2 image on the NUCLEO, as ELF and as Intel HEX. Without this check QEMU ran
+    the wrong image into a hard fault, and a physical board would have been flashed with it."""
+    for tool in ("arm-none-eabi-gcc", "arm-none-eabi-objcopy"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} not installed")
+    from tinybench.flash.foreign import foreign_image
+
+    images = {}
+    for board in ("nucleo-l4r5zi", "qemu-mps2-an386"):
+        built = build_firmware(load_board(board), _model_file(load_workload("ad01")), "ad01")
+        images[board] = tmp_path / f"{board}.elf"
+        shutil.copy2(built.path, images[board])
+    nucleo_hex = tmp_path / "nucleo.hex"
+    subprocess.run(["arm-none-eabi-objcopy", "-O", "ihex", str(images["nucleo-l4r5zi"]), str(nucleo_hex)],
+                   check=True)
+    for image in (images["nucleo-l4r5zi"], nucleo_hex):
+        with pytest.raises(TinybenchError, match=r"starts at 0x08000000, outside the flash of board "
+                                                 r"'qemu-mps2-an386' \(0x00000000-0x003fffff"):
+            start(RunRequest(board="qemu-mps2-an386", workload="ad01", mode="performance",
+                             dataset=cached_dataset("ad01", 5), out=tmp_path / "run",
+                             source=DutSource(firmware=image)))
+        assert not (tmp_path / "run").exists()
+    with pytest.raises(TinybenchError, match="starts at 0x00000000, outside the flash of board 'nucleo-l4r5zi'"):
+        foreign_image(load_board("nucleo-l4r5zi"), images["qemu-mps2-an386"], "ad01", energy=False)
+    # The right image for each board passes (and keeps its sha256).
+    for board, image in images.items():
+        assert foreign_image(load_board(board), image, "ad01", energy=False).image_sha256 == sha256_file(image)
+
+
+class _Device:
+    """A protocol-level stand-in for a device that is not a DUT (an interface board, a DUT with
+    another device name): a TCP server answering every ``name%`` with ``answer`` and ``m-ready``,
+    reached over a real pyserial ``socket://`` link. Counts the ``name`` commands it got."""
+
+    def __init__(self, answer: str) -> None:
+        import socket
+        import threading
+
+        self.answer, self.names = answer, 0
+        self._srv = socket.create_server(("127.0.0.1", 0))
+        self.url = f"socket://127.0.0.1:{self._srv.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._srv.accept()
+            except OSError:
+                return
+            with conn:
+                buf = b""
+                while data := conn.recv(4096):
+                    buf += data
+                    while b"%" in buf:
+                        cmd, buf = buf.split(b"%", 1)
+                        self.names += cmd.strip() == b"name"
+                        conn.sendall(f"{self.answer}\r\nm-ready\r\n".encode())
+
+    def close(self) -> None:
+        self._srv.close()
+
+
+@pytest.mark.parametrize("answer", ["tinyML Enhanced Interface Board", "m-name-ebaz-4205-[xlnx]"])
+def test_a_port_that_is_not_a_dut_is_named_at_once(answer, tmp_path):
+    """--no-flash at a port whose device answers name% but not as a DUT (an interface board; a
+    vendor port with another device name, which the MLPerf Tiny runners reject): the error quotes
+    the answer and points to --interface, after a few name% (not a 15 s wait for a DUT)."""
+    device = _Device(answer)
+    try:
+        with pytest.raises(TinybenchError) as info:
+            start(RunRequest(board="host", workload="kws01", mode="performance",
+                             dataset=cached_dataset("kws01", 12), out=tmp_path / "run",
+                             source=DutSource(no_flash=True, port=device.url)))
+    finally:
+        device.close()
+    assert f"answers name% with {answer!r}, not m-name-dut-[<vendor>]" in info.value.message
+    assert "--interface" in info.value.hint
+    assert device.names <= 3
+
+
+def test_a_dut_at_another_baud_is_flashed_and_reached_at_that_baud(tmp_path):
+    """A vendor image that talks at 921600 on a bench board whose yaml says 115200: with
+    ``--baud 921600`` the handshake after flashing and the run use 921600. The DUT is a
+    protocol-level stand-in on a pseudo-terminal (a real tty, whose line speed pyserial sets
+    with termios, as on a USB-serial port) that answers only at its own baud and sends noise
+    otherwise, as a UART at the wrong speed does; the flash command is the shell's ``true``."""
+    import os
+    import termios
+    import threading
+
+    master, slave = os.openpty()
+    seen: list[int] = []
+
+    def dut() -> None:
+        buf = b""
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            buf += data
+            while b"%" in buf:
+                cmd, buf = buf.split(b"%", 1)
+                speed = termios.tcgetattr(slave)[4]
+                seen.append(speed)
+                reply = (b"m-name-dut-[pty-vendor]\r\nm-ready\r\n" if cmd.strip() == b"name"
+                         else b"m-ready\r\n") if speed == termios.B921600 else b"\xf8\x80\x00\xfe\x98"
+                os.write(master, reply)
+
+    threading.Thread(target=dut, daemon=True).start()
+    yaml = physical_board(tmp_path, os.ttyname(slave), "true",
+                          extra="baud: {performance: 115200, accuracy: 115200, energy: 9600}")
+    board = load_board(yaml)
+    image_file = tmp_path / "vendor-fw"
+    shutil.copy2(shutil.which("true") or "/bin/true", image_file)   # any x86-64 ELF: "flashed" by `true`
+    source = DutSource(firmware=image_file, baud=921600)
+    image = source.image(board, None, "kws01", energy=False)
+    try:
+        with source.reach(board, image, "accuracy") as link:
+            assert link.baud == 921600
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert seen and all(speed == termios.B921600 for speed in seen)

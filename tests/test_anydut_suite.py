@@ -98,3 +98,37 @@ def test_closed_division_gate(tmp_path, capsys):
     assert problems == ["kws01: top1 85.000 is below the quality target 90",
                         "ad01: required mode performance is missing or incomplete",
                         "ad01: required mode accuracy is missing or incomplete"]
+
+
+def test_energy_cells_of_a_vendor_suite_need_the_energy_image(tmp_path, capsys):
+    """A vendor build is performance or energy firmware: with --firmware and energy mode but no
+    --energy-firmware, the suite refuses before any board time instead of failing the energy
+    cells after the others ran; an image for a board outside the suite is refused too."""
+    image = tmp_path / "vendor.elf"
+    image.write_bytes(b"\x7fELF")
+    out = tmp_path / "suite"
+    base = ["suite", "--board", "host", "--workloads", "ad01", "--out", str(out), "--no-progress",
+            "--division", "open", "--dataset-root", str(_root(tmp_path, ad01=5))]
+    assert main(base + ["--modes", "all", "--firmware", f"host={image}"]) == 2
+    err = capsys.readouterr().err
+    assert "energy mode on host: --firmware gives the performance-mode image" in err
+    assert "--energy-firmware host=ENERGY_IMAGE" in err
+    assert main(base + ["--energy-firmware", f"qemu-mps2-an386={image}"]) == 2
+    assert "--energy-firmware qemu-mps2-an386=... names a board that is not in the suite" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_open_bundle_that_check_would_reject_is_not_written(tmp_path, capsys):
+    """Open division, performance only: the run is kept, but no bundle is written, because
+    ``tinybench check`` requires the accuracy run of every benchmark; the suite says so."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc not installed")
+    out = tmp_path / "suite"
+    code = main(["suite", "--board", "host", "--workloads", "ad01", "--modes", "performance",
+                 "--out", str(out), "--division", "open", "--min-window-s", "0.2", "--no-progress",
+                 "--dataset-root", str(_root(tmp_path, ad01=5))])
+    text = capsys.readouterr()
+    assert code == 1 and "1/1 cells done" in text.out
+    assert "host: no open-division bundle" in text.err and "no accuracy/ results" in text.err
+    assert not (out / "host" / "bundle").exists()
+    assert json.loads((out / "host" / "runs" / "ad01-performance" / "results.json").read_text())["complete"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fixtures_firmware import physical_board
 from tinybench.boards import load_board
 from tinybench.errors import TinybenchError
 from tinybench.flash.verify import quantize_window, verify_model
@@ -126,25 +127,6 @@ def test_image_for_other_board_is_refused(firmware_image) -> None:  # type: igno
             pass
 
 
-def _physical_board(tmp_path: Path, url: str, flash_cmd: str) -> Path:
-    """A 'physical' board whose flash command is a shell builtin and whose serial URL is a running
-    host firmware: exercises the physical deploy path (flash, then name% handshake) for real."""
-    path = tmp_path / "bench-board.yaml"
-    path.write_text(f"""
-name: bench-board
-kind: physical
-cpu: host
-clock_hz: 1000000
-flash_bytes: 268435456
-ram_bytes: 268435456
-category: measured
-build: {{port: host, toolchain: gcc}}
-serial: {{url: "{url}"}}
-flash: {{command: ["{flash_cmd}", "{{image}}"], timeout_s: 10}}
-""")
-    return path
-
-
 def test_physical_deploy_path_flashes_then_handshakes(tmp_path: Path, firmware_image) -> None:  # type: ignore[no-untyped-def]
     from tinybench.flash import deploy
     from tinybench.sim import launch_host
@@ -152,11 +134,11 @@ def test_physical_deploy_path_flashes_then_handshakes(tmp_path: Path, firmware_i
     image = firmware_image("host", "kws01")
     proc = launch_host(image.path)
     try:
-        board = load_board(_physical_board(tmp_path, proc.uart_url, "true"))
+        board = load_board(physical_board(tmp_path, proc.uart_url, "true"))
         with deploy(board, image) as link:
             assert link.url == proc.uart_url and link.category == "measured" and link.edge_url is None
         with pytest.raises(TinybenchError, match="failed flashing bench-board"):
-            with deploy(load_board(_physical_board(tmp_path, proc.uart_url, "false")), image):
+            with deploy(load_board(physical_board(tmp_path, proc.uart_url, "false")), image):
                 pass
     finally:
         proc.stop()

@@ -84,12 +84,13 @@ def test_stray_lines_and_stale_input_are_tolerated(replay_dut):
         assert client.name() == "replay"                      # the late line follows this m-ready
         time.sleep(0.2)
         assert client.profile()[1] == "kws01"                 # ... and is not taken as its answer
-    # tolerated, and recorded: nothing may arrive between exchanges on a clean link
-    assert ("#", "link anomaly: unexpected line: stale input discarded: "
-                 "m-late-line-of-an-earlier-exchange") in notes
+    # tolerated, and recorded: nothing may arrive between exchanges on a clean link (discarded as
+    # stale input, or, on a slow host, seen inside the next reply as no known message)
     assert ("<", "debug: heap ok") in notes                   # free text inside replies is kept
-    assert client.anomalies == ["unexpected line: stale input discarded: "
-                                "m-late-line-of-an-earlier-exchange"]   # free text is no anomaly
+    assert len(client.anomalies) == 1                         # free text is no anomaly
+    assert client.anomalies[0].startswith("unexpected line: ")
+    assert "m-late-line-of-an-earlier-exchange" in client.anomalies[0]
+    assert ("#", "link anomaly: " + client.anomalies[0]) in notes
 
 
 def test_negotiated_big_chunks(replay_dut):

@@ -127,6 +127,16 @@ def test_line_check_catches_damage_to_a_line_nobody_reads(host_kws):
         assert _kinds(client) == ["damaged line"] and [i.kind for i in proxy.injected] == ["flip"]
 
 
+def test_line_check_notices_a_lost_carriage_return(host_kws):
+    """The CR is outside the CRC; a checked line always ends in CR LF, so a lost CR is noted."""
+    proxy, client = _client(host_kws, [])
+    with proxy, client:
+        client.caps()
+        proxy.faults.append(Fault("drop", "down", 16, match=b"m-ready~"))   # "m-ready~xxxxxxxx\r"
+        client.name()
+        assert client.anomalies == ["damaged line: 'm-ready' arrived without its CR"]
+
+
 def test_without_line_check_a_damaged_protocol_line_is_noted(host_kws):
     proxy, client = _client(host_kws, [], line_check=False)
     with proxy, client:

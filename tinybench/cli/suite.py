@@ -33,6 +33,8 @@ def register(app: typer.Typer) -> None:
         submitter: Optional[str] = typer.Option(None, "--submitter", help="submitter name in the bundles"),
         firmware: list[str] = typer.Option([], "--firmware", help="BOARD=IMAGE: benchmark a vendor "
                                            "image on that board instead of tinybench firmware"),
+        energy_firmware: list[str] = typer.Option([], "--energy-firmware", help="BOARD=IMAGE: the "
+                                                  "vendor's energy-mode image for that board's energy cells"),
         place: list[str] = typer.Option([], "--place", help="labgrid place; repeat for several: one "
                                         "worker per place, a board's cells spread over the places "
                                         "holding it (board = the place's board tag, or the one --board)"),
@@ -45,12 +47,14 @@ def register(app: typer.Typer) -> None:
         from tinybench.errors import TinybenchError
         from tinybench.run import suite as S
 
-        images = {}
-        for item in firmware:
-            name, sep, image = item.partition("=")
-            if not sep or not image:
-                raise TinybenchError(f"--firmware {item!r} is not BOARD=IMAGE", "e.g. --firmware host=./fw")
-            images[name] = str(Path(image).resolve())
+        def board_images(option: str, items: list[str]) -> dict[str, str]:
+            images = {}
+            for item in items:
+                name, sep, image = item.partition("=")
+                if not sep or not image:
+                    raise TinybenchError(f"{option} {item!r} is not BOARD=IMAGE", f"e.g. {option} host=./fw")
+                images[name] = str(Path(image).resolve())
+            return images
         workload_ids = S.parse_list(workloads, S.ALL_WORKLOADS, "workload")
         datasets = {}
         if dataset_root is not None:
@@ -63,7 +67,9 @@ def register(app: typer.Typer) -> None:
                            modes=S.parse_list(modes, S.ALL_MODES, "mode"), out=str(out.resolve()),
                            division=division, datasets=datasets, min_window_s=min_window_s,
                            system=str(system.resolve()) if system else None, submitter=submitter,
-                           firmware=images, places=dict.fromkeys(place, ""), coordinator=coordinator)
+                           firmware=board_images("--firmware", firmware),
+                           energy_firmware=board_images("--energy-firmware", energy_firmware),
+                           places=dict.fromkeys(place, ""), coordinator=coordinator)
         plan = S.prepare(plan, resume=resume)
         try:
             states = S.execute(plan, parallel=not sequential, progress=not no_progress)

@@ -1,8 +1,10 @@
 """Firmware images tinybench did not build: a vendor's ELF, Intel HEX or raw BIN (``run --firmware``).
 
 Why checked here: a wrong image costs a flash cycle or a silent simulator, so what can be read
-from the file is checked before any board time is spent: the format, and for ELF the CPU
-architecture and word size against the board's toolchain. A foreign image is described by the
+from the file is checked before any board time is spent: the format, for ELF the CPU
+architecture and word size against the board's toolchain, and for ELF and HEX where the image
+starts (its vector table) against the flash region of the board's port (``link.ld``), which is
+what tells an image for another board with the same CPU apart. A foreign image is described by the
 same ``FirmwareImage`` as our own builds (so every backend flashes or launches it unchanged), with
 ``origin`` facts the results record: its sha256 and file name.
 """
@@ -10,6 +12,7 @@ same ``FirmwareImage`` as our own builds (so every backend flashes or launches i
 from __future__ import annotations
 
 import platform
+import re
 import struct
 from pathlib import Path
 
@@ -67,6 +70,58 @@ def check_elf(path: Path, board: Board) -> None:
                              "pass the Cortex-M image")
 
 
+_REGION = re.compile(r"^\s*(\w+)\s*\([^)]*\)\s*:\s*ORIGIN\s*=\s*(0x[0-9a-fA-F]+|\d+)\s*,"
+                     r"\s*LENGTH\s*=\s*(0x[0-9a-fA-F]+|\d+)\s*([KM]?)", re.M)
+
+
+def flash_region(board: Board) -> tuple[int, int, Path] | None:
+    """(origin, length, linker script) of the FLASH region of the board's firmware port, or None
+    for ports without one (the host build)."""
+    script = paths.firmware_dir() / "ports" / board.build.port / "link.ld"
+    if not script.is_file():
+        return None
+    for name, origin, length, unit in _REGION.findall(script.read_text(encoding="utf-8", errors="replace")):
+        if name == "FLASH":
+            return int(origin, 0), int(length, 0) * {"": 1, "K": 1024, "M": 1 << 20}[unit], script
+    return None
+
+
+def elf_load_start(path: Path) -> int | None:
+    """Lowest physical (load) address of a 32-bit ELF's loaded bytes, or None for other ELFs."""
+    data = path.read_bytes()
+    if data[4] != 1 or len(data) < 52:
+        return None
+    endian = "<" if data[5] == 1 else ">"
+    phoff, = struct.unpack_from(endian + "I", data, 28)
+    phentsize, phnum = struct.unpack_from(endian + "HH", data, 42)
+    starts = []
+    for i in range(phnum):
+        at = phoff + i * phentsize
+        if at + 32 > len(data):
+            raise TinybenchError(f"{path.name} is truncated (program header {i} is cut off)",
+                                 "rebuild or re-download it")
+        p_type, _off, _vaddr, paddr, filesz = struct.unpack_from(endian + "5I", data, at)
+        if p_type == 1 and filesz > 0:      # PT_LOAD with bytes in the file
+            starts.append(paddr)
+    return min(starts) if starts else None
+
+
+def check_start(path: Path, board: Board, start: int | None) -> None:
+    """Refuse an image whose first loaded byte (its vector table on Cortex-M) lies outside the flash
+    region of the board's port: it was linked for another board (another memory map)."""
+    region = flash_region(board)
+    if region is None or start is None:
+        return
+    origin, length, script = region
+    if not origin <= start < origin + length:
+        raise TinybenchError(
+            f"{path.name} starts at 0x{start:08x}, outside the flash of board '{board.name}' "
+            f"(0x{origin:08x}-0x{origin + length - 1:08x}, {script.parent.name}/{script.name}): "
+            "it was linked for another board",
+            f"pass the image built for {board.name} (its vector table at 0x{origin:08x}), "
+            "or choose the board it was built for")
+
+
 def hex_to_bin(path: Path) -> tuple[bytes, int]:
     """Intel HEX → (contiguous bytes, load address); gaps are filled with 0xFF (erased flash)."""
     chunks: dict[int, bytes] = {}
@@ -120,11 +175,15 @@ def foreign_image(board: Board, path: Path, model_id: str, *, energy: bool) -> F
     runnable = path
     if kind == "elf":
         check_elf(path, board)
+        if board.is_cortex_m:
+            check_start(path, board, elf_load_start(path))
     elif board.kind == "host":
         raise TinybenchError(f"board 'host' runs a Linux executable; {path.name} is a raw {kind.upper()} image",
                              "pass the host build (an ELF executable)")
-    elif kind == "hex" and board.kind != "physical":
+    elif kind == "hex":
         data, start = hex_to_bin(path)
+        check_start(path, board, start)
+    if kind == "hex" and board.kind != "physical":
         if start != 0:
             raise TinybenchError(f"{path.name} loads at 0x{start:08x}; simulated board '{board.name}' loads "
                                  "raw images at address 0", "pass the ELF file instead")

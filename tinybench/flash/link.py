@@ -77,8 +77,8 @@ def handshake(url: str, baud: int, timeout: float) -> str:
                                     sync_timeout=max(1.0, deadline - time.monotonic())) as dut:
                 opened = True
                 return dut.name()
-        except PortMissing:
-            raise                      # a device path that does not exist: waiting cannot help
+        except (PortMissing, dut_client.NotADutError):
+            raise                      # no such device, or not a DUT: waiting cannot help
         except TinybenchError as exc:  # not listening yet, or still booting
             last = exc
             opened = opened or "cannot open" not in exc.message

@@ -127,26 +127,28 @@ class DutSource:
     def reach(self, board: Board, image: FirmwareImage | None, mode: str) -> Iterator[Any]:
         """Flash/launch ``image`` with the board's backend (or reach it at its URL); yields a ``DutLink``
         whose ``baud`` is the board's baud for ``mode`` (boards may use one baud per mode)."""
+        from tinybench.boards.model import BaudConfig
+
         baud = self.baud or board.baud_for(mode)  # type: ignore[arg-type]
         board = self.at_place(board).for_mode(mode)   # interface board: only if this mode uses it
+        # Every hop (the backend's name% handshake after a flash, then the run) talks at this baud.
+        at = board.model_copy(update={"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
         if self.no_flash:
-            from tinybench.boards.model import BaudConfig, SerialConfig
+            from tinybench.boards.model import SerialConfig
             from tinybench.flash.backends import get_backend
 
-            update: dict[str, Any] = {"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)}
-            if board.labgrid is None:
-                update["serial"] = SerialConfig(url=self.port or board.relay_url
-                                                or (board.serial.url if board.serial else None))
-            at = board.model_copy(update=update)
-            backend = get_backend("labgrid" if board.labgrid is not None else "url")
+            if at.labgrid is None:
+                at = at.model_copy(update={"serial": SerialConfig(
+                    url=self.port or board.relay_url or (board.serial.url if board.serial else None))})
+            backend = get_backend("labgrid" if at.labgrid is not None else "url")
             with backend.open(at, None, timeout=15.0) as link:  # type: ignore[arg-type]
                 yield replace(link, edge_url=self.edge)
             return
         from tinybench.flash import deploy
 
         assert image is not None
-        with deploy(board, image) as link:
-            yield replace(link, baud=baud) if link.baud != baud else link
+        with deploy(at, image) as link:
+            yield link
 
     def identity(self, image: FirmwareImage | None) -> dict[str, Any]:
         """What the results record about the firmware (besides what the DUT says about itself)."""

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import serial
 
 from tinybench.protocol import lines as L
-from tinybench.protocol.errors import DutError, DutProtocolError, DutResetError, DutTimeoutError
+from tinybench.protocol.errors import (DutError, DutProtocolError, DutResetError, DutTimeoutError,
+                                       NotADutError)
 
 #: ``transcript(direction, text, host_time)``; direction is ``">"`` sent, ``"<"`` received,
 #: ``"#"`` a note from the host (flushed stale input, negotiation results).
@@ -365,6 +366,8 @@ class DutClient:
                 self.line_check = True
                 self._log("#", "line check on: the DUT already appends ~<crc32> to each line "
                                "(left on by an earlier session); verified and logged without it")
+            if not raw.endswith(b"\r"):     # outside the CRC, but the firmware always sends it
+                self.anomaly("damaged line", f"{L.clean(text)!r} arrived without its CR")
             return L.clean(text)
         if not self.line_check:
             return L.clean(raw)
@@ -457,6 +460,7 @@ class DutClient:
         earlier attempts are drained, so the next command cannot read one of them as its answer.
         """
         deadline = time.monotonic() + timeout
+        previous: list[str] | None = None     # the last attempt's complete answer without a name
         self._synced = False
         attempts = 0
         booted = False
@@ -465,6 +469,7 @@ class DutClient:
             attempts += 1
             attempt_end = min(deadline, time.monotonic() + 1.0)
             named = False
+            answer: list[str] = []
             try:
                 while True:
                     line = self.read_line(max(0.05, attempt_end - time.monotonic()), "name")
@@ -483,9 +488,18 @@ class DutClient:
                                 self.anomaly("unexpected line", f"{text!r} after the reply to name")
                         self._synced = True
                         return
-                    elif not L.is_boot_line(line) and (
-                            named or (part.startswith(("m-", "e-")) and not L.is_known(part))):
-                        self.anomaly("unexpected line", f"{line!r} while waiting for the reply to name")
+                    elif L.is_ready(line):
+                        # Answered without a name. Once may be boot text meeting our first
+                        # `name`; the same non-boot answer twice in a row is what this device says.
+                        if answer and answer == previous and not any(map(L.is_boot_line, answer)):
+                            raise NotADutError(answer[0], port=self.port)
+                        previous, answer = answer, []
+                    else:
+                        if not L.is_boot_line(line) and (
+                                named or (part.startswith(("m-", "e-")) and not L.is_known(part))):
+                            self.anomaly("unexpected line", f"{line!r} while waiting for the reply to name")
+                        if not named and line.strip():
+                            answer.append(line.strip())
             except DutTimeoutError:
                 continue
         raise DutTimeoutError(timeout, port=self.port, command="name", last_line=self._last_line)
@@ -535,10 +549,17 @@ class DutClient:
                                last_line=response.lines[-1] if response.lines else self._last_line)
 
     def name(self) -> str:
-        """Vendor string of ``m-name-dut-[<vendor>]``."""
-        vendor = str(self._expect(self.command("name"), L.parse_name, "an m-name-dut-[...] line"))
-        self._saw_vendor(vendor)
-        return vendor
+        """Vendor string of ``m-name-dut-[<vendor>]``; another device name is refused at once."""
+        response = self.command("name")
+        for text in response.lines:
+            vendor = L.parse_name(text)
+            if vendor is not None:
+                self._saw_vendor(vendor)
+                return vendor
+        other = next((t for t in response.lines if L.protocol_part(t).startswith("m-name-")), None)
+        if other is not None:
+            raise NotADutError(L.protocol_part(other), port=self.port)
+        return str(self._expect(response, L.parse_name, "an m-name-dut-[...] line"))
 
     def profile(self) -> tuple[str, str]:
         """(profile text, model id) from ``profile``."""

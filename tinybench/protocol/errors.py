@@ -56,3 +56,16 @@ class DutResetError(DutProtocolError):
                          command=command, last_line=last_line,
                          hint="check the power supply and the firmware's stack/arena size; "
                               "continue with --resume once the board is stable")
+
+
+class NotADutError(DutProtocolError):
+    """Something answers ``name%``, but not as a DUT (``m-name-dut-[<vendor>]``): an interface
+    board, another device's monitor, a DUT with another device name. Waiting cannot help."""
+
+    def __init__(self, answer: str, *, port: str) -> None:
+        super().__init__(f"the device answers name% with {answer!r}, not m-name-dut-[<vendor>] "
+                         "(the MLPerf Tiny runners require the device name 'dut')",
+                         port=port, command="name", last_line=answer,
+                         hint="pass the DUT's own port with --port; for an interface board (IO manager) "
+                              "in front of the DUT pass --interface URL (docs/bench.md); vendor "
+                              "firmware must print m-name-dut-[<vendor>] (TH_VENDOR_NAME_STRING)")

@@ -41,6 +41,10 @@ from tinybench.run.common import RULE_MIN_ITERATIONS, RULE_MIN_WINDOW_S, RunOpti
 from tinybench.run import metrics
 from tinybench.run.progress import Progress
 
+#: Why a performance image fails energy mode, for our firmware and a vendor's alike.
+ENERGY_BUILD_HINT = ("energy mode needs the energy-mode build of the firmware (EE_CFG_ENERGY_MODE): "
+                     "tinybench builds its own; with --firmware pass the vendor's energy image")
+
 PLOT_FILE = "energy_windows.png"
 EDGES_PER_WINDOW = 2
 MAX_ITERATIONS = 100_000_000
@@ -161,7 +165,7 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
             if client.timestamp() is not None:
                 raise TinybenchError(
                     "the DUT printed a lap for `timestamp`: it runs performance-mode firmware",
-                    "build and flash the energy-mode image (build_firmware(..., energy=True))")
+                    ENERGY_BUILD_HINT)
             if len(monitor.wait_edges(before + 1, edge_timeout_s, settle_s)) > before:
                 break
             notes.append(f"no edge for `timestamp` marker attempt {marker_attempt}")
@@ -396,7 +400,7 @@ def _identify_energy(client: DutClient, workload_id: str, expect_vendor: str | N
     info = client.info() if caps.info else {}
     if info.get("energy") == "0":
         raise TinybenchError(f"the DUT on {client.port} runs performance-mode firmware (tb-info energy=0)",
-                             "build the energy-mode image: build_firmware(..., energy=True)")
+                             ENERGY_BUILD_HINT)
     return DutFacts(vendor=vendor, profile=profile, model=model, caps=sorted(caps.words), info=info)
 
 

@@ -49,6 +49,7 @@ class SuitePlan:
     system: str | None = None          # MLPerf system description JSON (template for every board)
     submitter: str | None = None
     firmware: dict[str, str] = field(default_factory=dict)   # board -> vendor image (--firmware B=IMG)
+    energy_firmware: dict[str, str] = field(default_factory=dict)   # board -> vendor energy-mode image
     places: dict[str, str] = field(default_factory=dict)     # labgrid place -> the board it holds
     coordinator: str | None = None                            # labgrid coordinator HOST:PORT
 
@@ -96,11 +97,22 @@ def prepare(plan: SuitePlan, *, resume: bool) -> SuitePlan:
         raise TinybenchError(f"division {plan.division!r} is not closed or open")
     for board in plan.boards:
         load_board(board)
-    for board, image in plan.firmware.items():
-        if board not in plan.boards:
-            raise TinybenchError(f"--firmware {board}=... names a board that is not in the suite")
-        if not Path(image).is_file():
-            raise TinybenchError(f"firmware image {image} does not exist")
+    for option, images in (("--firmware", plan.firmware), ("--energy-firmware", plan.energy_firmware)):
+        for board, image in images.items():
+            if board not in plan.boards:
+                raise TinybenchError(f"{option} {board}=... names a board that is not in the suite",
+                                     f"boards: {', '.join(plan.boards)}")
+            if not Path(image).is_file():
+                raise TinybenchError(f"firmware image {image} does not exist")
+    if "energy" in plan.modes:
+        # A vendor build is performance or energy firmware (EE_CFG_ENERGY_MODE), never both: the
+        # energy cells need their own image, or they would fail after the other cells' board time.
+        missing = [b for b in plan.firmware if b not in plan.energy_firmware]
+        if missing:
+            raise TinybenchError(
+                f"energy mode on {', '.join(missing)}: --firmware gives the performance-mode image, "
+                "and vendor firmware is built for energy mode separately (EE_CFG_ENERGY_MODE)",
+                f"pass --energy-firmware {missing[0]}=ENERGY_IMAGE, or drop energy from --modes")
     if plan.system is not None and not Path(plan.system).is_file():
         raise TinybenchError(f"system description {plan.system} does not exist")
     datasets = _load_datasets(plan)
@@ -185,7 +197,7 @@ def run_cell(plan: SuitePlan, board: str, workload: str, mode: str, place: str |
     resume = (run_dir / "state.json").is_file()
     if run_dir.exists() and not resume:
         shutil.rmtree(run_dir)      # a start that failed before the run existed: nothing measured
-    image = plan.firmware.get(board)
+    image = (plan.energy_firmware if mode == "energy" else plan.firmware).get(board)
     source = DutSource(firmware=Path(image) if image else None, place=place,
                        coordinator=plan.coordinator if place else None)
     if source == DutSource():
@@ -489,16 +501,17 @@ def system_description(plan: SuitePlan, board_name: str) -> Path:
         desc["Board Name"] = board.description or board.name
     desc.setdefault("Processor(s) Name", board.cpu)
     desc.setdefault("Processor(s) Frequencies", f"{board.clock_hz / 1e6:g} MHz")
-    desc.setdefault("Inference Framework", "vendor firmware" if board_name in plan.firmware
-                    else "tinybench reference firmware")
+    vendor = board_name in plan.firmware or board_name in plan.energy_firmware
+    desc.setdefault("Inference Framework", "vendor firmware" if vendor else "tinybench reference firmware")
     path = Path(plan.out) / board_name / "system" / f"{board_name}.json"
     fsutil.atomic_write_json(path, desc)
     return path
 
 
 def bundle(plan: SuitePlan, board: str) -> tuple[Path | None, list[str]]:
-    """Write ``<out>/<board>/bundle`` with ``tinybench submit``; for the closed division only when
-    the official-rules gate passes. Returns (bundle root or None, reasons it was refused)."""
+    """Write ``<out>/<board>/bundle`` with ``tinybench submit``, only when it passes the rules
+    ``tinybench check`` applies (and, for the closed division, the official-rules gate before it).
+    Returns (bundle root or None, reasons it was refused)."""
     from tinybench.leaderboard.submit import submit
     from tinybench.run.gate import bundle_problems, run_problems
     from tinybench.run.runner import load_results
@@ -518,7 +531,9 @@ def bundle(plan: SuitePlan, board: str) -> tuple[Path | None, list[str]]:
     scratch = Path(plan.out) / board / ".bundle-new"
     shutil.rmtree(scratch, ignore_errors=True)
     submit(complete, system_description(plan, board), scratch, division=plan.division, system_name=board)
-    problems = bundle_problems(scratch) if plan.division == "closed" else []
+    # Both divisions: a bundle `tinybench check` would reject (e.g. a benchmark without its
+    # accuracy run) is not written; the runs stay in <out>/<board>/runs.
+    problems = bundle_problems(scratch)
     if problems:
         shutil.rmtree(scratch, ignore_errors=True)
         return None, problems
