@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -132,3 +133,38 @@ def test_open_bundle_that_check_would_reject_is_not_written(tmp_path, capsys):
     assert "host: no open-division bundle" in text.err and "no accuracy/ results" in text.err
     assert not (out / "host" / "bundle").exists()
     assert json.loads((out / "host" / "runs" / "ad01-performance" / "results.json").read_text())["complete"]
+
+
+def test_ctrl_c_stops_a_suite_quietly_and_journals_the_cell(tmp_path):
+    # Ctrl-C reaches the whole process group: each board worker must unwind without a traceback,
+    # journal its cell as interrupted, and the suite exits 130 with its resume advice
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from fixtures_run import ctrl_c_deliverable
+
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc not installed: cannot build the host firmware")
+    out = tmp_path / "suite"
+    argv = [sys.executable, "-m", "tinybench", "suite", "--board", "host", "--workloads", "kws01",
+            "--modes", "performance", "--min-window-s", "30", "--division", "open", "--no-progress",
+            "--out", str(out)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=ctrl_c_deliverable, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not any("infer" in log.read_text() for log in out.glob("host/runs/*/log.txt")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the suite never started measuring"
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)             # what a terminal's Ctrl-C does
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Traceback" not in stdout, stderr
+    assert _journal(out, "host")[-1]["state"] == "interrupted"

@@ -167,7 +167,9 @@ def test_suite_spreads_a_boards_cells_over_its_places(farm: LabgridFarm, tmp_pat
     proc = _run("suite", "--place", "tb-flash", "--place", "tb-flash2", "--coordinator", farm.coordinator,
                 "--workloads", "kws01,ad01", "--modes", "performance", "--min-window-s", "0.2",
                 "--division", "open", "--out", str(out), "--no-progress")
-    assert proc.returncode == 0, proc.stderr + proc.stdout
+    # every cell runs; a performance-only suite then writes no bundle (`check` needs accuracy runs)
+    # and says so with exit 1 — the spreading over places is what this test is about
+    assert proc.returncode == 1 and "labgrid-host: no open-division bundle" in proc.stderr, proc.stderr + proc.stdout
     done = [json.loads(line) for line in (out / "labgrid-host" / "cells.jsonl").read_text().splitlines()]
     done = [r for r in done if r["state"] == "done"]
     assert sorted(r["cell"] for r in done) == ["ad01-performance", "kws01-performance"]

@@ -463,7 +463,7 @@ class DutClient:
         previous: list[str] | None = None     # the last attempt's complete answer without a name
         self._synced = False
         attempts = 0
-        booted = False
+        booted = heard = False
         while time.monotonic() < deadline:
             self.send("name")
             attempts += 1
@@ -474,10 +474,13 @@ class DutClient:
                 while True:
                     line = self.read_line(max(0.05, attempt_end - time.monotonic()), "name")
                     part = L.protocol_part(line)
-                    if L.is_boot_line(line) and not booted:
-                        booted = True     # on a board that resets when its port opens, expected
+                    if L.is_boot_line(line) and not booted and heard:
+                        # Boot text after the DUT had already answered: it restarted while we
+                        # connected (boot text first is a board or simulator booting on open).
+                        booted = True
                         self.anomaly("dut reset", f"boot text {line!r} while connecting: the DUT "
                                                   "(re)started")
+                    heard = heard or not L.is_boot_line(line)
                     if part.startswith("m-name-"):
                         named = True
                         self._saw_vendor(L.parse_name(line))
@@ -495,7 +498,10 @@ class DutClient:
                             raise NotADutError(answer[0], port=self.port)
                         previous, answer = answer, []
                     else:
-                        if not L.is_boot_line(line) and (
+                        if (L.parse_error(line) or "").startswith("Unknown command: "):
+                            # the DUT received something else than name% (or garbage before it)
+                            self.anomaly("damaged command", f"sent 'name', the DUT answered {line!r}")
+                        elif not L.is_boot_line(line) and (
                                 named or (part.startswith(("m-", "e-")) and not L.is_known(part))):
                             self.anomaly("unexpected line", f"{line!r} while waiting for the reply to name")
                         if not named and line.strip():

@@ -238,22 +238,33 @@ def headline(results: Any) -> dict[str, Any]:
 
 def board_worker(plan_data: dict[str, Any], board: str) -> None:
     """Process entry: run every cell of ``board``; a failing cell is journaled and skipped."""
+    _sigterm_interrupts()
     plan = SuitePlan(**plan_data)
-    _run_cells(plan, board, iter(plan.cells(board)), Path(plan.out) / board / "worker.log")
+    try:
+        _run_cells(plan, board, iter(plan.cells(board)), Path(plan.out) / board / "worker.log")
+    except KeyboardInterrupt:
+        return      # Ctrl-C / the parent's SIGTERM: the cell is journaled "interrupted"; no traceback
+
+
+def _sigterm_interrupts() -> None:
+    """In a worker, the parent's SIGTERM (sent on Ctrl-C) unwinds like Ctrl-C itself, so a running
+    cell saves its state and stops its simulator instead of dying mid-write."""
+    import signal
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 def place_worker(plan_data: dict[str, Any], place: str, queue: Any) -> None:
     """Process entry: hold labgrid ``place`` and run cells of its board taken from ``queue`` until
     it is empty. The place is released on every way out (SIGTERM from the parent included)."""
     import queue as queue_mod
-    import signal
 
     from tinybench.flash.places import lease
 
-    def _terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
+    _sigterm_interrupts()
     plan = SuitePlan(**plan_data)
     board = plan.places[place]
 
