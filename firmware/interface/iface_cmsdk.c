@@ -13,18 +13,10 @@
 
 #include "board.h"
 #include "cm_core.h"
+#include "cmsdk_uart.h"
 #include "iface_core.h"
 
-#define REG32(addr) TB_REG32(addr)
-#define UART_DATA(b) REG32((b) + 0x00u)
-#define UART_STATE(b) REG32((b) + 0x04u)
-#define UART_CTRL(b) REG32((b) + 0x08u)
-#define UART_INTCLR(b) REG32((b) + 0x0Cu)
-#define UART_BAUDDIV(b) REG32((b) + 0x10u)
-#define UART_STATE_TXFULL 0x1u
-#define UART_STATE_RXFULL 0x2u
-#define UART_CTRL_EN_RX_IRQ 0xBu /* TX enable, RX enable, RX interrupt enable */
-#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
+#define UART_CTRL_EN_RX_IRQ (UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXINTEN)
 #define HOST_UART TB_UART_BASE
 #define DUT_UART TB_EDGE_UART_BASE
 #define RING 4096u

@@ -10,13 +10,14 @@ never leaves a half image behind.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -259,8 +260,7 @@ def _build_cached(board: Board, key: str, *, energy: bool, model_id: str, db_byt
         hit = _cached(final, board)
         if hit is not None:
             return hit
-        work = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
-        try:
+        with _publish(root, key, final) as work:
             generate(work / "model")
             built = _make(board, work / "model", work / "out", energy=energy, db_bytes=db_bytes,
                           standard=standard, build_id=key)
@@ -271,13 +271,22 @@ def _build_cached(board: Board, key: str, *, energy: bool, model_id: str, db_byt
                 cmd_max=STANDARD_CMD_MAX if standard else CMD_MAX,
                 image_sha256=fsutil.sha256_file(built), standard=standard)
             fsutil.atomic_write_json(work / "image.json", image.to_json())
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(work, final)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
     return image
+
+
+@contextlib.contextmanager
+def _publish(root: Path, key: str, final: Path) -> Iterator[Path]:
+    """A scratch directory beside cache entry ``final``: when the block succeeds it replaces
+    ``final`` whole (a reader never sees half a build), on any error or Ctrl-C it is removed."""
+    work = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
+    try:
+        yield work
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(work, final)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
 
 
 def build_interface_firmware(port: str, baud: int, *, pace: bool = False) -> Path:
@@ -296,8 +305,7 @@ def build_interface_firmware(port: str, baud: int, *, pace: bool = False) -> Pat
         built = [final / n for n in ("firmware.elf", "firmware") if (final / n).is_file()]
         if built:
             return built[0]
-        work = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=root))
-        try:
+        with _publish(root, key, final) as work:
             argv = ["nice", "make", "-s", "-C", str(paths.firmware_dir()), "-f", "interface/Makefile",
                     f"BOARD={port}", f"OUT={work}", f"BAUD={baud}", f"PACE={1 if pace else 0}"]
             result = subprocess.run(argv, capture_output=True, text=True, check=False)
@@ -306,10 +314,4 @@ def build_interface_firmware(port: str, baud: int, *, pace: bool = False) -> Pat
                 raise TinybenchError(f"interface firmware build failed for port '{port}':\n{tail}",
                                      f"reproduce with: {' '.join(argv[1:])}")
             name = "firmware.elf" if (work / "firmware.elf").is_file() else "firmware"
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(work, final)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
     return final / name

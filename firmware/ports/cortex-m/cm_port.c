@@ -20,22 +20,9 @@
 
 #include "board.h"
 #include "cm_core.h"
+#include "cmsdk_uart.h"
 
-#define REG32(addr) TB_REG32(addr)
 
-/* CMSDK APB UART */
-#define UART_DATA(b) REG32((b) + 0x00u)
-#define UART_STATE(b) REG32((b) + 0x04u)
-#define UART_CTRL(b) REG32((b) + 0x08u)
-#define UART_INTCLR(b) REG32((b) + 0x0Cu)
-#define UART_BAUDDIV(b) REG32((b) + 0x10u)
-#define UART_STATE_TXFULL 0x1u
-#define UART_STATE_RXFULL 0x2u
-#define UART_CTRL_TXEN 0x1u
-#define UART_CTRL_RXEN 0x2u
-#define UART_CTRL_RXINTEN 0x8u
-
-#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
 
 #if defined(TB_HOSTFILE) && TB_HOSTFILE
 static int32_t semihost_call(uint32_t op, volatile uint32_t *args)
