@@ -80,19 +80,34 @@ def test_slide_equals_window_by_window_and_is_recomputable(ad_link):
 
 
 class _FlipReply:
-    """Wraps a real pyserial link; flips one digit in the first ``m-results`` line it reads."""
+    """Wraps a real pyserial link; flips the first digit after the first ``m-results-[`` it reads,
+    wherever the reads happen to split the line (a marker or its digit may end one read)."""
+
+    _MARK = b"m-results-["
 
     def __init__(self, link) -> None:  # noqa: ANN001
         self._link, self.armed = link, True
+        self._tail, self._digit_next = b"", False
 
     def read(self, n: int = 1) -> bytes:
-        data = self._link.read(n)
-        at = data.find(b"m-results-[")
-        if self.armed and at >= 0 and len(data) > at + 12:
-            self.armed = False
-            digit = at + len(b"m-results-[")
-            data = data[:digit] + bytes([data[digit] ^ 0x01]) + data[digit + 1:]
-        return data
+        data = bytearray(self._link.read(n))
+        if not self.armed or not data:
+            return bytes(data)
+        window = self._tail + bytes(data)
+        at = window.find(self._MARK)
+        if self._digit_next:
+            digit = 0
+        elif at >= 0:
+            digit = at + len(self._MARK) - len(self._tail)      # index in this read
+        else:
+            digit = -1
+        if 0 <= digit < len(data):
+            data[digit] ^= 0x01
+            self.armed = self._digit_next = False
+        elif digit == len(data):
+            self._digit_next = True                               # the marker ended this read
+        self._tail = window[-(len(self._MARK) - 1):]
+        return bytes(data)
 
     def __getattr__(self, name: str):  # noqa: ANN204
         return getattr(self._link, name)

@@ -1056,28 +1056,15 @@ class DutClient:
             response = self.command(command, timeout=per_line)
         results: list[list[float]] = []
         crcs: list[int] = []
-        printed = 0
-        summary: dict[str, str] | None = None
-        for text in response.lines:
-            ext = L.parse_extension(text)
-            if ext and ext[0] == "slide":
-                summary = L.parse_kv_list(ext[1])
-                continue
-            printed = zlib.crc32(text.encode("ascii", errors="replace") + b"\r\n", printed)
-            values = L.parse_results(text)
-            if values is not None:
-                results.append(list(values))
-            elif ext and ext[0] == "crc":
-                try:
-                    crcs.append(int(L.parse_kv_list(ext[1])["output"], 16))
-                except (KeyError, ValueError):
-                    pass                          # damaged: the summary check below fails
-        if summary is None or summary.get("count") != str(count) or \
-                summary.get("crc") != f"{printed:08x}" or len(results) != count or len(crcs) != count:
+        for group in L.split_slide(response.lines, count) or []:
+            results.append(L.parse_results(group[0]) or [])
+            crcs += [int(kv["output"], 16) for kv in _crc_fields(group) if _is_hex8(kv.get("output"))][:1]
+        if len(results) != count or len(crcs) != count:
             raise DutProtocolError(
-                f"tb-slide reply does not check out ({len(results)} results, {len(crcs)} CRCs for "
-                f"{count} windows; summary {summary}, lines CRC {printed:08x})", port=self.port,
-                command=command, last_line=response.lines[-1] if response.lines else self._last_line,
+                f"tb-slide reply does not check out ({len(results)} windows with results, {len(crcs)} "
+                f"with an output CRC, of {count}; or its m-tb-slide summary line is missing or "
+                "disagrees with the lines received)", port=self.port, command=command,
+                last_line=response.lines[-1] if response.lines else self._last_line,
                 hint="the link damaged a line: the windows are measured again")
         return SlideReply(results, crcs)
 
@@ -1134,3 +1121,17 @@ def connect(url: str, baud: int, *, timeout: float = 5.0, transcript: Transcript
         client.close()
         raise
     return client
+
+
+def _crc_fields(lines: list[str]) -> list[dict[str, str]]:
+    """The key=value fields of every ``m-tb-crc-[…]`` line among ``lines``."""
+    out = []
+    for text in lines:
+        ext = L.parse_extension(text)
+        if ext and ext[0] == "crc":
+            out.append(L.parse_kv_list(ext[1]))
+    return out
+
+
+def _is_hex8(value: str | None) -> bool:
+    return value is not None and len(value) == 8 and all(c in "0123456789abcdefABCDEF" for c in value)

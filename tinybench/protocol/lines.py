@@ -180,3 +180,29 @@ def parse_kv_list(payload: str) -> dict[str, str]:
         key, _, value = item.partition("=")
         out[key.strip()] = value.strip()
     return out
+
+
+def split_slide(lines: list[str], count: int) -> list[list[str]] | None:
+    """The reply of ``tb-slide STRIDE COUNT`` as ``count`` line groups, one per window, each starting
+    with its ``m-results`` line; None when the closing ``m-tb-slide-[count=N,crc=C]`` line is
+    missing or disagrees (C is the CRC-32 of every other reply line with its CR LF, so a line the
+    link damaged shows here even when it still parses). One reading for the client (which then
+    measures the windows again) and for the transcript parser (which then recomputes none of them).
+    """
+    printed = 0
+    summary: dict[str, str] | None = None
+    groups: list[list[str]] = []
+    for text in lines:
+        ext = parse_extension(text)
+        if ext and ext[0] == "slide":
+            summary = parse_kv_list(ext[1])
+            continue
+        printed = zlib.crc32(text.encode("ascii", errors="replace") + b"\r\n", printed)
+        if parse_results(text) is not None:
+            groups.append([])
+        if groups:
+            groups[-1].append(text)
+    if summary is None or len(groups) != count or summary.get("count") != str(count) \
+            or summary.get("crc") != f"{printed:08x}":
+        return None
+    return groups

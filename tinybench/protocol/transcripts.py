@@ -411,21 +411,8 @@ def slide_windows(ex: Exchange) -> list[Exchange]:
     parts = ex.command.split()
     stride = _int_or_none(parts[1]) if len(parts) == 3 else None
     count = _int_or_none(parts[2]) if len(parts) == 3 else None
-    printed = 0
-    summary: dict[str, str] | None = None
-    per_window: list[list[str]] = []
-    for text in ex.lines:
-        ext = L.parse_extension(text)
-        if ext and ext[0] == "slide":
-            summary = L.parse_kv_list(ext[1])
-            continue
-        printed = zlib.crc32(text.encode("ascii", errors="replace") + b"\r\n", printed)
-        if L.parse_results(text) is not None:
-            per_window.append([])
-        if per_window:
-            per_window[-1].append(text)
-    if stride is None or count is None or summary is None or len(per_window) != count or \
-            summary.get("count") != str(count) or summary.get("crc") != f"{printed:08x}":
+    per_window = L.split_slide(ex.lines, count) if stride is not None and count is not None else None
+    if stride is None or per_window is None:
         return []
     return [finish_infer(Exchange("infer 1 0", ex.input_file, ex.input_offset + k * stride, lines,
                                   host_time=ex.host_time, tag=ex.tag))
