@@ -127,6 +127,17 @@ def test_line_check_catches_damage_to_a_line_nobody_reads(host_kws):
         assert _kinds(client) == ["damaged line"] and [i.kind for i in proxy.injected] == ["flip"]
 
 
+def test_a_damaged_caps_word_is_noticed_by_a_second_reading(host_kws):
+    """The first tb-caps reply is read before any check: a flip turning "check" into "aheck" hid
+    the line check itself and went unseen (fault campaign, seed 72, run 52)."""
+    proxy, client = _client(host_kws, [Fault("flip", "down", 16, arg=1, match=b"m-tb-caps-[")])
+    with proxy, client:
+        client.command("tb-check off")          # the module's DUT may still check from a test before
+        assert client.caps().line_check and client.line_check
+        assert _kinds(client) == ["damaged line"] and "aheck" in client.anomalies[0]
+        assert [i.kind for i in proxy.injected] == ["flip"]
+
+
 def test_line_check_notices_a_lost_carriage_return(host_kws):
     """The CR is outside the CRC; a checked line always ends in CR LF, so a lost CR is noted."""
     proxy, client = _client(host_kws, [])

@@ -928,6 +928,14 @@ class DutClient:
         if self._caps is not None:
             return self._caps
         caps = self._read_caps()
+        if caps.words and not caps.line_check and self.want_line_check:
+            # tinybench firmware, read unchecked, without the line check: the link may have
+            # damaged the very word that would turn the check on, so a second reading must agree
+            again = self._read_caps()
+            if again != caps:
+                self.anomaly("damaged line", f"tb-caps read twice unchecked: {sorted(caps.words)}, "
+                                             f"then {sorted(again.words)}")
+                caps = again
         self._caps = caps
         self._log("#", f"caps: {sorted(caps.words) or 'none (standard firmware)'}; "
                        f"cmdmax={caps.cmdmax}; chunk={caps.chunk_bytes}")
