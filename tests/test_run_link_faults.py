@@ -160,6 +160,15 @@ def test_without_line_check_a_damaged_protocol_line_is_noted(host_kws):
         assert _kinds(client) == ["unexpected line"] and "m-warmup-eone" in client.anomalies[0]
 
 
+def test_stall_inside_the_name_reply_at_connect_is_noted(host_kws):
+    """Sync tolerates pauses in boot text, but not inside the DUT's name reply (fault campaign,
+    seed 82, run 17: a 1 s stall at byte 10 of `m-name-dut-[…]` went unseen)."""
+    proxy = FaultProxy(host_kws.url, [Fault("stall", "down", 10, arg=1.0, match=b"m-name-dut-")]).start()
+    with proxy, connect(proxy.url, host_kws.baud, timeout=3.0) as client:
+        assert [i.kind for i in proxy.injected] == ["stall"]
+        assert _kinds(client) == ["link stall"] and "m-name-dut-" in client.anomalies[0]
+
+
 @pytest.mark.parametrize("direction, at, where", [("down", 8, "inside the line"),
                                                   ("up", 0, "before 'm-results")])
 def test_stall_is_noted(host_kws, direction, at, where):

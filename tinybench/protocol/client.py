@@ -316,7 +316,8 @@ class DutClient:
                     continue
                 self._last_line = text
                 self._log("<", text)
-                if self._wait_partial > STALL_NOTE_S and self._synced:
+                # before sync a boot may pause mid-line; a name reply is no boot text
+                if self._wait_partial > STALL_NOTE_S and (self._synced or L.parse_name(text) is not None):
                     self.anomaly("link stall", f"{self._wait_partial:.2f} s of silence inside the "
                                                f"line {text!r} (bound {STALL_NOTE_S} s)")
                 self.last_wait = max(0.0, self._wait_empty - self._allow)
@@ -507,6 +508,11 @@ class DutClient:
                         if not named and line.strip():
                             answer.append(line.strip())
             except DutTimeoutError:
+                if self._buf.lstrip(b"\r\n\0").startswith(b"m-"):
+                    # a protocol line (the name reply) begun and then silent for the whole
+                    # attempt: a monitor prints a reply in one go, so the link stalled inside it
+                    self.anomaly("link stall", f"{bytes(self._buf)!r} stopped mid-line for over "
+                                               f"{STALL_NOTE_S} s while connecting")
                 continue
         raise DutTimeoutError(timeout, port=self.port, command="name", last_line=self._last_line)
 
