@@ -62,6 +62,15 @@ def _listening(port: int) -> bool:
     return _is_listening(port)
 
 
+def _reaped(pid: int) -> bool:
+    """True once ``pid`` has exited; reaps it when it is this process's child (the power switch
+    starts boards from the farm's process), so a zombie does not look alive."""
+    try:
+        return os.waitpid(pid, os.WNOHANG)[0] == pid
+    except ChildProcessError:      # not our child: os.kill(pid, 0) tells
+        return False
+
+
 def _stop_group(key: str) -> None:
     """Stop the detached process group recorded in ``<key>.pid`` (if any)."""
     pidfile = _state_dir() / f"{key}.pid"
@@ -72,9 +81,12 @@ def _stop_group(key: str) -> None:
     try:
         os.killpg(pid, signal.SIGTERM)
         for _ in range(100):
+            if _reaped(pid):
+                break
             os.kill(pid, 0)
             time.sleep(0.02)
-        os.killpg(pid, signal.SIGKILL)
+        else:
+            os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     pidfile.unlink(missing_ok=True)
