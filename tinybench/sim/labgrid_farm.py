@@ -118,17 +118,26 @@ def stop_board(port: int) -> None:
         _stop_group(f"iface-{bench['interface_port']}")
 
 
-def start_board(port: int, image: Path, *, edge_port: int = 0, timeout: float = 10.0) -> int:
-    """(Re)start the farm board at ``port`` with the host-build ``image``; returns its pid. A bench's
-    interface board is restarted after it (it relays to this UART)."""
+def start_board(port: int, image: Path, *, edge_port: int = 0, qemu: str | None = None,
+                timeout: float = 10.0) -> int:
+    """(Re)start the farm board at ``port`` with ``image``; returns its pid. ``qemu``: the board
+    (``boards/<name>.yaml`` with a ``qemu:`` section) whose emulator runs the image — deterministic
+    DUT time (``-icount``) — else the image is a host build. A bench's interface board is restarted
+    after it (it relays to this UART)."""
     stop_board(port)
-    # The host firmware dies with its parent (PR_SET_PDEATHSIG), so its parent is a shell that
-    # waits for it (`; :` keeps sh from exec-ing it), in a session of its own that the flash
-    # command's exit does not end; stop_board signals the whole group.
-    pid = _spawn_detached(str(port), ["sh", "-c", '"$0" --port "$1" --edge-port "$2"; :', str(image),
-                                      str(port), str(edge_port)], port,
-                          f"board firmware {image}", timeout)
-    (_state_dir() / f"{port}.image").write_text(str(Path(image).resolve()))
+    if qemu:
+        from tinybench.boards import load_board
+        from tinybench.sim.launch import qemu_command
+
+        argv = qemu_command(load_board(qemu), Path(image), port, edge_port or free_port())
+    else:
+        # The host firmware dies with its parent (PR_SET_PDEATHSIG), so its parent is a shell that
+        # waits for it (`; :` keeps sh from exec-ing it), in a session of its own that the flash
+        # command's exit does not end; stop_board signals the whole group.
+        argv = ["sh", "-c", '"$0" --port "$1" --edge-port "$2"; :', str(image), str(port), str(edge_port)]
+    pid = _spawn_detached(str(port), argv, port, f"board firmware {image}", timeout)
+    (_state_dir() / f"{port}.image").write_text(json.dumps({"image": str(Path(image).resolve()),
+                                                             "qemu": qemu}))
     bench = _bench_at_dut(port)
     if bench is not None:
         iface = bench["interface_port"]
@@ -152,14 +161,14 @@ def _bench_at_dut(dut_port: int) -> dict | None:
     return None
 
 
-def flash(port: int, image: Path) -> int:
+def flash(port: int, image: Path, qemu: str | None = None) -> int:
     """Program the farm board reached at ``port``: a board's own UART, or a bench's interface port
     (then the DUT behind it is restarted with ``image``, its edge channel at the bench's port)."""
     try:
         bench = json.loads(_bench_file(port).read_text())
     except (OSError, ValueError):
-        return start_board(port, image)
-    return start_board(bench["dut_port"], image, edge_port=bench["edge_port"])
+        return start_board(port, image, qemu=qemu)
+    return start_board(bench["dut_port"], image, edge_port=bench["edge_port"], qemu=qemu)
 
 
 def power(dut_port: int, on: bool) -> None:
@@ -169,11 +178,11 @@ def power(dut_port: int, on: bool) -> None:
         stop_board(dut_port)
         return
     try:
-        image = Path((_state_dir() / f"{dut_port}.image").read_text())
-    except OSError:
+        last = json.loads((_state_dir() / f"{dut_port}.image").read_text())
+    except (OSError, ValueError):
         return
     bench = _bench_at_dut(dut_port)
-    start_board(dut_port, image, edge_port=bench["edge_port"] if bench else 0)
+    start_board(dut_port, Path(last["image"]), edge_port=bench["edge_port"] if bench else 0, qemu=last["qemu"])
 
 
 class PowerSwitch:
@@ -392,16 +401,18 @@ class LabgridFarm:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m tinybench.sim.labgrid_farm flash URL IMAGE``: program the farm board at URL."""
-    if len(argv) != 3 or argv[0] != "flash":
-        print("usage: python -m tinybench.sim.labgrid_farm flash socket://127.0.0.1:PORT IMAGE", file=sys.stderr)
+    """``python -m tinybench.sim.labgrid_farm flash URL IMAGE [QEMU_BOARD]``: program the farm board
+    at URL (``QEMU_BOARD``: the board yaml whose ``qemu:`` section emulates the image)."""
+    if len(argv) not in (3, 4) or argv[0] != "flash":
+        print("usage: python -m tinybench.sim.labgrid_farm flash socket://127.0.0.1:PORT IMAGE [QEMU_BOARD]",
+              file=sys.stderr)
         return 2
     url = urlsplit(argv[1])
     if url.hostname not in ("127.0.0.1", "localhost") or url.port is None:
         print(f"not a farm board URL: {argv[1]} (expected socket://127.0.0.1:PORT)", file=sys.stderr)
         return 2
     try:
-        pid = flash(url.port, Path(argv[2]))
+        pid = flash(url.port, Path(argv[2]), argv[3] if len(argv) == 4 else None)
     except TinybenchError as exc:
         print(f"flash failed: {exc.message}", file=sys.stderr)
         return 1
