@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import serial
 
@@ -55,6 +56,15 @@ def _is_interface_name(lines: list[str]) -> bool:
         if "interface board" in low or low.startswith("m-name-io") or "io-manager" in low:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class BoardFacts:
+    """What an interface board says about itself on hop 1."""
+
+    name: str           # its name% reply, e.g. "tinyML Enhanced Interface Board"
+    queue: int          # bytes of DUT commands it queues (tb-iface); 0: forwards each at once
+    baud: int           # the DUT-side baud it relays at (checkbaud); 0: it does not say
 
 
 class RelayLink:
@@ -218,6 +228,11 @@ class RelayLink:
     # --------------------------------------------------------------- checks at open
     def check(self, dut_baud: int | None, timeout: float) -> None:
         """Board present and named as an interface board, relaying at ``dut_baud``, DUT answering."""
+        self._check_dut(self.check_board(dut_baud, timeout).baud or None, timeout)
+
+    def check_board(self, dut_baud: int | None, timeout: float) -> BoardFacts:
+        """Hop 1 only (no DUT needed): the board answers as an interface board and relays at
+        ``dut_baud`` (None: any)."""
         try:
             named = self._board_command("name", min(timeout, 3.0))
         except serial.SerialException as exc:
@@ -246,6 +261,11 @@ class RelayLink:
                 f"at {dut_baud} baud (hop 2, interface board → DUT)",
                 f"send 'setbaud {dut_baud}%' to the board (it stores the value and resets), "
                 "or build the DUT firmware for the board's baud")
+        return BoardFacts(name=next((t for t in named if t), ""), queue=self.command_queue,
+                          baud=relayed or 0)
+
+    def _check_dut(self, relayed: int | None, timeout: float) -> None:
+        """Hop 2: ``dut name`` gets the DUT's reply through the board."""
         self._out.clear()
         self.awaiting_replies = 0
         deadline = time.monotonic() + timeout
@@ -282,3 +302,15 @@ def open_relay(url: str, dut_baud: int | None, timeout: float, *,
         raise
     link._log(f"io: relaying to the DUT through interface board {url}")
     return link
+
+
+def probe_interface_board(url: str, dut_baud: int | None, timeout: float) -> BoardFacts:
+    """Ask the interface board at ``url`` who it is and at which baud it relays (hop 1 only, no DUT
+    needed): what ``tinybench flash --interface-firmware`` checks after flashing one."""
+    from tinybench.transport import open_link
+
+    link = RelayLink(open_link(url, HOST_BAUD, timeout, what="interface board"), url)
+    try:
+        return link.check_board(dut_baud, timeout)
+    finally:
+        link.close()
