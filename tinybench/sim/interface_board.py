@@ -134,13 +134,18 @@ class SimInterfaceBoard:
             if not chunk:
                 break
             buf += chunk
-            while b"%" in buf:
-                raw, buf = buf.split(b"%", 1)
-                self._dispatch(raw.decode("ascii", "replace"))
+            commands = buf.split(b"%")
+            buf = commands.pop()
+            self._arrived([c.decode("ascii", "replace") for c in commands])
         with self._lock:
             if self._host is conn:
                 self._host = None
         conn.close()
+
+    def _arrived(self, commands: list[str]) -> None:
+        """Commands received together (one read of the host link)."""
+        for command in commands:
+            self._dispatch(command)
 
     def _dispatch(self, command: str) -> None:
         word = command.split(" ", 1)[0]
@@ -234,10 +239,18 @@ class SimIoManager(SimInterfaceBoard):
             self._owed -= 1
         super()._from_dut(text)
 
+    def _arrived(self, commands: list[str]) -> None:
+        """Half-duplex: a command whose bytes arrive while the DUT still owes its m-ready (also one
+        sent right behind a ``dut`` command) collides with the DUT's output and is lost."""
+        busy = self._owed > 0
+        for command in commands:
+            if busy:
+                self.collisions += 1
+                continue
+            self._dispatch(command)
+            busy = command.startswith("dut ")
+
     def _dispatch(self, command: str) -> None:
-        if self._owed:                   # the DUT is talking: the command is garbled and lost
-            self.collisions += 1
-            return
         word, _, arg = command.partition(" ")
         replies = {
             "name": [self.name], "help": [self.HELP], "version": ["m-version-[1.0.3 (simulated)]"],

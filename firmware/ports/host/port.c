@@ -252,7 +252,10 @@ int tb_port_getc(void)
         } else {
             wait_uart_readable();
             if (uart_client < 0) {
+                /* a new client: wait for its bytes in wait_uart_readable(), which keeps serving
+                 * the edge channel (a blocking read here left edge-ready unanswered) */
                 accept_uart();
+                continue;
             }
             got = read(uart_client, rx_buf, sizeof rx_buf);
             if (got <= 0) {
