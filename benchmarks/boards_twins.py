@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import time
 
 from tinybench import fsutil, paths
 from tinybench.boards import load_board
 from tinybench.flash import build_firmware, deploy
+from tinybench.flash.fit import elf_sizes
 from tinybench.flash.verify import verify_model
 from tinybench.protocol import connect
 
@@ -44,18 +44,11 @@ def published_ms(model_id: str) -> float | None:
     return 1000.0 / float(match.group(1)) if match else None
 
 
-def sizes(elf: str) -> tuple[int, int]:
-    """(flash bytes, static RAM bytes) of an ELF: text+data, data+bss."""
-    out = subprocess.run(["arm-none-eabi-size", elf], capture_output=True, text=True, check=True).stdout
-    text, data, bss = (int(x) for x in out.splitlines()[1].split()[:3])
-    return text + data, data + bss
-
-
 def measure(board_name: str, model_id: str, iterations: int) -> dict[str, float]:
     board = load_board(board_name)
     model = paths.shared_dir() / "mlperf-tiny" / "models" / MODELS[model_id]  # type: ignore[operator]
     image = build_firmware(board, model, model_id)
-    flash, ram_static = sizes(str(image.path))
+    flash, ram_static = elf_sizes(image.path)
     payload = bytes((i * 37 + 11) % 256 for i in range(INPUT_BYTES[model_id]))
     with deploy(board, image, timeout=300) as link:
         renode = link.processes[0]

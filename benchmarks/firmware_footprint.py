@@ -18,7 +18,6 @@ by stack painting (tb-info after the inferences).
 from __future__ import annotations
 
 import argparse
-import subprocess
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from tinybench import fsutil, paths
 from tinybench.boards import load_board
 from tinybench.flash import build_firmware, deploy
 from tinybench.flash.build import raw_input_bytes
+from tinybench.flash.fit import section_sizes
 from tinybench.protocol.client import connect
 
 MODELS = {
@@ -40,22 +40,12 @@ TFLM_ARENA = {"kws01": 24272, "vww01": 103680, "ic01": 55984, "ad01": 3984}
 ITERATIONS = {"kws01": 4, "vww01": 2, "ic01": 2, "ad01": 20}
 
 
-def section_sizes(elf: str) -> dict[str, int]:
-    out = subprocess.run(["arm-none-eabi-size", "-A", elf], capture_output=True, text=True, check=True).stdout
-    sizes: dict[str, int] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
-            sizes[parts[0]] = int(parts[1])
-    return sizes
-
-
 def measure(board_name: str, model_id: str) -> dict[str, object]:
     shared = paths.shared_dir()
     assert shared is not None, "../shared is missing"
     board = load_board(board_name)
     image = build_firmware(board, shared / "mlperf-tiny" / "models" / MODELS[model_id][0], model_id)
-    sizes = section_sizes(str(image.path))
+    sizes = section_sizes(image.path)
     n = ITERATIONS[model_id]
     rng = np.random.default_rng(7)
     elements = MODELS[model_id][1]

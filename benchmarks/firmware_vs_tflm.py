@@ -32,6 +32,7 @@ from pathlib import Path
 from tinybench import fsutil, paths
 from tinybench.boards import load_board
 from tinybench.flash import build_firmware
+from tinybench.flash.fit import section_sizes
 
 MODELS = {"kws01": "kws_ref_model.tflite", "vww01": "vww_96_int8.tflite",
           "ic01": "pretrainedResnet_quant.tflite", "ad01": "ad01_int8.tflite"}
@@ -51,17 +52,6 @@ GOALS = {("m4", "kws01"): 6_900_000, ("m4", "vww01"): 21_700_000, ("m4", "ic01")
          ("m4", "ad01"): 525_000, ("m55", "kws01"): 1_810_000, ("m55", "vww01"): 6_550_000,
          ("m55", "ic01"): 4_900_000, ("m55", "ad01"): 150_000}
 PROFILE_RUNS = 3
-
-
-def section_sizes(elf: Path) -> dict[str, int]:
-    out = subprocess.run(["arm-none-eabi-size", "-A", str(elf)], capture_output=True, text=True,
-                         check=True).stdout
-    sizes: dict[str, int] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
-            sizes[parts[0]] = int(parts[1])
-    return sizes
 
 
 def flash_bytes(elf: Path) -> int:

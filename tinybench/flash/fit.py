@@ -47,27 +47,50 @@ def check_fit(board: Board, model_id: str, *, arena_bytes: int, weight_bytes: in
             "pick a board with more memory, or a smaller model")
 
 
-def check_elf_fits(board: Board, elf: Path) -> tuple[int, int]:
-    """Before flashing any ELF (ours, cached, or a vendor's): its flash (text + data) and static RAM
-    (data + bss) from the board's ``size`` tool must fit the board. Returns (flash, ram) bytes."""
+def _size_tool(cortex_m: bool) -> str:
+    """The ``size`` that reads the image's architecture: Arm's for Cortex-M, the host's otherwise."""
     import shutil
+
+    tool = "arm-none-eabi-size" if cortex_m else "size"
+    path = shutil.which(tool)
+    if path is None:
+        raise TinybenchError(f"{tool} is not installed (needed to read the image's sizes)",
+                             "apt-get install binutils-arm-none-eabi" if cortex_m else "apt-get install binutils")
+    return path
+
+
+def elf_sizes(elf: Path, *, cortex_m: bool = True) -> tuple[int, int]:
+    """(flash, static RAM) bytes of an ELF: text + data, data + bss (Berkeley ``size`` output)."""
     import subprocess
 
-    # The size tool must read the board's architecture: Arm's for Cortex-M, the host's otherwise.
-    tool = "arm-none-eabi-size" if board.is_cortex_m else "size"
-    size = shutil.which(tool)
-    if size is None:
-        raise TinybenchError(f"{tool} is not installed (needed to check the image fits)",
-                             "apt-get install binutils-arm-none-eabi" if board.is_cortex_m
-                             else "apt-get install binutils")
-    result = subprocess.run([size, str(elf)], capture_output=True, text=True, check=False)
+    result = subprocess.run([_size_tool(cortex_m), str(elf)], capture_output=True, text=True, check=False)
     lines = result.stdout.splitlines()
     if result.returncode != 0 or len(lines) < 2:
         raise TinybenchError(f"{elf} is not an ELF image the size tool can read: "
                              f"{(result.stderr or result.stdout).strip()[-300:]}",
                              "flash an .elf built for this board")
     text, data, bss = (int(x) for x in lines[1].split()[:3])
-    flash, ram = text + data, data + bss
+    return text + data, data + bss
+
+
+def section_sizes(elf: Path, *, cortex_m: bool = True) -> dict[str, int]:
+    """Bytes per allocated section (``size -A``), e.g. ``{".text": …, ".bss": …}``; for footprint reports."""
+    import subprocess
+
+    out = subprocess.run([_size_tool(cortex_m), "-A", str(elf)], capture_output=True, text=True,
+                         check=True).stdout
+    sizes: dict[str, int] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    return sizes
+
+
+def check_elf_fits(board: Board, elf: Path) -> tuple[int, int]:
+    """Before flashing any ELF (ours, cached, or a vendor's): its flash (text + data) and static RAM
+    (data + bss) from the board's ``size`` tool must fit the board. Returns (flash, ram) bytes."""
+    flash, ram = elf_sizes(elf, cortex_m=board.is_cortex_m)
     problems = []
     if flash > board.flash_bytes:
         problems.append(f"flash: {flash:,} B (text + data) but the board has {board.flash_bytes:,} B")

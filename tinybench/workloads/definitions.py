@@ -7,6 +7,7 @@ instead of surfacing later as a wrong accuracy figure.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -32,10 +33,7 @@ class TensorSpec(_Strict):
 
     @property
     def elements(self) -> int:
-        n = 1
-        for d in self.shape:
-            n *= d
-        return n
+        return math.prod(self.shape)
 
 
 class ModelSpec(_Strict):

@@ -1,0 +1,61 @@
+/* Interface-board chip file for the nRF52840-DK (nRF52840 at 64 MHz); the main loop is
+ * iface_cm_main.c, the clock and UARTE driver ports/nrf52840/nrf_hw.c (register facts and sources
+ * in nrf_hw.h), the pins ports/nrf52840/board.h (sources there).
+ *
+ *   Host side: UARTE0 on the VCOM pins, TXD = P0.06, RXD = P0.08 [nRF52840 DK User Guide,
+ *     "Virtual COM port"], at 115200 baud: the J-Link's USB CDC port is the host link.
+ *   DUT side: UARTE1 (0x40028000, IRQ 40) on the Arduino header, D0 = P1.01 (RX), D1 = P1.02 (TX)
+ *     [nRF52840 DK User Guide, "Arduino interface"], at the stored baud (default 9600) — the pins
+ *     the DUT port uses in energy mode.
+ *   Receive: one-byte EasyDMA transfers per UARTE; each ENDRX interrupt hands the byte over and
+ *     restarts RX at once (a UARTE whose RX is stopped loses what arrives).
+ */
+#include <stdint.h>
+
+#include <board.h>
+
+#include "iface_cm.h"
+#include "nrf_hw.h"
+
+#define HOST_UART UARTE0
+#define DUT_UART UARTE1
+
+static volatile uint8_t g_rx_byte[2]; /* EasyDMA targets, indexed by iface_cm_side */
+
+static void host_write(const char *d, size_t n) { nrf_uarte_write(HOST_UART, d, n); }
+static void dut_write(const char *d, size_t n) { nrf_uarte_write(DUT_UART, d, n); }
+
+/* BAUDRATE takes effect for the next character; no need to disable the UARTE [PS 6.34.9]. */
+static void set_dut_baud(uint32_t baud) { UARTE_BAUDRATE(DUT_UART) = nrf_baud_value(baud); }
+
+static void rx_take(iface_cm_side side, uint32_t base)
+{
+    if (UARTE_EVENTS_ENDRX(base) != 0u) {
+        UARTE_EVENTS_ENDRX(base) = 0u;
+        iface_cm_rx(side, g_rx_byte[side]);
+        UARTE_TASKS_STARTRX(base) = 1u;
+    }
+    if (UARTE_EVENTS_ERROR(base) != 0u) {
+        UARTE_EVENTS_ERROR(base) = 0u;
+        UARTE_ERRORSRC(base) = UARTE_ERRORSRC(base); /* write 1 to clear */
+    }
+}
+
+void tb_cm_irq(void)
+{
+    rx_take(IFACE_CM_HOST, HOST_UART);
+    rx_take(IFACE_CM_DUT, DUT_UART);
+}
+
+static void init(uint32_t dut_baud)
+{
+    uint32_t i;
+    nrf_hfclk_start();
+    nrf_uarte_init(HOST_UART, TB_NRF_VCOM_TXD, TB_NRF_VCOM_RXD, IFACE_HOST_BAUD, &g_rx_byte[IFACE_CM_HOST]);
+    nrf_uarte_init(DUT_UART, TB_NRF_D1_TXD, TB_NRF_D0_RXD, dut_baud, &g_rx_byte[IFACE_CM_DUT]);
+    for (i = 0; i < TB_NVIC_WORDS; ++i) {
+        NVIC_ISER(i) = 0xFFFFFFFFu;
+    }
+}
+
+const iface_cm_chip iface_cm_this_chip = {init, host_write, dut_write, set_dut_baud};
