@@ -153,7 +153,7 @@ static void dispatch(void) {
         host_number(IFACE_QUEUE_MAX);
         host_text(",baud=");
         host_number(g_port->dut_baud);
-        host_line(",timer]");
+        host_line(g_port->has_edge_input ? ",timer]" : "]");
         host_line("m-ready");
     } else if (strcmp(cmd, "help") == 0) {
         host_line("m-help-[name,version,res,tm 0|1,enable-timer,disable-timer,dut <cmd>,"

@@ -48,6 +48,9 @@ typedef struct {
     uint32_t dut_baud;
     /* reset or power-cycle the DUT ("res"); NULL: the port cannot, "res" answers e-[...] */
     void (*reset_dut)(void);
+    /* 1 if the port calls iface_edge() (the DUT's timestamp pin is wired to it); tb-iface then
+     * says "timer" so a host knows laps will come. The tm/enable-timer commands exist either way. */
+    int has_edge_input;
 } iface_port;
 
 void iface_init(iface_port *port);

@@ -97,7 +97,8 @@ int main(int argc, char **argv) {
         write_all(edge, "?", 1);           /* the DUT answers edge-ready once the channel is live */
     }
 
-    static iface_port port = {host_write, dut_write, NULL, 0, NULL};
+    static iface_port port = {host_write, dut_write, NULL, 0, NULL, 0};
+    port.has_edge_input = edge >= 0;
     port.dut_baud = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 10) : 9600u;
     iface_init(&port);
     printf("listening %d\n", ntohs(a.sin_port));

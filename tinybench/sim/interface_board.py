@@ -32,6 +32,7 @@ import argparse
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 
 def _host_port(url: str) -> tuple[str, int]:
@@ -80,22 +81,27 @@ class SimInterfaceBoard:
         except OSError:
             pass
 
-    def _dut_loop(self) -> None:
+    def _lines(self, sock: socket.socket) -> Iterator[bytes]:
+        """Lines read from ``sock`` (without the LF) until it closes or the board stops."""
         buf = b""
         while not self._stop.is_set():
             try:
-                chunk = self._dut.recv(4096)
+                chunk = sock.recv(4096)
             except OSError:
                 return
             if not chunk:
                 return
-            self._wire_delay(len(chunk))
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
-                text = line.replace(b"\r", b"").replace(b"\0", b"").decode("ascii", "replace")
-                if text:
-                    self._from_dut(text)
+                yield line
+
+    def _dut_loop(self) -> None:
+        for line in self._lines(self._dut):
+            self._wire_delay(len(line) + 1)
+            text = line.replace(b"\r", b"").replace(b"\0", b"").decode("ascii", "replace")
+            if text:
+                self._from_dut(text)
 
     def _from_dut(self, text: str) -> None:
         self._to_host(f"[dut]: {text}")
@@ -217,22 +223,12 @@ class SimIoManager(SimInterfaceBoard):
         except Exception:  # noqa: BLE001 - the board simply has no timer input then
             return
         self.edge_channel_open.set()
-        buf = b""
-        while not self._stop.is_set():
-            try:
-                chunk = self._edges.recv(4096)
-            except OSError:
-                return
-            if not chunk:
-                return
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                dut_us = parse_edge_line(line.decode("ascii", "replace"))
-                if dut_us is not None and self.timer_on:
-                    lap = (dut_us - self._epoch_us) & 0xFFFFFFFF
-                    self.laps_sent.append(lap)
-                    self._to_host(f"m-lap-us-{lap}")
+        for line in self._lines(self._edges):
+            dut_us = parse_edge_line(line.decode("ascii", "replace"))
+            if dut_us is not None and self.timer_on:
+                lap = (dut_us - self._epoch_us) & 0xFFFFFFFF
+                self.laps_sent.append(lap)
+                self._to_host(f"m-lap-us-{lap}")
 
     def _from_dut(self, text: str) -> None:
         if text == "m-ready" and self._owed:
