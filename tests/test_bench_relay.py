@@ -215,3 +215,40 @@ def test_interface_firmware_names_the_failing_hop(tmp_path):
         proc.wait(timeout=5)
         for s in held + [mute]:
             s.close()
+
+
+# ----------------------------------------------------------------- interface firmware on real boards
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed")
+@pytest.mark.parametrize(("port", "flash_origin"), [("nucleo-l4r5zi", 0x08000000), ("nrf52840", 0x0)])
+def test_interface_firmware_builds_for_the_real_board_ports(tmp_path, port, flash_origin):
+    """`make -f interface/Makefile BOARD=<port>` builds an ARM image linked at the chip's flash,
+    made of the shared Cortex-M main loop, the chip's UART table and the portable core."""
+    import struct
+    import subprocess
+
+    from tinybench import paths
+
+    out = tmp_path / port
+    result = subprocess.run(["make", "-s", "-C", str(paths.firmware_dir()), "-f", "interface/Makefile",
+                             f"BOARD={port}", f"OUT={out}", "BAUD=9600"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    elf = (out / "firmware.elf").read_bytes()
+    assert elf[:4] == b"\x7fELF" and struct.unpack_from("<H", elf, 18)[0] == 40     # ARM
+    entry = struct.unpack_from("<I", elf, 24)[0]
+    assert flash_origin <= entry < flash_origin + 0x100000
+    symbols = subprocess.run(["arm-none-eabi-nm", str(out / "firmware.elf")], capture_output=True,
+                             text=True, check=True).stdout
+    names = {line.split()[-1] for line in symbols.splitlines()}
+    assert {"iface_cm_this_chip", "iface_cm_rx", "iface_host_byte", "tb_cm_irq", "tb_vectors"} <= names
+
+
+def test_interface_makefile_lists_the_ports_that_have_interface_firmware(tmp_path):
+    import subprocess
+
+    from tinybench import paths
+
+    result = subprocess.run(["make", "-s", "-C", str(paths.firmware_dir()), "-f", "interface/Makefile",
+                             "BOARD=arduino-nano-33-ble", f"OUT={tmp_path}"], capture_output=True, text=True)
+    assert result.returncode != 0
+    listed = result.stderr.split("ports with one:", 1)[1]
+    assert set(listed.split(")")[0].split()) == {"host", "qemu-mps2-an386", "nucleo-l4r5zi", "nrf52840"}

@@ -5,12 +5,15 @@ running firmware/interface (its Cortex-M build), wired UART-to-UART through a Re
 host reaches the DUT only through the interface board's socket; the DUT's timestamp edges go to
 the simulated LPM01A on its edge UART, as on the direct board.
 
-- energy through the relay (board yaml ``interface:`` section, launched by ``tinybench run``)
-  equals the direct link (renode-mps2-an386, same image) per window, within one monitor sample on
+- energy through the relay (board yaml ``interface:`` section, launched by ``tinybench run``), with
+  the interface board an MPS2 AN386 or the NUCLEO-L4R5ZI twin running the NUCLEO build of
+  firmware/interface (boards/renode-mps2-an386-bench-nucleo.yaml), equals the direct link (renode-mps2-an386, same image) per window, within one monitor sample on
   either window edge (the edge-resolution rule), category ``estimated``;
 - performance and accuracy run through the relay unchanged (``--no-flash --interface`` on a bench
   this test starts itself); accuracy scores equal the host build's (bit-exact firmware);
-- the interface firmware queues whole inputs: every input travels as ``db`` chunks queued at once.
+- the interface firmware queues whole inputs: every input travels as ``db`` chunks queued at once;
+- the nRF52840-DK build of firmware/interface, on Renode's bundled nRF52840-DK platform, relays a
+  performance run (boards/renode-mps2-an386-bench-nrf52840.yaml) with the DUT's own laps.
 """
 
 from __future__ import annotations
@@ -38,10 +41,18 @@ def _energy(board: str, out: Path) -> dict:
     return json.loads((out / "results.json").read_text())
 
 
-def test_energy_through_the_interface_board_equals_direct(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def direct_energy(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The same image and dataset on the DUT machine alone (no interface board): the reference."""
     needs_renode()
-    relay = _energy(BENCH, tmp_path / "relay")
-    direct = _energy("renode-mps2-an386", tmp_path / "direct")
+    return _energy("renode-mps2-an386", tmp_path_factory.mktemp("direct"))
+
+
+@pytest.mark.parametrize("bench", [BENCH, f"{BENCH}-nucleo"])
+def test_energy_through_the_interface_board_equals_direct(bench: str, direct_energy: dict,
+                                                          tmp_path: Path) -> None:
+    relay = _energy(bench, tmp_path / "relay")
+    direct = direct_energy
     assert relay["complete"] and relay["category"] == direct["category"] == "estimated"
     e_r, e_d = relay["energy"], direct["energy"]
     assert e_r["category"] == "estimated"
@@ -105,3 +116,22 @@ def test_accuracy_through_the_interface_board_equals_host(bench_url: str, tmp_pa
     res = json.loads((out / "results.json").read_text())
     assert res["complete"]
     assert [i["score"] for i in res["inputs"]] == [i.score for i in host.inputs]
+
+
+def test_performance_through_the_nrf52840_interface_firmware(tmp_path: Path) -> None:
+    """tinybench launches the bench itself (DUT + nRF52840-DK twin running iface_nrf.c, built and
+    loaded per run); the DUT's own laps come back through it."""
+    needs_renode()
+    out = tmp_path / "perf"
+    assert main(["run", "--board", f"{BENCH}-nrf52840", "--workload", "kws01", "--mode", "performance",
+                 "--dataset", str(cached_dataset("kws01", 5)), "--out", str(out),
+                 "--min-window-s", str(WINDOW_S), "--no-progress"]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["complete"] and res["category"] == "simulated"
+    assert len(res["performance"]["windows"]) == 5
+    assert all(w["runtime_s"] >= WINDOW_S for w in res["performance"]["windows"])
+    log = (out / "log.txt").read_text()
+    # the nRF build answered on the host hop and relays to the DUT at the DUT's performance baud
+    assert "# io < m-iface-[tinybench,queue=65536,baud=115200]" in log
+    assert "db chunks queued in the interface board at once" in log
+    assert "< m-lap-us-" in log
