@@ -252,3 +252,22 @@ def test_interface_makefile_lists_the_ports_that_have_interface_firmware(tmp_pat
     assert result.returncode != 0
     listed = result.stderr.split("ports with one:", 1)[1]
     assert set(listed.split(")")[0].split()) == {"host", "qemu-mps2-an386", "nucleo-l4r5zi", "nrf52840"}
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc not installed")
+@pytest.mark.parametrize(("board", "says"), [
+    # a board whose port has no interface firmware: the error lists the ports that have one
+    ("arduino-nano-33-ble", "ports with one: host nrf52840 nucleo-l4r5zi qemu-mps2-an386"),
+    # a simulated board without a flasher cannot hold an interface board
+    ("qemu-mps2-an386", "has no flash: section"),
+])
+def test_flash_interface_firmware_refuses_boards_without_one(capsys, board, says):
+    assert main(["flash", "--board", board, "--interface-firmware"]) == 2
+    assert says in capsys.readouterr().err
+
+
+def test_flash_interface_firmware_and_firmware_are_exclusive(capsys, tmp_path):
+    elf = tmp_path / "x.elf"
+    elf.write_bytes(b"\x7fELF")
+    assert main(["flash", "--board", "nucleo-l4r5zi", "--interface-firmware", "--firmware", str(elf)]) == 2
+    assert "--firmware and --interface-firmware" in capsys.readouterr().err

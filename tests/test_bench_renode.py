@@ -13,12 +13,14 @@ the simulated LPM01A on its edge UART, as on the direct board.
   this test starts itself); accuracy scores equal the host build's (bit-exact firmware);
 - the interface firmware queues whole inputs: every input travels as ``db`` chunks queued at once;
 - the nRF52840-DK build of firmware/interface, on Renode's bundled nRF52840-DK platform, relays a
-  performance run (boards/renode-mps2-an386-bench-nrf52840.yaml) with the DUT's own laps.
+  performance run (boards/renode-mps2-an386-bench-nrf52840.yaml) with the DUT's own laps;
+- ``tinybench flash --interface-firmware`` puts it on the DK's twin the board's way.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -135,3 +137,16 @@ def test_performance_through_the_nrf52840_interface_firmware(tmp_path: Path) -> 
     assert "# io < m-iface-[tinybench,queue=65536,baud=115200]" in log
     assert "db chunks queued in the interface board at once" in log
     assert "< m-lap-us-" in log
+
+
+def test_flash_interface_firmware_onto_a_twin(capsys: pytest.CaptureFixture[str]) -> None:
+    """`tinybench flash --interface-firmware` on the nRF52840-DK twin: the nRF build is flashed the
+    board's way (GDB into empty flash) and answers as an interface board at the baud asked for."""
+    needs_renode()
+    if shutil.which("gdb-multiarch") is None and shutil.which("arm-none-eabi-gdb") is None:
+        pytest.skip("no GDB for Arm installed (apt-get install gdb-multiarch)")
+    assert main(["flash", "--board", "renode-nrf52840dk", "--interface-firmware", "--dut-baud", "19200",
+                 "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["name"] == "tinyML Enhanced Interface Board"
+    assert facts["dut_baud"] == 19200 and facts["queue"] == 65536 and facts["flasher"] == "gdb"

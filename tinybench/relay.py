@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import serial
 
@@ -58,6 +59,15 @@ NoteFn = Callable[[str, str], None]
 
 def is_relay_url(url: str) -> bool:
     return url.startswith(PREFIX)
+
+
+@dataclass(frozen=True)
+class BoardFacts:
+    """What an interface board says about itself on hop 1."""
+
+    name: str           # its name% reply, e.g. "tinyML Enhanced Interface Board"
+    queue: int          # bytes of DUT commands it queues (tb-iface); 0: forwards each at once
+    baud: int           # the DUT-side baud it relays at (checkbaud); 0: it does not say
 
 
 class RelayLink:
@@ -269,6 +279,11 @@ class RelayLink:
     # --------------------------------------------------------------- checks at open
     def check(self, dut_baud: int | None, timeout: float) -> None:
         """Board present and named as an interface board, relaying at ``dut_baud``, DUT answering."""
+        self._check_dut(self.check_board(dut_baud, timeout).baud or None, timeout)
+
+    def check_board(self, dut_baud: int | None, timeout: float) -> BoardFacts:
+        """Hop 1 only (no DUT needed): the board answers as an interface board (of a kind in
+        ``relay_kinds``) and relays at ``dut_baud`` (None: any)."""
         try:
             named = self._board_command("name", min(timeout, 3.0))
         except serial.SerialException as exc:
@@ -287,7 +302,8 @@ class RelayLink:
         else:
             self._check_fixed_baud(kind, dut_baud)
             relayed = kind.fixed_dut_baud
-        self._check_dut(relayed, timeout)
+        return BoardFacts(name=next((t for t in named if t), ""), queue=self.command_queue,
+                          baud=relayed or 0)
 
     def _check_baud(self, dut_baud: int | None, timeout: float) -> int | None:
         """``checkbaud`` must equal the DUT's baud (hop 2); returns the board's DUT baud if it said."""
@@ -346,7 +362,7 @@ class RelayLink:
                 "whose DUT baud is settable")
 
     def _check_dut(self, relayed: int | None, timeout: float) -> None:
-        """``dut name``: the DUT answers through the board (hop 2)."""
+        """Hop 2: ``dut name`` gets the DUT's reply through the board."""
         self._out.clear()
         self.awaiting_replies = 0
         deadline = time.monotonic() + timeout
@@ -385,3 +401,16 @@ def open_relay(url: str, dut_baud: int | None, timeout: float, *,
         raise
     link._log(f"io: relaying to the DUT through interface board {url}")
     return link
+
+
+def probe_interface_board(url: str, dut_baud: int | None, timeout: float) -> BoardFacts:
+    """Ask the interface board at ``url`` who it is and at which baud it relays (hop 1 only, no DUT
+    needed): what ``tinybench flash --interface-firmware`` checks after flashing one."""
+    from tinybench.transport import open_link
+
+    kind, url = split_relay_url(url)
+    link = RelayLink(open_link(url, HOST_BAUD, timeout, what="interface board"), url, kind=kind)
+    try:
+        return link.check_board(dut_baud, timeout)
+    finally:
+        link.close()

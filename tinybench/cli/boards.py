@@ -42,6 +42,25 @@ def _image_for(board_name: str, firmware: Optional[Path], workload_id: str):  # 
                                 image_sha256=fsutil.sha256_file(firmware), standard=True)
 
 
+def _flash_interface(board_name: str, firmware: Optional[Path], flasher: Optional[str], dut_baud: int,
+                     port: Optional[str], as_json: bool) -> None:
+    """``flash --interface-firmware``: build, flash and check our interface-board firmware."""
+    from tinybench.boards import load_board
+    from tinybench.flash.interface import flash_interface_firmware
+
+    if firmware is not None:
+        raise TinybenchError("--firmware and --interface-firmware both name the image to flash",
+                             "pass one: --interface-firmware builds firmware/interface for the board")
+    facts = flash_interface_firmware(load_board(board_name), dut_baud=dut_baud, flasher=flasher, port=port)
+    if as_json:
+        typer.echo(json.dumps(facts, indent=2))
+        return
+    typer.echo(f"flashed interface firmware {facts['image']} onto {facts['board']} with {facts['flasher']}; "
+               f"it answers as '{facts['name']}' at {facts['url']}, relays to the DUT at "
+               f"{facts['dut_baud']} baud and queues {facts['queue']} bytes of DUT commands; runs "
+               "reach a DUT wired to its Arduino D0/D1 with --interface <this board's port> (docs/bench.md)")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("flash")
     def flash(
@@ -52,10 +71,21 @@ def register(app: typer.Typer) -> None:
         flasher: Optional[str] = typer.Option(None, "--flasher",
                                               help="command | gdb | openocd | pyocd (default: the yaml's)"),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+        interface_firmware: bool = typer.Option(
+            False, "--interface-firmware", help="flash tinybench's energy-bench interface-board firmware "
+            "(firmware/interface) instead of a DUT image; the board then relays to a DUT on its Arduino "
+            "D0/D1 pins (docs/bench.md)"),
+        dut_baud: int = typer.Option(9600, "--dut-baud", help="with --interface-firmware: the DUT's "
+                                     "UART baud behind the board (MLPerf Tiny energy mode: 9600)"),
+        port: Optional[str] = typer.Option(None, "--port", help="with --interface-firmware: the "
+                                           "board's own serial port (default: its yaml's / USB discovery)"),
     ) -> None:
         """Flash an image onto a board (or its Renode twin), reset it, check tb-info names it."""
         from tinybench.flash.flashers import flash_session
 
+        if interface_firmware:
+            _flash_interface(board, firmware, flasher, dut_baud, port, as_json)
+            return
         brd, image = _image_for(board, firmware, workload)
         facts = flash_session(brd, image, flasher=flasher)
         if as_json:

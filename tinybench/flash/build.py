@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -311,6 +312,11 @@ def build_interface_firmware(port: str, baud: int, *, pace: bool = False) -> Pat
             result = subprocess.run(argv, capture_output=True, text=True, check=False)
             if result.returncode != 0:
                 tail = (result.stderr or result.stdout).strip()[-3000:]
+                missing = re.search(r"port '[^']+' has no interface-board firmware \(ports with one: [^)]*\)", tail)
+                if missing:
+                    raise TinybenchError(missing.group(0), "flash it onto a board whose build.port is one "
+                                         "of those; a new port is a chip file in firmware/interface "
+                                         "(docs/bench.md, \"our interface-board firmware\")")
                 raise TinybenchError(f"interface firmware build failed for port '{port}':\n{tail}",
                                      f"reproduce with: {' '.join(argv[1:])}")
             name = "firmware.elf" if (work / "firmware.elf").is_file() else "firmware"

@@ -13,6 +13,7 @@ not at ``import tinybench``).
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Protocol
 
 from tinybench.boards.model import Board
@@ -30,6 +31,15 @@ class DutBackend(Protocol):
     def open(self, board: Board, image: FirmwareImage, *,
              timeout: float) -> AbstractContextManager[DutLink]:
         """Flash or launch ``image``; yield a ``DutLink`` once ``name%`` is answered; clean up on exit."""
+        ...
+
+
+class InterfaceHolder(Protocol):
+    """A backend that can also hold an energy bench's interface board: a real board (flashed with
+    its yaml's flasher) or its Renode twin. Backends without ``hold_interface`` cannot."""
+
+    def hold_interface(self, board: Board, elf: Path, *, timeout: float) -> AbstractContextManager[str]:
+        """Flash the interface-board firmware ``elf``; yield the URL of the board's host side."""
         ...
 
 
@@ -64,4 +74,4 @@ def backend_for(board: Board) -> DutBackend:
                              exc.hint) from exc
 
 
-__all__ = ["DutBackend", "backend_for", "backend_names", "get_backend", "register_backend"]
+__all__ = ["DutBackend", "InterfaceHolder", "backend_for", "backend_names", "get_backend", "register_backend"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from tinybench.boards.model import Board
 from tinybench.errors import TinybenchError
@@ -29,6 +30,38 @@ class PhysicalBackend:
         url = discover(board, baud, timeout, energy=image.energy)
         identify(url, baud, image, timeout=max(10.0, board.serial.boot_s + 5.0) if board.serial else 10.0)
         yield DutLink(url=url, baud=baud, category=board.category, board=board, image=image)
+
+
+    @contextmanager
+    def hold_interface(self, board: Board, elf: Path, *, timeout: float) -> Iterator[str]:
+        """Flash interface-board firmware with the yaml's flasher; yields the board's host-side
+        port: ``serial.url``, or the USB port of the board's VID/PID that answers as an interface
+        board (its name differs from the DUT firmware's, so ``name_check`` does not apply)."""
+        flash_image(board, elf)
+        yield _interface_port(board, timeout)
+
+
+def _interface_port(board: Board, timeout: float) -> str:
+    from tinybench.relay import probe_interface_board
+
+    if board.serial is None:
+        raise TinybenchError(f"board '{board.name}' has no serial section", "pass --port or add serial.url")
+    if board.serial.url:
+        return board.serial.url
+    from serial.tools import list_ports
+
+    want = board.serial.discovery
+    assert want is not None
+    candidates = [p.device for p in list_ports.comports() if want.matches(p.vid, p.pid)]
+    for device in candidates:
+        try:
+            probe_interface_board(device, None, max(timeout, board.serial.boot_s + 5.0))
+        except TinybenchError:
+            continue
+        return device
+    raise TinybenchError(f"no serial port with USB {want.vid:04x}:{want.pid:04x} answered name% as an "
+                         f"interface board ({board.name}; tried: {', '.join(candidates) or 'none'})",
+                         "plug the board's USB (debugger) port in, or pass --port")
 
 
 def discover(board: Board, baud: int, timeout: float, *, energy: bool = False) -> str:

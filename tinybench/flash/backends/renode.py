@@ -13,7 +13,8 @@ reset, which reads the vector table just written.
 from __future__ import annotations
 
 import re
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from tinybench.boards.model import Board
@@ -33,16 +34,23 @@ class RenodeBackend:
         assert board.renode is not None  # the board schema requires it for kind 'renode'
         mips = board.renode.performance_in_mips
         iface = _interface_image(board, image)
-        if board.flash is not None and board.flash.flasher == "gdb" and board.flash.gdb_remote == "renode":
-            proc = _launch_and_flash(board, image, iface)
-        else:
-            proc = launch_renode(board, image.path, edge=image.energy, interface=iface)
+        proc = _launch(board, image.path, edge=image.energy, iface=iface)
         bench = " behind a simulated interface board" if iface is not None else ""
         return simulated_link(proc, board, image, timeout=board.renode.start_timeout_s,
                               what="Renode", instructions_per_us=float(mips),
                               # behind an interface board inputs must cross it, not the monitor
                               memory_writer=None if iface is not None else proc.write_memory,
                               time_base=f"simulated DUT clock (Renode virtual time, {mips} MIPS){bench}")
+
+    @contextmanager
+    def hold_interface(self, board: Board, elf: Path, *, timeout: float) -> Iterator[str]:
+        """The twin flashed with interface-board firmware as the real board would be; yields the
+        socket of its host-side UART (``renode.uart``: the UART the board's USB port reaches)."""
+        proc = _launch(board, elf, edge=False, iface=None)
+        try:
+            yield proc.uart_url
+        finally:
+            proc.stop()
 
 
 def _interface_image(board: Board, image: FirmwareImage) -> Path | None:
@@ -55,15 +63,22 @@ def _interface_image(board: Board, image: FirmwareImage) -> Path | None:
     return build_interface_firmware(cfg.port, link_baud(board, image), pace=cfg.pace)
 
 
-def _launch_and_flash(board: Board, image: FirmwareImage, iface: Path | None) -> RenodeProcess:
+def _launch(board: Board, elf: Path, *, edge: bool, iface: Path | None) -> RenodeProcess:
+    """A real board's twin is flashed the board's way (GDB into empty flash); others load the ELF."""
+    if board.flash is not None and board.flash.flasher == "gdb" and board.flash.gdb_remote == "renode":
+        return _launch_and_flash(board, elf, edge=edge, iface=iface)
+    return launch_renode(board, elf, edge=edge, interface=iface)
+
+
+def _launch_and_flash(board: Board, elf: Path, *, edge: bool, iface: Path | None) -> RenodeProcess:
     """An empty twin with a GDB server on a free port, flashed by the ``gdb`` flasher, then started."""
     from tinybench.flash.flashers import flash_image
 
-    check_elf(board, image.path)
-    proc = launch_renode(board, None, edge=image.energy, start=False, interface=iface)
+    check_elf(board, elf)
+    proc = launch_renode(board, None, edge=edge, start=False, interface=iface)
     try:
         port = _gdb_server(proc)
-        flash_image(board, image.path, gdb_remote=f"127.0.0.1:{port}")
+        flash_image(board, elf, gdb_remote=f"127.0.0.1:{port}")
         proc.command("start")
     except BaseException:
         proc.stop()
