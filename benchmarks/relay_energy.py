@@ -79,7 +79,10 @@ def main() -> None:
                     else:
                         board = SimInterfaceBoard(proc.uart_url, dut_baud=baud, pace=args.pace)
                     port = "relay+" + board.url
-                source = DutSource(no_flash=True, port=port, edge=proc.edge_url if energy else None)
+                # the IO manager relays at a fixed 9600 baud; a simulated DUT's socket takes any
+                fixed = 9600 if how == "relay" and args.io_manager else None
+                source = DutSource(no_flash=True, port=port, edge=proc.edge_url if energy else None,
+                                   baud=fixed)
             t0 = time.monotonic()
             if energy:
                 res, _ = run_energy(board=name, workload=args.workload, dataset=dataset,
