@@ -107,8 +107,9 @@ class InterfaceRenode(_Strict):
     wired to the DUT's link UART through a Renode UART hub (the two-machine bench of docs/bench.md)."""
 
     platform: str = Field(min_length=1, description="the interface machine's .repl (as renode.platform)")
-    port: str = Field(min_length=1, description="firmware/ports/<port> that builds firmware/interface "
-                                                "(its port.mk lists IFACE_SRCS)")
+    port: str = Field(min_length=1, description="firmware/ports/<port> whose toolchain builds "
+                                                "firmware/interface (interface/Makefile lists "
+                                                "IFACE_SRCS_<port>)")
     host_uart: str = Field("uart0", min_length=1, description="interface UART facing the host")
     dut_uart: str = Field("uart1", min_length=1, description="interface UART wired to the DUT")
     performance_in_mips: int = Field(25, gt=0)
