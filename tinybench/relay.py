@@ -22,6 +22,16 @@ The relay carries ``%``-terminated text only, so the tinybench binary/file input
 hidden from the client (``load``, ``fload``, ``mbox`` and ``cmdmax`` are removed from the DUT's
 ``m-tb-caps-[...]`` line, with a note): inputs travel as standard 31-byte ``db`` chunks. ``check``
 (a CRC-32 per line) is hidden too: the relay rewrites the caps line, which would fail its check.
+
+Board kinds (``tinybench.relay_kinds``): the MLCommons board, tinybench's firmware (the same, plus
+``tb-iface``) and EEMBC's IO manager, recognised from ``name`` (and a ``help`` probe) or named in the
+URL (``relay+io-manager+URL``). The board's own lines — its ``m-ready``, ``m-timer-enabled``,
+``m-lap-us-<n>`` laps of its timer, anything unsolicited between commands — are transcript notes
+(``io < …``), never DUT lines. A board that does not queue commands (the IO manager is half-duplex:
+DUT output arriving while it reads a command collides with it) gets the next command only after
+the DUT's ``m-ready`` for the previous one. Timer laps (``m-lap-us-<n>``, the board's own
+microsecond clock at each DUT timestamp edge) are kept in ``timer_laps`` for the energy run
+(``tinybench.run.board_timer``).
 """
 
 from __future__ import annotations
@@ -35,27 +45,20 @@ import serial
 
 from tinybench.errors import TinybenchError
 from tinybench.protocol.lines import strip_line_check
+from tinybench.relay_kinds import KINDS, InterfaceKind, split_relay_url
 
 PREFIX = "relay+"
 HOST_BAUD = 115200            # host side of the MLCommons interface board
 DUT_TAG = "[dut]: "
 _HIDDEN_CAPS = ("load", "fload", "cmdmax", "mbox", "check")
-_IFACE_CAPS = re.compile(r"m-iface-\[tinybench,(?:.*,)?queue=(\d+)(?:,.*)?\]")
+_IFACE_CAPS = re.compile(r"m-iface-\[tinybench,(.*)\]")
+_LAP = re.compile(r"m-lap-us-(\d+)")
 
 NoteFn = Callable[[str, str], None]
 
 
 def is_relay_url(url: str) -> bool:
     return url.startswith(PREFIX)
-
-
-def _is_interface_name(lines: list[str]) -> bool:
-    """MLCommons: ``tinyML Enhanced Interface Board``; EEMBC IO manager: ``m-name-io…``-style replies."""
-    for text in lines:
-        low = text.lower()
-        if "interface board" in low or low.startswith("m-name-io") or "io-manager" in low:
-            return True
-    return False
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class BoardFacts:
 class RelayLink:
     """A pyserial-like link to the DUT behind an interface board (see the module docstring)."""
 
-    def __init__(self, inner: serial.SerialBase, url: str, *, ack_timeout: float = 5.0) -> None:
+    def __init__(self, inner: serial.SerialBase, url: str, *, ack_timeout: float = 5.0,
+                 kind: InterfaceKind | None = None) -> None:
         self._inner = inner
         self.url = url
         self.port = PREFIX + url
@@ -87,6 +91,13 @@ class RelayLink:
         self.command_queue = 0
         #: commands relayed whose DUT ``m-ready`` has not come back yet (late replies still due).
         self.awaiting_replies = 0
+        #: the board's kind: given (``relay+<kind>+URL``) or recognised by ``check``.
+        self.kind = kind
+        self._kind_given = kind is not None
+        #: the board has a timer for the DUT's timestamp pin (``tm``, ``enable-timer``).
+        self.timer = False
+        #: ``m-lap-us-<n>`` values the board printed (its own clock, µs), oldest first.
+        self.timer_laps: list[int] = []
 
     # --------------------------------------------------------------- transcript
     def attach_transcript(self, log: NoteFn) -> None:
@@ -174,8 +185,12 @@ class RelayLink:
                     self.awaiting_replies -= 1
                 self._out += dut_line.encode("ascii", "replace") + b"\r\n"
             elif text.strip():
-                self._board_lines.append(text)
                 self._log(f"io < {text}")
+                lap = _LAP.fullmatch(text.strip())
+                if lap:                  # the board's timer: never a reply to a command
+                    self.timer_laps.append(int(lap.group(1)))
+                else:
+                    self._board_lines.append(text)
 
     def _filter(self, text: str) -> str:
         """Hide the extensions a text-only relay cannot carry from the DUT's ``tb-caps`` line."""
@@ -186,6 +201,34 @@ class RelayLink:
         if len(kept) != len(items):
             self._log(f"io: DUT said {text}; relay hides {', '.join(_HIDDEN_CAPS)} (text-only hop)")
         return "m-tb-caps-[" + ",".join(kept) + "]"
+
+    def _wait_dut_ready(self, command: str) -> None:
+        """A board that does not queue gets nothing while the DUT still owes an ``m-ready``: its
+        output would collide with the command (IO manager, half-duplex). Bounded by ``ack_timeout``."""
+        if self.command_queue or not self.awaiting_replies:
+            return
+        deadline = time.monotonic() + self.ack_timeout
+        while self.awaiting_replies and time.monotonic() < deadline:
+            self._pump(block=True)
+        if self.awaiting_replies:
+            self._log(f"io: sending '{command}' while the DUT still owes {self.awaiting_replies} "
+                      f"m-ready after {self.ack_timeout:.0f} s (its output may collide with it)")
+
+    def board_command(self, command: str, timeout: float | None = None) -> list[str]:
+        """A command to the board itself (``tm 0``, ``enable-timer``): its lines before ``m-ready``."""
+        self._wait_dut_ready(command)
+        return self._board_command(command, self.ack_timeout if timeout is None else timeout)
+
+    def take_laps(self, count: int, timeout: float) -> list[int]:
+        """The timer laps printed so far, waiting up to ``timeout`` s for ``count`` of them; clears them."""
+        deadline = time.monotonic() + timeout
+        while len(self.timer_laps) < count and time.monotonic() < deadline:
+            if self._inner.in_waiting:
+                self._pump(block=False)
+            else:
+                time.sleep(0.01)
+        laps, self.timer_laps = self.timer_laps, []
+        return laps
 
     def _board_command(self, command: str, timeout: float) -> list[str]:
         """Send a board command; its own lines up to its ``m-ready`` (DUT lines keep flowing to ``_out``)."""
@@ -205,12 +248,15 @@ class RelayLink:
             f"(last board lines: {self._board_lines[-3:] or 'none'})")
 
     def _relay(self, command: str) -> None:
+        self._wait_dut_ready(f"dut {command}")
+        # Counted before sending: the DUT's m-ready may arrive while the acknowledgement is read.
+        self.awaiting_replies += 1
         got = self._board_command(f"dut {command}", self.ack_timeout)
         if not any(text.startswith("m-dut-passthrough(") for text in got):
+            self.awaiting_replies = max(0, self.awaiting_replies - 1)
             raise serial.SerialException(
                 f"interface board {self.url} did not pass 'dut {command}' through to the DUT "
                 f"(answered {got or ['m-ready']})")
-        self.awaiting_replies += 1
 
     def _ask_queue(self) -> None:
         """``tb-iface``: tinybench's interface firmware answers ``m-iface-[tinybench,queue=N,...]``;
@@ -221,9 +267,14 @@ class RelayLink:
             return      # no reply at all (an IO manager that ignores unknown words)
         for text in lines:
             match = _IFACE_CAPS.fullmatch(text)
-            if match:
-                self.command_queue = int(match.group(1))
+            if not match:
+                continue
+            words = dict(w.partition("=")[::2] for w in match.group(1).split(","))
+            if words.get("queue", "").isdigit():
+                self.command_queue = int(words["queue"])
                 self._log(f"io: the board queues up to {self.command_queue} bytes of DUT commands")
+            if "timer" in words:
+                self.timer = True
 
     # --------------------------------------------------------------- checks at open
     def check(self, dut_baud: int | None, timeout: float) -> None:
@@ -231,8 +282,8 @@ class RelayLink:
         self._check_dut(self.check_board(dut_baud, timeout).baud or None, timeout)
 
     def check_board(self, dut_baud: int | None, timeout: float) -> BoardFacts:
-        """Hop 1 only (no DUT needed): the board answers as an interface board and relays at
-        ``dut_baud`` (None: any)."""
+        """Hop 1 only (no DUT needed): the board answers as an interface board (of a kind in
+        ``relay_kinds``) and relays at ``dut_baud`` (None: any)."""
         try:
             named = self._board_command("name", min(timeout, 3.0))
         except serial.SerialException as exc:
@@ -240,15 +291,22 @@ class RelayLink:
                 f"interface board {self.url} did not answer name% (hop 1, host → interface board): {exc}",
                 "check that the interface board is connected, powered and running its firmware "
                 f"(host side {HOST_BAUD} baud)") from exc
-        if not _is_interface_name(named):
-            dut_like = any(t.startswith("m-name-dut-") for t in named)
-            raise TinybenchError(
-                f"the device at {self.url} answered name% with {named or ['nothing but m-ready']}, "
-                "not as an interface board (hop 1)",
-                "this looks like the DUT itself: pass its URL without 'relay+'" if dut_like else
-                "check the port: expected 'tinyML Enhanced Interface Board' or an EEMBC IO manager")
-        if any("interface board" in t.lower() for t in named):
+        kind = self._recognise(named, min(timeout, 3.0))
+        self.timer = kind.timer
+        if kind.asks_iface:
             self._ask_queue()
+        self._log(f"io: {kind.title} ({'named in the URL' if self._kind_given else 'recognised'})"
+                  + ("; it has a timer for the DUT's timestamp pin" if self.timer else ""))
+        if kind.baud_commands:
+            relayed = self._check_baud(dut_baud, timeout)
+        else:
+            self._check_fixed_baud(kind, dut_baud)
+            relayed = kind.fixed_dut_baud
+        return BoardFacts(name=next((t for t in named if t), ""), queue=self.command_queue,
+                          baud=relayed or 0)
+
+    def _check_baud(self, dut_baud: int | None, timeout: float) -> int | None:
+        """``checkbaud`` must equal the DUT's baud (hop 2); returns the board's DUT baud if it said."""
         try:
             baud_lines = self._board_command("checkbaud", min(timeout, 3.0))
         except serial.SerialException:
@@ -261,8 +319,47 @@ class RelayLink:
                 f"at {dut_baud} baud (hop 2, interface board → DUT)",
                 f"send 'setbaud {dut_baud}%' to the board (it stores the value and resets), "
                 "or build the DUT firmware for the board's baud")
-        return BoardFacts(name=next((t for t in named if t), ""), queue=self.command_queue,
-                          baud=relayed or 0)
+        return relayed
+
+    def _recognise(self, named: list[str], timeout: float) -> InterfaceKind:
+        """The board's kind from its ``name`` reply, else from a ``help`` probe (relay_kinds)."""
+        if any(t.startswith("m-name-dut-") for t in named):
+            raise TinybenchError(
+                f"the device at {self.url} answered name% with {named}, not as an interface board (hop 1)",
+                "this looks like the DUT itself: pass its URL without 'relay+'")
+        if self.kind is not None:
+            if named and not self.kind.named_by(named):
+                self._log(f"io: name% answered {named}; driving it as {self.kind.title} as the URL says")
+            return self.kind
+        found = next((k for k in KINDS.values() if k.named_by(named)), None)
+        helped: list[str] = []
+        if found is None:
+            try:
+                helped = self._board_command("help", timeout)
+            except serial.SerialException:
+                helped = []
+            found = next((k for k in KINDS.values() if k.helped_by(helped)), None)
+        if found is None:
+            raise TinybenchError(
+                f"the device at {self.url} answered name% with {named or ['nothing but m-ready']} "
+                f"and help% with {helped or ['nothing but m-ready']}: not as an interface board "
+                "(neither an MLCommons interface board nor an EEMBC IO manager; hop 1, host → "
+                "interface board)",
+                "check the port; expected 'tinyML Enhanced Interface Board' or an IO manager whose "
+                "help lists enable-timer and dut. If it is an IO manager answering otherwise, say "
+                "so: --interface-kind io-manager (yaml interface.kind, or relay+io-manager+URL)")
+        self.kind = found
+        return found
+
+    def _check_fixed_baud(self, kind: InterfaceKind, dut_baud: int | None) -> None:
+        if kind.fixed_dut_baud and dut_baud and dut_baud != kind.fixed_dut_baud:
+            raise TinybenchError(
+                f"interface board {self.url} ({kind.title}) relays to the DUT at a fixed "
+                f"{kind.fixed_dut_baud} baud, but this DUT runs at {dut_baud} baud (hop 2, "
+                "interface board → DUT)",
+                f"build the DUT's firmware for {kind.fixed_dut_baud} baud (--baud "
+                f"{kind.fixed_dut_baud} for a DUT that follows it), or use an interface board "
+                "whose DUT baud is settable")
 
     def _check_dut(self, relayed: int | None, timeout: float) -> None:
         """Hop 2: ``dut name`` gets the DUT's reply through the board."""
@@ -290,11 +387,13 @@ class RelayLink:
 
 def open_relay(url: str, dut_baud: int | None, timeout: float, *,
                check_timeout: float = 5.0) -> RelayLink:
-    """Open the interface board at ``url`` (without ``relay+``) and check both hops."""
+    """Open the interface board at ``url`` (without ``relay+``; may start with ``<kind>+``) and
+    check both hops."""
     from tinybench.transport import open_link
 
+    kind, url = split_relay_url(url)
     inner = open_link(url, HOST_BAUD, timeout, what="interface board")
-    link = RelayLink(inner, url)
+    link = RelayLink(inner, url, kind=kind)
     try:
         link.check(dut_baud, check_timeout)
     except BaseException:
@@ -309,7 +408,8 @@ def probe_interface_board(url: str, dut_baud: int | None, timeout: float) -> Boa
     needed): what ``tinybench flash --interface-firmware`` checks after flashing one."""
     from tinybench.transport import open_link
 
-    link = RelayLink(open_link(url, HOST_BAUD, timeout, what="interface board"), url)
+    kind, url = split_relay_url(url)
+    link = RelayLink(open_link(url, HOST_BAUD, timeout, what="interface board"), url, kind=kind)
     try:
         return link.check_board(dut_baud, timeout)
     finally:

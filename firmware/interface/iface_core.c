@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#define IFACE_VERSION "1.1"
+
 static iface_port *g_port;
 static char g_cmd[IFACE_CMD_MAX + 1];
 static size_t g_cmd_len;
@@ -12,6 +14,14 @@ static size_t g_line_len;
 static char g_queue[IFACE_QUEUE_MAX];      /* ring of DUT commands, each ending in '%' */
 static size_t g_q_head, g_q_used;
 static int g_dut_busy;                     /* a forwarded command has not seen the DUT's m-ready */
+
+/* Timer (IO manager "tm", "enable-timer"): laps stored by iface_edge(), printed by iface_poll(). */
+#define IFACE_LAPS 16u                     /* a power of two; two edges per window, read at once */
+static volatile uint32_t g_laps[IFACE_LAPS];
+static volatile uint32_t g_lap_in, g_lap_out;  /* free-running counters (one writer each) */
+static volatile int g_timer_on;
+static volatile int g_timer_any_change;    /* tm 1: every change; tm 0 (default): falling edges */
+static uint32_t g_laps_lost;
 
 static void host_text(const char *text) { g_port->host_write(text, strlen(text)); }
 
@@ -47,6 +57,10 @@ void iface_init(iface_port *port) {
     g_line_len = 0;
     g_q_head = g_q_used = 0;
     g_dut_busy = 0;
+    g_lap_in = g_lap_out = 0;
+    g_laps_lost = 0;
+    g_timer_on = 0;
+    g_timer_any_change = 0;
     if (g_port->dut_baud == 0u) g_port->dut_baud = 9600u;
 }
 
@@ -84,7 +98,35 @@ static void forward_one(void) {
     g_port->dut_write(buf, n);
 }
 
+void iface_edge(uint32_t us, int falling) {
+    if (!g_timer_on || (!falling && !g_timer_any_change)) return;
+    if (g_lap_in - g_lap_out >= IFACE_LAPS) {
+        g_laps_lost++;                     /* the host link is too slow to print them: say so */
+        return;
+    }
+    g_laps[g_lap_in % IFACE_LAPS] = us;
+    g_lap_in++;
+}
+
+/* Print one stored lap ("m-lap-us-<n>"), or the count of laps lost to a full store. */
+static int print_lap(void) {
+    if (g_laps_lost) {
+        host_text("e-[timer: ");
+        host_number(g_laps_lost);
+        host_line(" laps lost, host link too slow]");
+        g_laps_lost = 0;
+        return 1;
+    }
+    if (g_lap_out == g_lap_in) return 0;
+    host_text("m-lap-us-");
+    host_number(g_laps[g_lap_out % IFACE_LAPS]);
+    host_line("");
+    g_lap_out++;
+    return 1;
+}
+
 int iface_poll(void) {
+    if (print_lap()) return 1;
     if (g_cmd_waiting && enqueue_waiting()) return 1;
     if (!g_dut_busy && g_q_used > 0u) {
         forward_one();
@@ -111,7 +153,40 @@ static void dispatch(void) {
         host_number(IFACE_QUEUE_MAX);
         host_text(",baud=");
         host_number(g_port->dut_baud);
-        host_line("]");
+        host_line(g_port->has_edge_input ? ",timer]" : "]");
+        host_line("m-ready");
+    } else if (strcmp(cmd, "help") == 0) {
+        host_line("m-help-[name,version,res,tm 0|1,enable-timer,disable-timer,dut <cmd>,"
+                  "checkbaud,setbaud <n>,tb-iface]");
+        host_line("m-ready");
+    } else if (strcmp(cmd, "version") == 0) {
+        host_line("m-version-[tinybench interface " IFACE_VERSION "]");
+        host_line("m-ready");
+    } else if (strcmp(cmd, "res") == 0) {
+        if (g_port->reset_dut) {
+            g_port->reset_dut();
+            host_line("m-[DUT reset]");
+        } else {
+            host_line("e-[res: this interface board cannot reset the DUT; power-cycle it]");
+        }
+        host_line("m-ready");
+    } else if (strncmp(cmd, "tm ", 3) == 0 && (cmd[3] == '0' || cmd[3] == '1') && cmd[4] == '\0') {
+        g_timer_on = 0;                    /* as the IO manager: a mode change stops the timer */
+        g_timer_any_change = cmd[3] == '1';
+        host_line(g_timer_any_change ? "m-timestmp-mode-CHANGE" : "m-timestmp-mode-FALLING");
+        host_line("m-[Timer disabled after mode change]");
+        host_line("m-ready");
+    } else if (strncmp(cmd, "tm", 2) == 0 && (cmd[2] == ' ' || cmd[2] == '\0')) {
+        host_line("e-[tm: expected 'tm 0' (falling edges) or 'tm 1' (any change)]");
+        host_line("m-ready");
+    } else if (strcmp(cmd, "enable-timer") == 0) {
+        g_lap_out = g_lap_in;              /* laps from before are stale */
+        g_timer_on = 1;
+        host_line("m-timer-enabled");
+        host_line("m-ready");
+    } else if (strcmp(cmd, "disable-timer") == 0) {
+        g_timer_on = 0;
+        host_line("m-timer-disabled");
         host_line("m-ready");
     } else if (strncmp(cmd, "setbaud", 7) == 0 && (cmd[7] == ' ' || cmd[7] == '\0')) {
         unsigned long v = cmd[7] ? parse_number(cmd + 8) : 0u;

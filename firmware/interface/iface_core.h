@@ -5,7 +5,17 @@
  * in "m-ready" (../shared/docs/dut-protocol.md section 8): name, checkbaud, setbaud <n>,
  * dut <cmd> (acknowledged with m-dut-passthrough(<cmd>) + m-ready, every DUT line relayed as
  * "[dut]: <line>"); an unknown command gets just m-ready. Extension: tb-iface →
- * "m-iface-[tinybench,queue=<bytes>,baud=<n>]" (a host asks it to learn that commands queue).
+ * "m-iface-[tinybench,queue=<bytes>,baud=<n>,timer]" (a host asks it to learn that commands queue).
+ *
+ * EEMBC IO manager equivalents (EnergyRunner's Arduino, section 8): help, version, res, tm <0|1>,
+ * enable-timer, disable-timer, with the replies seen in EnergyRunner logs byte for byte where they
+ * were observed ("m-timestmp-mode-FALLING" (sic), "m-[Timer disabled after mode change]",
+ * "m-timer-enabled", "m-timer-disabled"). The timer: the DUT's timestamp pin also goes to an input
+ * of this board; the port calls iface_edge(us, falling) with its own microsecond clock at each
+ * edge and, while the timer is enabled, the board prints "m-lap-us-<us>" for each edge the mode
+ * selects (tm 0: falling edges, the DUT's timestamp event; tm 1: every change). A lab then has a
+ * second, independent clock for every energy window, or one at all with a monitor that cannot
+ * timestamp edges.
  *
  * Command queue (why the 9600-baud DUT hop is the only slow one): a "dut <cmd>" is acknowledged as
  * soon as it is stored in a FIFO of IFACE_QUEUE_MAX bytes; the board forwards one queued command at
@@ -36,6 +46,11 @@ typedef struct {
     /* store the DUT-side baud (a real board keeps it in flash and resets); may be NULL */
     void (*set_dut_baud)(uint32_t baud);
     uint32_t dut_baud;
+    /* reset or power-cycle the DUT ("res"); NULL: the port cannot, "res" answers e-[...] */
+    void (*reset_dut)(void);
+    /* 1 if the port calls iface_edge() (the DUT's timestamp pin is wired to it); tb-iface then
+     * says "timer" so a host knows laps will come. The tm/enable-timer commands exist either way. */
+    int has_edge_input;
 } iface_port;
 
 void iface_init(iface_port *port);
@@ -46,5 +61,9 @@ void iface_dut_byte(char c);    /* a byte from the DUT's UART */
 /* Acknowledge a waiting command once it fits, forward the next queued command when the DUT is
  * idle. Returns 1 if it did something (call again), 0 if there is nothing to do until new bytes. */
 int iface_poll(void);
+/* A DUT timestamp-pin edge at `us` on the board's own microsecond clock (falling: 1 for a falling
+ * edge, the timestamp event; 0 for a rising one). Safe to call from an interrupt: it only stores
+ * the lap; iface_poll() prints it between whole lines. */
+void iface_edge(uint32_t us, int falling);
 
 #endif

@@ -107,8 +107,9 @@ class InterfaceRenode(_Strict):
     wired to the DUT's link UART through a Renode UART hub (the two-machine bench of docs/bench.md)."""
 
     platform: str = Field(min_length=1, description="the interface machine's .repl (as renode.platform)")
-    port: str = Field(min_length=1, description="firmware/ports/<port> that builds firmware/interface "
-                                                "(its port.mk lists IFACE_SRCS)")
+    port: str = Field(min_length=1, description="firmware/ports/<port> whose toolchain builds "
+                                                "firmware/interface (interface/Makefile lists "
+                                                "IFACE_SRCS_<port>)")
     host_uart: str = Field("uart0", min_length=1, description="interface UART facing the host")
     dut_uart: str = Field("uart1", min_length=1, description="interface UART wired to the DUT")
     performance_in_mips: int = Field(25, gt=0)
@@ -125,6 +126,9 @@ class InterfaceConfig(_Strict):
                               description="modes run through the interface board (MLPerf Tiny: energy)")
     url: str | None = Field(None, min_length=1)
     renode: InterfaceRenode | None = None
+    kind: Literal["mlcommons", "io-manager"] | None = Field(
+        None, description="the real board's kind when its name/help replies do not tell "
+                          "(tinybench/relay_kinds.py); default: recognised when opened")
 
     @model_validator(mode="after")
     def _one_way(self) -> InterfaceConfig:
@@ -133,6 +137,8 @@ class InterfaceConfig(_Strict):
                              "interface.renode (a simulated one)")
         if self.url is not None and self.url.startswith("relay+"):
             raise ValueError("interface.url is the interface board's own port: drop the 'relay+' prefix")
+        if self.kind is not None and self.url is None:
+            raise ValueError("interface.kind describes a real board: give it with interface.url")
         if len(set(self.modes)) != len(self.modes):
             raise ValueError(f"interface.modes lists a mode twice: {self.modes}")
         return self
@@ -228,7 +234,11 @@ class Board(_Strict):
     @property
     def relay_url(self) -> str | None:
         """``relay+<url>`` of the real interface board in front of the DUT (``interface.url``)."""
-        return "relay+" + self.interface.url if self.interface and self.interface.url else None
+        from tinybench.relay_kinds import relay_url
+
+        if self.interface is None or self.interface.url is None:
+            return None
+        return relay_url(self.interface.url, self.interface.kind)
 
     def for_mode(self, mode: str) -> Board:
         """This board as a run in ``mode`` reaches it: the ``interface`` section is kept only when

@@ -46,6 +46,9 @@ def register(app: typer.Typer) -> None:
         interface: Optional[str] = typer.Option(
             None, "--interface", help="reach the DUT through an energy bench's interface board at "
             "this port or URL (same as --port relay+URL; tinybench/relay.py)"),
+        interface_kind: Optional[str] = typer.Option(
+            None, "--interface-kind", help="with --interface: the board's kind, mlcommons or "
+            "io-manager (EEMBC), when it cannot be recognised from its name/help replies"),
         edge: Optional[str] = typer.Option(None, "--edge", help="--no-flash energy runs on a "
                                            "simulated DUT: URL of its edge channel (second UART)"),
         baud: Optional[int] = typer.Option(None, "--baud", help="override the board's baud for this mode"),
@@ -73,7 +76,15 @@ def register(app: typer.Typer) -> None:
             if port is not None:
                 raise TinybenchError("--interface and --port both name the DUT's link",
                                      "pass one: --interface URL is --port relay+URL")
-            port = "relay+" + interface
+            from tinybench.relay_kinds import KINDS, relay_url
+
+            if interface_kind is not None and interface_kind not in KINDS:
+                raise TinybenchError(f"--interface-kind {interface_kind!r} is not a known kind",
+                                     f"use one of: {', '.join(KINDS)}")
+            port = relay_url(interface, interface_kind)
+        elif interface_kind is not None:
+            raise TinybenchError("--interface-kind needs --interface URL",
+                                 "pass the interface board's port with --interface")
         source = DutSource(firmware=firmware, no_flash=no_flash, port=port, edge=edge, baud=baud,
                            vendor=vendor, model=model, place=place, coordinator=coordinator)
         if place is not None and not resume:

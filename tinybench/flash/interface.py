@@ -51,6 +51,11 @@ def flash_interface_firmware(board: Board, *, dut_baud: int = DEFAULT_DUT_BAUD, 
     elf = build_interface_firmware(board.build.port, dut_baud)
     with hold(board, elf, timeout=timeout) as url:
         facts = _probe_until_up(url, dut_baud, timeout)
+    if facts.queue == 0:    # an interface board, but not the firmware just flashed
+        raise TinybenchError(f"{board.name} at {url} answers as '{facts.name}' but not as tinybench's "
+                             "interface firmware (no m-iface-[tinybench,...] reply to tb-iface)",
+                             "the flash did not take: check the flasher's output, the port, and "
+                             "that this port belongs to the board just flashed")
     assert board.flash is not None
     return {"board": board.name, "url": url, "name": facts.name, "dut_baud": facts.baud,
             "queue": facts.queue, "image": str(elf), "image_sha256": fsutil.sha256_file(elf),

@@ -37,6 +37,7 @@ from tinybench.power.figures import EnergyFigures, EnergyWindowFigures, Instrume
 from tinybench.power.importers import TINYBENCH_TRACE, save_tinybench_trace
 from tinybench.power.monitor import Capture, EdgeEvent, PowerMonitor
 from tinybench.protocol import DutClient
+from tinybench.run.board_timer import BoardTimer
 from tinybench.run.common import RULE_MIN_ITERATIONS, RULE_MIN_WINDOW_S, RunOptions, RunTarget
 from tinybench.run import metrics
 from tinybench.run.progress import Progress
@@ -158,6 +159,7 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
     current: dict[str, Any] | None = None        # the window being measured (for a failure report)
     progress = Progress(options.windows, "energy windows") if options.progress else None
     monitor.start()
+    timer = BoardTimer.start(client.link, session.note)   # interface board's own clock, if any
     try:
         for marker_attempt in range(1, retries + 2):
             before = monitor.edge_count()
@@ -167,6 +169,9 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
                     "the DUT printed a lap for `timestamp`: it runs performance-mode firmware",
                     ENERGY_BUILD_HINT)
             if len(monitor.wait_edges(before + 1, edge_timeout_s, settle_s)) > before:
+                silent = timer.marker() if timer else None
+                if silent:
+                    notes.append(silent)
                 break
             notes.append(f"no edge for `timestamp` marker attempt {marker_attempt}")
         else:
@@ -189,6 +194,8 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
                 session.note(f"input {name} offset 0")
                 client.load(data)
                 session.note(f"energy window {k} attempt {attempt}: infer {n} {options.warmups}")
+                if timer:
+                    timer.before_window()
                 try:
                     a, b, duration = session.timed_infer(
                         n, options.warmups, expected_s=(per_inf or 1.0) * n)
@@ -211,6 +218,8 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
                     continue
                 records.append({"index": k, "input_file": name, "iterations": n,
                                 "warmups": options.warmups, "edges": (a, b), "attempts": attempt})
+                if timer:
+                    records[-1]["board_timer"] = timer.window(k, duration, monitor.sample_rate_hz)
                 current = None
                 if progress:
                     progress.update()
@@ -221,6 +230,11 @@ def measure(client: DutClient, monitor: PowerMonitor, inputs: list[tuple[str, by
         if progress:
             progress.close()
         capture = monitor.stop()
+        if timer:
+            timer.stop()
+            summary = timer.summary()
+            if summary:
+                notes.append(summary)
     if failure is None:
         try:
             _verify_windows(capture, [r["edges"] for r in records])

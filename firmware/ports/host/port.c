@@ -11,6 +11,8 @@
  * (the edge channel). Edges emitted while no client is connected to it are dropped, exactly as
  * QEMU drops output of an unconnected `wait=off` serial server. A client that sends any byte on the
  * edge channel gets "edge-ready\n" back once the firmware is idle: from then on no edge is lost.
+ * Up to EDGE_CLIENTS listeners get every edge (the pin wired to the power monitor and to an
+ * interface board's timer input, docs/bench.md); one more connecting replaces the oldest.
  *
  * Arguments (or environment): --port N (TB_PORT), --edge-port N (TB_EDGE_PORT), --stdio (TB_STDIO=1).
  * Port 0 picks a free port; the chosen ports are printed once on stdout as
@@ -39,7 +41,8 @@ static int edge_port_arg;
 static int uart_listen = -1;
 static int uart_client = -1;
 static int edge_listen = -1;
-static int edge_client = -1;
+#define EDGE_CLIENTS 2
+static int edge_clients[EDGE_CLIENTS] = {-1, -1};
 static unsigned char rx_buf[4096];
 static char tx_buf[1024];
 static size_t tx_len;
@@ -162,17 +165,30 @@ static void drop_uart(void)
 
 static int write_all(int fd, const char *data, size_t n);
 
-/* Take the newest pending edge client, if any (the listener is non-blocking). */
+/* Drop edge listener k (it closed, or a write to it failed). */
+static void drop_edge(int k)
+{
+    close(edge_clients[k]);
+    edge_clients[k] = -1;
+}
+
+/* Take every pending edge client (the listener is non-blocking); when all slots are taken the
+ * oldest connection gives way to the new one. */
 static void accept_edge(void)
 {
     int fd;
     int one = 1;
     while ((fd = accept(edge_listen, 0, 0)) >= 0) {
-        if (edge_client >= 0) {
-            close(edge_client);
+        int k;
+        if (edge_clients[EDGE_CLIENTS - 1] >= 0) {
+            close(edge_clients[0]);
+            memmove(edge_clients, edge_clients + 1, (EDGE_CLIENTS - 1) * sizeof edge_clients[0]);
+            edge_clients[EDGE_CLIENTS - 1] = -1;
         }
-        edge_client = fd;
-        (void)setsockopt(edge_client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        for (k = 0; edge_clients[k] >= 0; k++) {
+        }
+        edge_clients[k] = fd;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
 }
 
@@ -181,37 +197,36 @@ static void accept_edge(void)
 static void wait_uart_readable(void)
 {
     for (;;) {
-        struct pollfd fds[3];
-        nfds_t n = 2;
+        struct pollfd fds[2 + EDGE_CLIENTS];
+        int k;
         memset(fds, 0, sizeof fds);
         fds[0].fd = uart_client >= 0 ? uart_client : uart_listen;
         fds[0].events = POLLIN;
         fds[1].fd = edge_listen;
         fds[1].events = POLLIN;
-        if (edge_client >= 0) {
-            fds[2].fd = edge_client;
-            fds[2].events = POLLIN;
-            n = 3;
+        for (k = 0; k < EDGE_CLIENTS; k++) {
+            fds[2 + k].fd = edge_clients[k];   /* -1: ignored by poll */
+            fds[2 + k].events = POLLIN;
         }
-        if (poll(fds, n, -1) < 0) {
+        if (poll(fds, 2 + EDGE_CLIENTS, -1) < 0) {
             if (errno == EINTR) {
                 continue;
             }
             die("poll");
         }
+        for (k = 0; k < EDGE_CLIENTS; k++) {
+            char junk[256];
+            ssize_t got;
+            if (fds[2 + k].revents == 0 || edge_clients[k] != fds[2 + k].fd) {
+                continue;
+            }
+            got = read(edge_clients[k], junk, sizeof junk);
+            if (got <= 0 || write_all(edge_clients[k], "edge-ready\n", 11) != 0) {
+                drop_edge(k);
+            }
+        }
         if (fds[1].revents != 0) {
             accept_edge();
-        }
-        if (n == 3 && fds[2].revents != 0 && edge_client == fds[2].fd) {
-            char junk[256];
-            ssize_t got = read(edge_client, junk, sizeof junk);
-            if (got <= 0) {
-                close(edge_client);
-                edge_client = -1;
-            } else if (write_all(edge_client, "edge-ready\n", 11) != 0) {
-                close(edge_client);
-                edge_client = -1;
-            }
         }
         if (fds[0].revents != 0) {
             return;
@@ -237,7 +252,10 @@ int tb_port_getc(void)
         } else {
             wait_uart_readable();
             if (uart_client < 0) {
+                /* a new client: wait for its bytes in wait_uart_readable(), which keeps serving
+                 * the edge channel (a blocking read here left edge-ready unanswered) */
                 accept_uart();
+                continue;
             }
             got = read(uart_client, rx_buf, sizeof rx_buf);
             if (got <= 0) {
@@ -316,19 +334,18 @@ void tb_port_timestamp_pulse(void)
 {
     char line[32];
     int n;
+    int k;
     uint32_t now = tb_port_timestamp_us();
 
     if (use_stdio || edge_listen < 0) {
         return;
     }
     accept_edge();
-    if (edge_client < 0) {
-        return;
-    }
     n = snprintf(line, sizeof line, "edge %lu\n", (unsigned long)now);
-    if (write_all(edge_client, line, (size_t)n) != 0) {
-        close(edge_client);
-        edge_client = -1;
+    for (k = 0; k < EDGE_CLIENTS; k++) {
+        if (edge_clients[k] >= 0 && write_all(edge_clients[k], line, (size_t)n) != 0) {
+            drop_edge(k);
+        }
     }
 }
 
