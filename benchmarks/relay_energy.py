@@ -11,6 +11,10 @@ as a real bench does. A fresh simulator is launched for each run so both start f
 ``--bench BOARD`` instead runs the relay side on a board whose yaml has an ``interface:`` section
 (the two-machine Renode bench: ``--board renode-mps2-an386 --bench renode-mps2-an386-bench``):
 tinybench launches both machines and the interface firmware (firmware/interface) is the relay.
+
+``--io-manager`` puts the simulated EEMBC IO manager (``SimIoManager``) on the relay side; with the
+host board its timer gets the DUT's edges too, and the run's per-window cross-check of the
+monitor's edges against the board's laps is printed (QEMU's edge channel takes one listener only).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ def main() -> None:
     ap.add_argument("--pace", action="store_true")
     ap.add_argument("--bench", help="relay side: this board (yaml interface: section), launched as a whole")
     ap.add_argument("--inputs", type=int, default=5)
+    ap.add_argument("--io-manager", action="store_true", help="relay side: the simulated EEMBC IO manager")
     args = ap.parse_args()
 
     from fixtures_run import cached_dataset
@@ -41,7 +46,7 @@ def main() -> None:
     from tinybench.flash.source import DutSource
     from tinybench.run.session import RunRequest, _model_file, start
     from tinybench.run.energy import run_energy
-    from tinybench.sim.interface_board import SimInterfaceBoard
+    from tinybench.sim.interface_board import SimInterfaceBoard, SimIoManager
     from tinybench.sim.launch import launch_host, launch_qemu
     from tinybench.workloads import load_workload
 
@@ -66,9 +71,18 @@ def main() -> None:
             else:
                 port = proc.uart_url
                 if how == "relay":
-                    board = SimInterfaceBoard(proc.uart_url, dut_baud=baud, pace=args.pace)
+                    if args.io_manager:
+                        timer_edges = proc.edge_url if energy and brd.kind == "host" else None
+                        board = SimIoManager(proc.uart_url, edge_url=timer_edges, pace=args.pace)
+                        if timer_edges:
+                            board.edge_channel_open.wait(10)
+                    else:
+                        board = SimInterfaceBoard(proc.uart_url, dut_baud=baud, pace=args.pace)
                     port = "relay+" + board.url
-                source = DutSource(no_flash=True, port=port, edge=proc.edge_url if energy else None)
+                # the IO manager relays at a fixed 9600 baud; a simulated DUT's socket takes any
+                fixed = 9600 if how == "relay" and args.io_manager else None
+                source = DutSource(no_flash=True, port=port, edge=proc.edge_url if energy else None,
+                                   baud=fixed)
             t0 = time.monotonic()
             if energy:
                 res, _ = run_energy(board=name, workload=args.workload, dataset=dataset,
@@ -76,6 +90,9 @@ def main() -> None:
                                     progress=False)
                 per = [w.energy_per_inf_uj for w in res.energy.windows]
                 med = res.energy.median_energy_per_inf_uj
+                for note in res.energy.notes:
+                    if "timer" in note:
+                        print(f"{how}: {note}")
             else:
                 res, _ = start(RunRequest(board=name, workload=args.workload, mode="performance",
                                           dataset=dataset, out=out / how, min_window_s=args.min_window_s,
@@ -89,7 +106,8 @@ def main() -> None:
             if proc is not None:
                 proc.stop()
     unit = "uJ/inf" if energy else "inf/s"
-    print(f"board {args.board}, relay {args.bench or 'sim interface board'}, {args.workload}, {args.mode}, "
+    relay = args.bench or ("sim EEMBC IO manager" if args.io_manager else "sim interface board")
+    print(f"board {args.board}, relay {relay}, {args.workload}, {args.mode}, "
           f"pace={args.pace}, dut baud {baud}")
     for how, (per, med, wall, cat) in rows.items():
         print(f"{how:7s} median {med:.6g} {unit} ({cat}); windows {[round(v, 6) for v in per]}; wall {wall:.1f} s")
