@@ -128,7 +128,7 @@ def _energy_run(dut: Any, url: str, out: Path, iterations: int = 600) -> tuple[A
 
 
 @pytest.mark.parametrize("which", BOARDS)
-def test_energy_run_through_the_board_with_timer_laps(energy_dut, which, tmp_path):
+def test_energy_run_through_the_board_with_timer_laps(energy_dut, which, tmp_path, capsys):
     """Same figures as a direct run (the monitor's edges, the stated model), plus the board's laps:
     two per window, agreeing with the DUT's own edge times to the microsecond."""
     with BOARDS[which](energy_dut[0]) as url:
@@ -149,6 +149,11 @@ def test_energy_run_through_the_board_with_timer_laps(energy_dut, which, tmp_pat
     assert "# io > tm 0" in log and "# io < m-timer-enabled" in log and "# io > disable-timer" in log
     assert log.count("# io < m-lap-us-") >= 11                          # marker + 2 per window
     assert "< m-lap-us-" not in log.replace("# io < m-lap-us-", "")     # never taken as a DUT line
+    from tinybench.cli import main
+
+    capsys.readouterr()          # `tinybench energy RUN_DIR` shows the same check from the saved run
+    assert main(["energy", str(tmp_path / "run"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["board_timer"] == [w["board_timer"] for w in meta["windows"]]
 
 
 def test_timer_enabled_but_no_laps_is_noted_naming_the_hop(energy_dut, tmp_path):
@@ -237,3 +242,25 @@ def test_kind_in_the_board_yaml_and_on_the_command_line(tmp_path, capsys):
     code = main(["run", "--board", "host", "--workload", "ad01", "--no-flash",
                  "--interface", "/dev/ttyUSB7", "--interface-kind", "arduino"])
     assert code == 2 and "--interface-kind 'arduino' is not a known kind" in capsys.readouterr().err
+
+
+SYNTIANT = "mlperf-tiny-results-more/v1.0/closed/syntiant/results/syntiant_9120_0v9_30mhz/kws/energy"
+
+
+def test_published_io_manager_laps_cross_check_the_lpm01a_edges(shared: Path, capsys):
+    """Real data: a published EnergyRunner run (IO manager + LPM01A). Each window's two
+    ``io: m-lap-us`` laps agree with the trace's edges within the rule, the IO manager's clock
+    reading ~0.12 % long (a resonator's rate offset, seen in every window)."""
+    from tinybench.cli import main
+    from tinybench.run.board_timer import energyrunner_laps
+
+    folder = shared / SYNTIANT
+    if not (folder / "trace1-timestamps.json").is_file():
+        pytest.skip(f"{folder} not present")
+    laps = energyrunner_laps((folder / "log.txt").read_text())
+    assert [len(p) for p in laps] == [2] * 5
+    capsys.readouterr()
+    assert main(["energy", str(folder), "--json"]) == 0
+    timer = json.loads(capsys.readouterr().out)["board_timer"]
+    assert [w["laps_us"] for w in timer] == laps and all(w["agrees"] for w in timer)
+    assert all(0.10 < (w["board_s"] / w["monitor_s"] - 1) * 100 < 0.13 for w in timer)

@@ -25,7 +25,9 @@ static volatile uint8_t g_rx_byte[2]; /* EasyDMA targets, indexed by iface_cm_si
 static void host_write(const char *d, size_t n) { nrf_uarte_write(HOST_UART, d, n); }
 static void dut_write(const char *d, size_t n) { nrf_uarte_write(DUT_UART, d, n); }
 
-/* BAUDRATE takes effect for the next character; no need to disable the UARTE [PS 6.34.9]. */
+/* Written while enabled: [PS 6.34] requires only the PSEL registers to be set while the UARTE is
+ * disabled, none for BAUDRATE. A character in flight at that moment may be garbled; the host sends
+ * setbaud between commands, when the DUT hop is idle. */
 static void set_dut_baud(uint32_t baud) { UARTE_BAUDRATE(DUT_UART) = nrf_baud_value(baud); }
 
 static void rx_take(iface_cm_side side, uint32_t base)

@@ -24,8 +24,13 @@ def register(app: typer.Typer) -> None:
         """Recompute per-window energy, power, duration and the median energy/inference from a raw trace."""
         from tinybench.power.importers import load_trace
 
+        from tinybench.run.board_timer import recorded_windows, summarize
+
         trace = load_trace(trace_dir)
         summary = trace.summarize()
+        # The interface board's timer laps (EEMBC IO manager, our firmware), when the run has them.
+        timer = recorded_windows(trace_dir, [w.duration_s for w in summary.windows],
+                                 summary.sample_rate_hz, trace.meta)
         if as_json:
             out = {"source": trace.source, "path": str(trace.path), "voltage_v": trace.voltage_v,
                    "category": trace.category, "samples": int(len(trace.samples_j)),
@@ -33,6 +38,8 @@ def register(app: typer.Typer) -> None:
             instrument = trace.meta.get("instrument")
             if instrument:
                 out["instrument"] = instrument
+            if timer is not None:
+                out["board_timer"] = timer
             typer.echo(json.dumps(out, indent=2))
             return
         volt = f"{trace.voltage_v:g} V" if trace.voltage_v is not None else "unknown voltage"
@@ -49,3 +56,11 @@ def register(app: typer.Typer) -> None:
                        f"Energy/Inf. {w.energy_per_inf_uj:12.3f} uJ/inf  "
                        f"{w.throughput_ips:.3f} inf/s{flag}")
         typer.echo(f"Median energy cost is {summary.median_energy_per_inf_uj:.3f} uJ/inf.")
+        for k, w in enumerate(timer or [], start=1):
+            if w.get("agrees") is not None:
+                typer.echo(f"window {k}: {w['board_s']:.6f} s by the interface board's timer laps, "
+                           f"{w['monitor_s']:.6f} s by the monitor's edges "
+                           f"({(w['monitor_s'] - w['board_s']) * 1e3:+.3f} ms)")
+        line = summarize(timer or [], "the interface board")
+        if line:
+            typer.echo(line)
