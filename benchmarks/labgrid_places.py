@@ -11,7 +11,8 @@ after each suite, because the host here has 2 cores shared with other work.
     .venv/bin/python benchmarks/labgrid_places.py [--places 1,2,4] [--files 8] [--min-window-s 1]
 
 ``--energy``: an energy run through an energy bench place (interface board + simulated LPM01A +
-power switch, ``FarmPlace(energy=True, power=True)``) against the same bench reached directly
+power switch, ``FarmPlace(energy=True, power=True)``; DUT ``--bench-board``, default
+``labgrid-qemu``: QEMU -icount, so DUT time repeats exactly) against the same bench reached directly
 (``--interface``/``--monitor``, no labgrid), alternating ``--repeats`` times, both ``--no-flash``
 after one flashing run through the place. Per window: energy per inference and mean power, place vs
 direct, and each window's duration against the DUT's own edge times (the simulated instrument's
@@ -20,6 +21,7 @@ record, in monitor samples: the edge-resolution rule); wall time per run and the
 release) plus CLI start-up.
 
     .venv/bin/python benchmarks/labgrid_places.py --energy [--repeats 3] [--min-window-s 1] [--workload ad01]
+                                                  [--bench-board labgrid-qemu|labgrid-host]
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def main() -> None:
     ap.add_argument("--energy", action="store_true", help="energy bench place vs the bench reached directly")
     ap.add_argument("--repeats", type=int, default=3, help="--energy: runs of each kind")
     ap.add_argument("--workload", default="ad01", help="--energy: the workload")
+    ap.add_argument("--bench-board", default="labgrid-qemu", help="--energy: the bench's DUT board")
     args = ap.parse_args()
     if args.energy:
         energy_bench(args)
@@ -150,12 +153,12 @@ def energy_bench(args: argparse.Namespace) -> None:
               "--no-progress", "--json"]
     rows = []
     with tempfile.TemporaryDirectory(prefix="tb-lg-energy-") as tmp:
-        bench = FarmPlace("tb-energy", "labgrid-host", free_port(), energy=True, power=True)
+        bench = FarmPlace("tb-energy", args.bench_board, free_port(), energy=True, power=True)
         with LabgridFarm(Path(tmp) / "farm", [bench]) as farm:
             sim = farm.monitors[bench.name]
             kinds = {
                 "place": [*cli, "run", "--place", bench.name, "--coordinator", farm.coordinator, "--no-flash"],
-                "direct": [*cli, "run", "--board", "labgrid-host", "--no-flash", "--interface",
+                "direct": [*cli, "run", "--board", args.bench_board, "--no-flash", "--interface",
                            f"socket://127.0.0.1:{bench.interface_port}", "--monitor",
                            f"lpm01a:socket://127.0.0.1:{bench.monitor_port}"],
             }
@@ -197,6 +200,13 @@ def energy_bench(args: argparse.Namespace) -> None:
         mine = [r for r in rows if r["kind"] == kind]
         print(f"{kind}: mean wall {sum(r['wall_s'] for r in mine) / len(mine):.2f} s, mean session "
               f"{sum(r['session_s'] for r in mine) / len(mine):.2f} s")
+    diffs: list[float] = []
+    for k in range(args.repeats):
+        placed, direct = (next(r for r in rows if r["repeat"] == k and r["kind"] == kind)
+                          for kind in ("place", "direct"))
+        diffs += [100 * (a / b - 1) for a, b in zip(placed["uj_per_inf"], direct["uj_per_inf"])]
+    print(f"per-window energy/inf, place vs direct (same repeat, same window): "
+          f"{min(diffs):+.4f} % … {max(diffs):+.4f} %")
 
 
 if __name__ == "__main__":

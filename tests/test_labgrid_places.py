@@ -219,8 +219,16 @@ def bench_farm(tmp_path_factory: pytest.TempPathFactory, firmware_image) -> Iter
     running = firmware_image("host", "kws01")
     places = [FarmPlace("tb-bench", "labgrid-qemu", free_port(), energy=True, power=True),
               FarmPlace("tb-powered", "host", free_port(), power=True)]
+    from tinybench.boards import load_board
+    from tinybench.flash import build_firmware
+    from tinybench.run.session import _model_file
+    from tinybench.sim.labgrid_farm import flash
+    from tinybench.workloads import load_workload
+
+    energy = build_firmware(load_board("labgrid-qemu"), _model_file(load_workload("ad01")), "ad01", energy=True)
     with LabgridFarm(tmp_path_factory.mktemp("bench-farm"), places) as lab:
         start_board(places[1].port, running.path)
+        flash(places[0].interface_port, energy.path, qemu="labgrid-qemu")   # tests may run in any order
         yield lab
 
 
@@ -279,12 +287,23 @@ def test_energy_run_through_a_bench_place_and_directly(bench_farm: LabgridFarm, 
         assert a["energy_per_inf_uj"] == pytest.approx(b["energy_per_inf_uj"], rel=0.006)
 
 
-def test_energy_at_a_bench_place_releases_after_error_and_ctrl_c(bench_farm: LabgridFarm, tmp_path: Path) -> None:
+def test_energy_at_a_bench_place_power_cycles_and_releases_after_error_and_ctrl_c(
+        bench_farm: LabgridFarm, tmp_path: Path) -> None:
+    """The place's power port is cycled before each run: the board behind it (flashed by the test
+    before) is a new process afterwards, and the simulated switch saw off, then on. An error in the
+    run and a Ctrl-C during a window both release the place."""
+    from tinybench.sim.labgrid_farm import _state_dir
+
+    bench = next(p for p in bench_farm.places if p.name == "tb-bench")
+    pid_before = (_state_dir() / f"{bench.port}.pid").read_text()
+    bench_farm.switch.events.clear()  # type: ignore[union-attr]
     bad = _run("run", "--place", "tb-bench", "--coordinator", bench_farm.coordinator, "--no-flash",
                "--vendor", "nobody", "--workload", "ad01", "--mode", "energy", "--min-window-s", "0.2",
                "--out", str(tmp_path / "bad"), "--no-progress")
     assert bad.returncode == 2 and "nobody" in bad.stderr, bad.stderr
     assert _holder(bench_farm, "tb-bench") is None
+    assert bench_farm.switch.events == [(0, False), (0, True)]  # type: ignore[union-attr]
+    assert (_state_dir() / f"{bench.port}.pid").read_text() != pid_before
     out = tmp_path / "interrupted"
     _ctrl_c_once(_cli("run", "--place", "tb-bench", "--coordinator", bench_farm.coordinator, "--no-flash",
                       "--workload", "ad01", "--mode", "energy", "--min-window-s", "5",
@@ -315,25 +334,11 @@ def test_place_resource_names_and_missing_ones(bench_farm: LabgridFarm) -> None:
     assert "labgrid-client -p tb-powered add-match" in err.value.hint
 
 
-def test_run_power_cycles_the_board_at_its_place(bench_farm: LabgridFarm, tmp_path: Path) -> None:
-    """The place's power port is cycled before the run: the board's process is a new one after
-    (the simulated switch stopped and restarted it), the switch saw off then on, and a switch that
-    fails stops the run with an error naming the place and the power resource."""
-    from tinybench.sim.labgrid_farm import _state_dir
-
+def test_failing_power_port_names_the_place_and_resource(bench_farm: LabgridFarm, tmp_path: Path) -> None:
+    """A power switch that answers with an error stops the run before it starts, with an error
+    naming the place and its power resource; the place is released and no run directory is left."""
     powered = next(p for p in bench_farm.places if p.name == "tb-powered")
-    index = bench_farm.places.index(powered)
-    pid_before = (_state_dir() / f"{powered.port}.pid").read_text()
-    bench_farm.switch.events.clear()  # type: ignore[union-attr]
-    ok = _run("run", "--place", "tb-powered", "--coordinator", bench_farm.coordinator, "--no-flash",
-              "--workload", "kws01", "--mode", "performance", "--min-window-s", "0.2",
-              "--out", str(tmp_path / "ok"), "--no-progress")
-    assert ok.returncode == 0, ok.stderr
-    assert bench_farm.switch.events == [(index, False), (index, True)]  # type: ignore[union-attr]
-    assert (_state_dir() / f"{powered.port}.pid").read_text() != pid_before
-    assert "power port 'power'" in (tmp_path / "ok" / "log.txt").read_text()
-
-    bench_farm.switch.failing.add(index)  # type: ignore[union-attr]
+    bench_farm.switch.failing.add(bench_farm.places.index(powered))  # type: ignore[union-attr]
     try:
         bad = _run("run", "--place", "tb-powered", "--coordinator", bench_farm.coordinator, "--no-flash",
                    "--workload", "kws01", "--mode", "performance", "--out", str(tmp_path / "bad"))
