@@ -9,6 +9,17 @@ Efficiency = T(1) / (N × T(N)). The 1-minute load average (``uptime``) is recor
 after each suite, because the host here has 2 cores shared with other work.
 
     .venv/bin/python benchmarks/labgrid_places.py [--places 1,2,4] [--files 8] [--min-window-s 1]
+
+``--energy``: an energy run through an energy bench place (interface board + simulated LPM01A +
+power switch, ``FarmPlace(energy=True, power=True)``) against the same bench reached directly
+(``--interface``/``--monitor``, no labgrid), alternating ``--repeats`` times, both ``--no-flash``
+after one flashing run through the place. Per window: energy per inference and mean power, place vs
+direct, and each window's duration against the DUT's own edge times (the simulated instrument's
+record, in monitor samples: the edge-resolution rule); wall time per run and the session part of it
+(``log.txt``, first to last line), so the rest is the place's cost (show, acquire, power cycle,
+release) plus CLI start-up.
+
+    .venv/bin/python benchmarks/labgrid_places.py --energy [--repeats 3] [--min-window-s 1] [--workload ad01]
 """
 
 from __future__ import annotations
@@ -48,7 +59,13 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=8, help="inputs per accuracy cell")
     ap.add_argument("--min-window-s", type=float, default=1.0)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--energy", action="store_true", help="energy bench place vs the bench reached directly")
+    ap.add_argument("--repeats", type=int, default=3, help="--energy: runs of each kind")
+    ap.add_argument("--workload", default="ad01", help="--energy: the workload")
     args = ap.parse_args()
+    if args.energy:
+        energy_bench(args)
+        return
     counts = [int(n) for n in args.places.split(",")]
     if args.files < 5:
         ap.error("--files must be at least 5 (performance mode runs five windows on five inputs)")
@@ -102,6 +119,84 @@ def main() -> None:
         spread = ", ".join(f"{k}: {v}" for k, v in r["cells_per_place"].items())
         print(f"| {r['places']} | {r['wall_s']} | {r['speedup']}× | {r['efficiency_pct']} % | "
               f"{r['mean_cell_s']} | {spread} | {r['load_before']} → {r['load_after']} |")
+
+
+def _session_s(run_dir: Path) -> float:
+    """Seconds from the transcript's first to its last line (the part of a run spent on the DUT)."""
+    stamps = [float(line.split(" ", 1)[0]) for line in (run_dir / "log.txt").read_text().splitlines()
+              if line[:1].isdigit()]
+    return stamps[-1] - stamps[0] if stamps else 0.0
+
+
+def _edge_error_samples(run_dir: Path, edges_us: list[int]) -> float:
+    """Largest |window duration from the monitor − from the DUT's own edge times|, in samples."""
+    import numpy as np
+
+    energy = json.loads((run_dir / "results.json").read_text())["energy"]
+    with np.load(run_dir / "trace.npz") as trace:
+        pairs = trace["window_edges"].tolist()
+    rate = energy["sample_rate_hz"]
+    return max(abs(w["duration_s"] - (edges_us[b] - edges_us[a]) / 1e6) * rate
+               for w, (a, b) in zip(energy["windows"], pairs))
+
+
+def energy_bench(args: argparse.Namespace) -> None:
+    """``--energy``: see the module docstring."""
+    from tinybench.sim.labgrid_farm import FarmPlace, LabgridFarm
+    from tinybench.sim.process import free_port
+
+    cli = [sys.executable, "-c", "import sys; from tinybench.cli import main; sys.exit(main())"]
+    common = ["--workload", args.workload, "--mode", "energy", "--min-window-s", str(args.min_window_s),
+              "--no-progress", "--json"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="tb-lg-energy-") as tmp:
+        bench = FarmPlace("tb-energy", "labgrid-host", free_port(), energy=True, power=True)
+        with LabgridFarm(Path(tmp) / "farm", [bench]) as farm:
+            sim = farm.monitors[bench.name]
+            kinds = {
+                "place": [*cli, "run", "--place", bench.name, "--coordinator", farm.coordinator, "--no-flash"],
+                "direct": [*cli, "run", "--board", "labgrid-host", "--no-flash", "--interface",
+                           f"socket://127.0.0.1:{bench.interface_port}", "--monitor",
+                           f"lpm01a:socket://127.0.0.1:{bench.monitor_port}"],
+            }
+            flash = subprocess.run([*cli, "run", "--place", bench.name, "--coordinator", farm.coordinator,
+                                    *common, "--out", str(Path(tmp) / "flash")], capture_output=True,
+                                   text=True, check=False)
+            if flash.returncode != 0:
+                sys.exit(f"flashing run through the place failed: {flash.stderr[-2000:]}")
+            for k in range(args.repeats):
+                for kind, argv in kinds.items():
+                    out = Path(tmp) / f"{kind}-{k}"
+                    before = load_average()
+                    t0 = time.perf_counter()
+                    proc = subprocess.run([*argv, *common, "--out", str(out)], capture_output=True,
+                                          text=True, check=False)
+                    wall = time.perf_counter() - t0
+                    if proc.returncode != 0:
+                        sys.exit(f"{kind} run failed: {proc.stderr[-2000:]}")
+                    energy = json.loads(proc.stdout)["energy"]
+                    rows.append({"kind": kind, "repeat": k, "wall_s": round(wall, 2),
+                                 "session_s": round(_session_s(out), 2),
+                                 "median_uj_per_inf": energy["median_energy_per_inf_uj"],
+                                 "uj_per_inf": [w["energy_per_inf_uj"] for w in energy["windows"]],
+                                 "power_uw": [w["power_uw"] for w in energy["windows"]],
+                                 "max_edge_error_samples": round(_edge_error_samples(out, sim.edges_seen), 3),
+                                 "category": energy["category"], "load": before})
+                    print(f"{kind} {k}: {wall:.1f} s, {energy['median_energy_per_inf_uj']:.3f} uJ/inf",
+                          file=sys.stderr)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    print("| run | wall s | session s | median uJ/inf | per-window uJ/inf | per-window power uW | max edge error (samples) | load before |")
+    print("|---|---:|---:|---:|---|---|---:|---|")
+    for r in rows:
+        print(f"| {r['kind']} {r['repeat']} | {r['wall_s']} | {r['session_s']} | {r['median_uj_per_inf']:.3f} | "
+              f"{', '.join(f'{v:.2f}' for v in r['uj_per_inf'])} | "
+              f"{', '.join(f'{v:.0f}' for v in r['power_uw'])} | {r['max_edge_error_samples']} | {r['load']} |")
+    for kind in ("place", "direct"):
+        mine = [r for r in rows if r["kind"] == kind]
+        print(f"{kind}: mean wall {sum(r['wall_s'] for r in mine) / len(mine):.2f} s, mean session "
+              f"{sum(r['session_s'] for r in mine) / len(mine):.2f} s")
 
 
 if __name__ == "__main__":

@@ -200,3 +200,158 @@ def test_suite_refuses_a_place_of_another_board(farm: LabgridFarm, tmp_path: Pat
                 "--out", str(tmp_path / "s"), "--no-progress")
     assert proc.returncode == 2
     assert "labgrid place 'tb-running' holds board 'host', which is not in the suite" in proc.stderr
+
+
+# ----------------------------------------------------------------- energy bench place, power port
+@pytest.fixture(scope="module")
+def bench_farm(tmp_path_factory: pytest.TempPathFactory, firmware_image) -> Iterator[LabgridFarm]:  # type: ignore[no-untyped-def]
+    """An energy bench place (interface board + simulated LPM01A + power switch; the DUT's UART not
+    exported; the DUT in QEMU, whose -icount time repeats exactly) and a plain place with a power
+    switch whose board already runs (host kind)."""
+    import shutil
+
+    try:
+        client_command()
+    except TinybenchError:
+        pytest.skip("labgrid is not installed (pip install -e '.[test]' brings it)")
+    if shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("qemu-system-arm / arm-none-eabi-gcc not installed (the bench's DUT runs in QEMU)")
+    running = firmware_image("host", "kws01")
+    places = [FarmPlace("tb-bench", "labgrid-qemu", free_port(), energy=True, power=True),
+              FarmPlace("tb-powered", "host", free_port(), power=True)]
+    with LabgridFarm(tmp_path_factory.mktemp("bench-farm"), places) as lab:
+        start_board(places[1].port, running.path)
+        yield lab
+
+
+def _energy(out: Path) -> dict:
+    return json.loads((out / "results.json").read_text())
+
+
+def _check_edges(lab: LabgridFarm, out: Path) -> None:
+    """The edge-resolution rule against the instrument's own record: each window lasts what the
+    DUT's edges say (±1 sample) and holds the simulated LPM01A's stated power × that time."""
+    import numpy as np
+
+    energy = _energy(out)["energy"]
+    edges_us = lab.monitors["tb-bench"].edges_seen
+    with np.load(out / "trace.npz") as trace:
+        window_edges = trace["window_edges"].tolist()
+    assert len(energy["windows"]) == 5
+    for w, (a, b) in zip(energy["windows"], window_edges):
+        assert w["duration_s"] == pytest.approx((edges_us[b] - edges_us[a]) / 1e6, abs=0.0011)
+        assert w["energy_uj"] == pytest.approx(lab.BENCH_POWER_MW * 1e3 * w["duration_s"], rel=0.006)
+
+
+def test_energy_run_through_a_bench_place_and_directly(bench_farm: LabgridFarm, tmp_path: Path) -> None:
+    """`run --place` at an energy bench: flashed through the interface port, DUT reached through the
+    interface board (relay), the place's monitor port is the power monitor, the power port is
+    cycled first; then the same bench reached directly (--interface, --monitor) gives the same
+    figures within the edge-resolution rule (QEMU -icount: the same N and DUT time per window)."""
+    bench = next(p for p in bench_farm.places if p.name == "tb-bench")
+    placed = tmp_path / "placed"
+    proc = _run("run", "--place", "tb-bench", "--coordinator", bench_farm.coordinator, "--workload", "ad01",
+                "--mode", "energy", "--min-window-s", "0.2", "--out", str(placed), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    data = _energy(placed)
+    assert data["complete"] and data["category"] == "estimated" and data["energy"]["category"] == "estimated"
+    assert data["firmware"]["place"] == "tb-bench" and data["energy"]["instrument"]["serial"].startswith("SIM-")
+    log = (placed / "log.txt").read_text()
+    assert "power port 'power' (NetworkPowerPort" in log and "cycled" in log
+    assert f"relaying to the DUT through interface board socket://127.0.0.1:{bench.interface_port}" in log
+    _check_edges(bench_farm, placed)
+    assert _holder(bench_farm, "tb-bench") is None
+
+    direct = tmp_path / "direct"
+    proc = _run("run", "--board", "labgrid-qemu", "--no-flash", "--interface",
+                f"socket://127.0.0.1:{bench.interface_port}", "--monitor",
+                f"lpm01a:socket://127.0.0.1:{bench.monitor_port}", "--workload", "ad01", "--mode", "energy",
+                "--min-window-s", "0.2", "--out", str(direct), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    _check_edges(bench_farm, direct)
+    again = _energy(direct)
+    assert again["category"] == data["category"] == "estimated"
+    assert again["energy"]["instrument"] == data["energy"]["instrument"]
+    for a, b in zip(data["energy"]["windows"], again["energy"]["windows"]):
+        assert a["iterations"] == b["iterations"]
+        assert a["duration_s"] == pytest.approx(b["duration_s"], abs=0.0011)   # ±1 sample per window
+        # ±1 sample at either edge of 40.8 mW, and the ±0.5 % ripple of the stated model
+        assert a["energy_per_inf_uj"] == pytest.approx(b["energy_per_inf_uj"], rel=0.006)
+
+
+def test_energy_at_a_bench_place_releases_after_error_and_ctrl_c(bench_farm: LabgridFarm, tmp_path: Path) -> None:
+    bad = _run("run", "--place", "tb-bench", "--coordinator", bench_farm.coordinator, "--no-flash",
+               "--vendor", "nobody", "--workload", "ad01", "--mode", "energy", "--min-window-s", "0.2",
+               "--out", str(tmp_path / "bad"), "--no-progress")
+    assert bad.returncode == 2 and "nobody" in bad.stderr, bad.stderr
+    assert _holder(bench_farm, "tb-bench") is None
+    out = tmp_path / "interrupted"
+    _ctrl_c_once(_cli("run", "--place", "tb-bench", "--coordinator", bench_farm.coordinator, "--no-flash",
+                      "--workload", "ad01", "--mode", "energy", "--min-window-s", "5",
+                      "--out", str(out), "--no-progress"),
+                 measuring=lambda: (out / "log.txt").is_file() and "energy window 1" in (out / "log.txt").read_text(),
+                 held=lambda: _holder(bench_farm, "tb-bench") is not None)
+    assert (out / "trace.npz").is_file()                       # the acquisition so far is kept
+    assert _holder(bench_farm, "tb-bench") is None
+
+
+def test_place_resource_names_and_missing_ones(bench_farm: LabgridFarm) -> None:
+    """The real coordinator's view of the places, read as tinybench reads it: the bench's ports by
+    name, its monitor as a --monitor spec, its power port; a place without a monitor port is
+    refused with the resource named and the add-match fix."""
+    from tinybench.flash.places import show_place
+
+    bench = next(p for p in bench_farm.places if p.name == "tb-bench")
+    info = show_place("tb-bench", bench_farm.coordinator)
+    assert info.serial_url() == ""                                   # no DUT port: interface only
+    assert info.serial_url("interface") == f"socket://127.0.0.1:{bench.interface_port}"
+    assert info.monitor_spec() == f"lpm01a:socket://127.0.0.1:{bench.monitor_port}"
+    assert info.power_port is not None and info.power_port[:2] == ("power", "NetworkPowerPort")
+    plain = show_place("tb-powered", bench_farm.coordinator)
+    assert plain.monitor_spec() is None
+    with pytest.raises(TinybenchError) as err:
+        plain.require("monitor", "the power monitor")
+    assert "labgrid place 'tb-powered' has no NetworkSerialPort named 'monitor'" in err.value.message
+    assert "labgrid-client -p tb-powered add-match" in err.value.hint
+
+
+def test_run_power_cycles_the_board_at_its_place(bench_farm: LabgridFarm, tmp_path: Path) -> None:
+    """The place's power port is cycled before the run: the board's process is a new one after
+    (the simulated switch stopped and restarted it), the switch saw off then on, and a switch that
+    fails stops the run with an error naming the place and the power resource."""
+    from tinybench.sim.labgrid_farm import _state_dir
+
+    powered = next(p for p in bench_farm.places if p.name == "tb-powered")
+    index = bench_farm.places.index(powered)
+    pid_before = (_state_dir() / f"{powered.port}.pid").read_text()
+    bench_farm.switch.events.clear()  # type: ignore[union-attr]
+    ok = _run("run", "--place", "tb-powered", "--coordinator", bench_farm.coordinator, "--no-flash",
+              "--workload", "kws01", "--mode", "performance", "--min-window-s", "0.2",
+              "--out", str(tmp_path / "ok"), "--no-progress")
+    assert ok.returncode == 0, ok.stderr
+    assert bench_farm.switch.events == [(index, False), (index, True)]  # type: ignore[union-attr]
+    assert (_state_dir() / f"{powered.port}.pid").read_text() != pid_before
+    assert "power port 'power'" in (tmp_path / "ok" / "log.txt").read_text()
+
+    bench_farm.switch.failing.add(index)  # type: ignore[union-attr]
+    try:
+        bad = _run("run", "--place", "tb-powered", "--coordinator", bench_farm.coordinator, "--no-flash",
+                   "--workload", "kws01", "--mode", "performance", "--out", str(tmp_path / "bad"))
+    finally:
+        bench_farm.switch.failing.clear()  # type: ignore[union-attr]
+    assert bad.returncode == 2
+    assert "labgrid place 'tb-powered': its power port 'power' (NetworkPowerPort" in bad.stderr, bad.stderr
+    assert "power get -n power" in bad.stderr
+    assert not (tmp_path / "bad").exists() and _holder(bench_farm, "tb-powered") is None
+
+
+def test_suite_energy_cell_at_a_bench_place(bench_farm: LabgridFarm, tmp_path: Path) -> None:
+    out = tmp_path / "suite"
+    proc = _run("suite", "--place", "tb-bench", "--coordinator", bench_farm.coordinator, "--workloads", "ad01",
+                "--modes", "energy", "--min-window-s", "0.2", "--division", "open", "--out", str(out),
+                "--no-progress")
+    cells = [json.loads(line) for line in (out / "labgrid-qemu" / "cells.jsonl").read_text().splitlines()]
+    done = [r for r in cells if r["state"] == "done"]
+    assert [(r["cell"], r["place"]) for r in done] == [("ad01-energy", "tb-bench")], proc.stderr + proc.stdout
+    assert done[0]["energy_uj"] > 0
+    assert _holder(bench_farm, "tb-bench") is None

@@ -186,6 +186,12 @@ class LabgridConfig(_Strict):
     place: str = Field(min_length=1, description="labgrid place name")
     coordinator: str | None = Field(None, description="HOST:PORT of the labgrid coordinator "
                                                       "(default: LG_COORDINATOR, else 127.0.0.1:20408)")
+    power: Literal["cycle", "none"] = Field(
+        "cycle", description="cycle: when the place has a power port (NetworkPowerPort ...), switch "
+                             "it off and on before every run (clean boot); none: leave it alone")
+    power_off_s: float = Field(1.0, ge=0, description="seconds the power stays off in a cycle")
+    mode: Mode | None = Field(None, exclude=True, description="set by the runner, not the yaml: the "
+                                                            "run's mode (which of the place's ports it uses)")
 
 
 class Board(_Strict):

@@ -52,6 +52,8 @@ class DutLink:
     host_files: bool = False
     pipeline: bool = False
     memory_writer: Callable[[int, bytes], None] | None = None
+    #: what reaching the DUT did that the transcript should say (e.g. a labgrid place's power cycle)
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.instructions_per_us is None and self.icount_shift is not None:

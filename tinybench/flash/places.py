@@ -59,32 +59,80 @@ class PlaceInfo:
         """The tinybench board (``boards/<name>.yaml``) the place's ``board`` tag names."""
         return self.tags.get("board")
 
+    def _ports(self) -> dict[str, dict[str, Any]]:
+        return {name: params for name, (cls, params) in self.resources.items() if cls == "NetworkSerialPort"}
+
     def serial_url(self, role: str = "") -> str:
-        """The pyserial URL of the place's serial port (``socket://`` for a raw TCP port, ``rfc2217://``
-        for ser2net/RFC 2217). ``role="energy"``: the port named ``energy`` (an energy bench's
-        interface-board UART), if the place has one."""
-        ports = {name: params for name, (cls, params) in self.resources.items()
-                 if cls == "NetworkSerialPort"}
+        """The pyserial URL of one of the place's serial ports (``socket://`` for a raw TCP port,
+        ``rfc2217://`` for ser2net/RFC 2217).
+
+        ``role=""``: the DUT's own UART — the port named ``dut``, else the default-named
+        ``NetworkSerialPort``, else the only port without a role name; ``""`` when the place has
+        none but an ``interface`` port (an energy bench: the DUT is reached through the interface
+        board only). ``role`` in :data:`PORT_ROLES`: the port of that name, or ``""``."""
+        ports = self._ports()
         if role:
             params = ports.get(role)
-            if params is None:
+            return _port_url(params) if params is not None else ""
+        main = {n: p for n, p in ports.items() if n not in PORT_ROLES}
+        if not main:
+            if "interface" in ports:
                 return ""
-        else:
-            main = {n: p for n, p in ports.items() if n != "energy"}
-            if not main:
-                have = ", ".join(f"{n} ({c})" for n, (c, _) in self.resources.items()) or "none"
-                raise TinybenchError(
-                    f"labgrid place '{self.name}' has no NetworkSerialPort resource (it has: {have})",
-                    "export the DUT's UART from the exporter (RawSerialPort/USBSerialPort through "
-                    "ser2net, or a NetworkSerialPort) and add it to the place with add-match")
-            if len(main) > 1 and "NetworkSerialPort" not in main:
+            have = ", ".join(f"{n} ({c})" for n, (c, _) in self.resources.items()) or "none"
+            raise TinybenchError(
+                f"labgrid place '{self.name}' has no NetworkSerialPort resource for the DUT (it has: {have})",
+                "export the DUT's UART from the exporter (a NetworkSerialPort named dut, or a "
+                "RawSerialPort/USBSerialPort through ser2net; an energy bench: its interface board's "
+                f"port named interface) and add it: labgrid-client -p {self.name} add-match "
+                "EXPORTER/GROUP/*")
+        chosen = main.get("dut") or main.get("NetworkSerialPort")
+        if chosen is None:
+            if len(main) > 1:
                 raise TinybenchError(f"labgrid place '{self.name}' has several serial ports "
-                                     f"({', '.join(main)}) and none is the default one",
-                                     "rename the DUT's port to NetworkSerialPort (add-match ... "
-                                     "or add-named-match) or drop the others from the place")
-            params = main.get("NetworkSerialPort") or next(iter(main.values()))
-        scheme = "rfc2217" if params.get("protocol", "rfc2217") == "rfc2217" else "socket"
-        return f"{scheme}://{params['host']}:{params['port']}"
+                                     f"({', '.join(main)}) and none is named dut",
+                                     "name the DUT's port dut in the exporter yaml (or add-named-match "
+                                     "... dut), or drop the others from the place")
+            chosen = next(iter(main.values()))
+        return _port_url(chosen)
+
+    def require(self, role: str, why: str) -> str:
+        """The URL of the port named ``role``; a clear error naming it (and the fix) when missing."""
+        url = self.serial_url(role)
+        if not url:
+            have = ", ".join(f"{n} ({c})" for n, (c, _) in self.resources.items()) or "none"
+            raise TinybenchError(
+                f"labgrid place '{self.name}' has no NetworkSerialPort named '{role}' ({why}); it has: {have}",
+                f"export it in the exporter yaml as `{role}: {{cls: NetworkSerialPort, host: ..., port: ...}}` "
+                f"(or RawSerialPort/USBSerialPort named {role}) and add it: labgrid-client -p "
+                f"{self.name} add-match EXPORTER/GROUP/NetworkSerialPort/{role}")
+        return url
+
+    def monitor_spec(self) -> str | None:
+        """``--monitor`` spec of the place's power monitor: the ``monitor`` port driven by the driver
+        the place's ``monitor`` tag names (default ``lpm01a``, the only serial-port monitor with a
+        URL); None when the place has no ``monitor`` port."""
+        url = self.serial_url("monitor")
+        return f"{self.tags.get('monitor', 'lpm01a')}:{url}" if url else None
+
+    @property
+    def power_port(self) -> tuple[str, str, dict[str, Any]] | None:
+        """(name, class, params) of the place's power switch (a ``power``-named one first), or None."""
+        found = [(n, c, p) for n, (c, p) in self.resources.items() if c in POWER_CLASSES]
+        found.sort(key=lambda item: item[0] != "power")
+        return found[0] if found else None
+
+
+#: NetworkSerialPort names with a meaning to tinybench (docs/bench.md "labgrid farm"); the DUT's
+#: own UART is ``dut`` (or the default name ``NetworkSerialPort``).
+PORT_ROLES = ("interface", "monitor", "energy")
+#: labgrid resources ``labgrid-client power`` can switch.
+POWER_CLASSES = ("NetworkPowerPort", "PDUDaemonPort", "TasmotaPowerPort", "NetworkUSBPowerPort",
+                 "NetworkSiSPMPowerPort", "NetworkYKUSHPowerPort")
+
+
+def _port_url(params: dict[str, Any]) -> str:
+    scheme = "rfc2217" if params.get("protocol", "rfc2217") == "rfc2217" else "socket"
+    return f"{scheme}://{params['host']}:{params['port']}"
 
 
 def client_command() -> list[str]:
@@ -242,6 +290,30 @@ def board_of_place(place: str, coordinator: str | None, board: str | None) -> st
 
 def release(place: str, coordinator: str | None = None) -> None:
     _call(coordinator_address(coordinator), ["release"], place=place)
+
+
+def power_cycle(info: PlaceInfo, off_s: float) -> str | None:
+    """Switch the place's power port off, wait ``off_s`` seconds, switch it on again
+    (``labgrid-client power cycle``); returns a transcript note, or None when the place has no
+    power port. A failure names the place and the power resource."""
+    port = info.power_port
+    if port is None:
+        return None
+    name, cls, params = port
+    where = ", ".join(f"{k} {params[k]}" for k in ("model", "host", "index") if k in params)
+    args = ["power", "cycle", "-t", f"{off_s:g}"] + (["-n", name] if name != cls else [])
+    try:
+        _call(info.coordinator, args, place=info.name)
+    except TinybenchError as exc:
+        if "unreachable" in exc.message:
+            raise
+        raise TinybenchError(
+            f"labgrid place '{info.name}': its power port '{name}' ({cls}: {where}) could not be "
+            f"cycled: {exc.message}",
+            f"check the power switch and its address in the exporter yaml; try it by hand: "
+            f"labgrid-client -x {info.coordinator} -p {info.name} power get"
+            f"{' -n ' + name if name != cls else ''}; or set labgrid.power: none in the board yaml") from exc
+    return f"labgrid place {info.name}: power port '{name}' ({cls}: {where}) cycled, {off_s:g} s off"
 
 
 @contextmanager

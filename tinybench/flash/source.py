@@ -62,7 +62,9 @@ class DutSource:
         from tinybench.boards.model import LabgridConfig
 
         coordinator = self.coordinator or (board.labgrid.coordinator if board.labgrid else None)
-        return board.model_copy(update={"labgrid": LabgridConfig(place=self.place, coordinator=coordinator)})
+        own = board.labgrid or LabgridConfig(place=self.place)     # the yaml's power settings stay
+        return board.model_copy(update={"labgrid": own.model_copy(
+            update={"place": self.place, "coordinator": coordinator})})
 
     def check(self, board: Board) -> None:
         """Refuse contradictory options before anything is built or flashed."""
@@ -133,6 +135,8 @@ class DutSource:
         board = self.at_place(board).for_mode(mode)   # interface board: only if this mode uses it
         # Every hop (the backend's name% handshake after a flash, then the run) talks at this baud.
         at = board.model_copy(update={"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
+        if at.labgrid is not None:     # the place's ports are chosen by mode (interface board: energy)
+            at = at.model_copy(update={"labgrid": at.labgrid.model_copy(update={"mode": mode})})
         if self.no_flash:
             from tinybench.boards.model import SerialConfig
             from tinybench.flash.backends import get_backend

@@ -111,8 +111,12 @@ class SimLpm01a:
     """Simulated PowerShield server; use as a context manager, connect the driver to :attr:`url`."""
 
     def __init__(self, edge_url: str | None = None, *, power_mw: float = 40.8,
-                 faults: Faults | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+                 faults: Faults | None = None, host: str = "127.0.0.1", port: int = 0,
+                 reconnect: bool = False) -> None:
         self.edge_url = edge_url
+        #: keep the "D7 wire" when the board restarts (a bench in a farm: power cycles, flashing):
+        #: reopen the edge channel whenever it closes, until :meth:`close`
+        self.reconnect = reconnect
         self.power_mw = float(power_mw)
         self.faults = faults or Faults()
         self._server = socket.create_server((host, port))
@@ -249,22 +253,25 @@ class SimLpm01a:
         from tinybench.errors import TinybenchError
         from tinybench.sim.edges import open_edge_channel, parse_edge_line
 
-        sock = None
-        while not self._closing and sock is None:
+        while not self._closing:
+            sock = None
+            while not self._closing and sock is None:
+                try:
+                    sock = open_edge_channel(self.edge_url or "", timeout=10.0)
+                except (TinybenchError, OSError):
+                    time.sleep(0.1)
+            if sock is None:
+                return
+            self.edge_channel_open.set()
             try:
-                sock = open_edge_channel(self.edge_url or "", timeout=10.0)
-            except (TinybenchError, OSError):
-                time.sleep(0.1)
-        if sock is None:
-            return
-        self.edge_channel_open.set()
-        try:
-            for line in self._received_lines(sock, 1 << 16):
-                dut_us = parse_edge_line(line)
-                if dut_us is not None:
-                    self.feed_edge(dut_us)
-        finally:
-            sock.close()
+                for line in self._received_lines(sock, 1 << 16):
+                    dut_us = parse_edge_line(line)
+                    if dut_us is not None:
+                        self.feed_edge(dut_us)
+            finally:
+                sock.close()
+            if not self.reconnect:
+                return
 
     # --- commands -----------------------------------------------------------------------------
 

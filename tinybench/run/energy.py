@@ -583,7 +583,8 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
     source = source or DutSource()
     source.check(brd)
     wl = load_workload(workload)
-    if monitor is None and brd.kind == "physical":
+    placed = source.at_place(brd).labgrid     # a labgrid place: its `monitor` port is the default
+    if monitor is None and brd.kind == "physical" and placed is None:
         raise TinybenchError(f"board {brd.name} is physical: energy mode needs --monitor",
                              "e.g. --monitor lpm01a:/dev/ttyACM0")
     dataset_dir = Path(dataset) if dataset else _default_dataset(wl)
@@ -612,6 +613,9 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
     with _discard_on_failed_start(run, fresh), contextlib.ExitStack() as stack:
         mon: PowerMonitor | None = None
         power_model: str | None = None
+        if placed is not None:
+            # Held from here (the monitor port is the place's too); the backend reuses the lease.
+            monitor = monitor or _place_monitor(stack, placed, brd)
         if monitor:
             # A real instrument supplies the DUT: configure and power it before flashing/handshake.
             from tinybench.power.monitor import open_monitor
@@ -620,6 +624,8 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
             mon.configure(voltage_v, sample_rate_hz)
             mon.power(True)
         link = stack.enter_context(source.reach(brd, image, "energy"))
+        for text in link.notes:
+            run.transcript.note(text)
         if mon is None:
             mon, power_model = stack.enter_context(
                 energy_monitor(None, link, brd, timeout=monitor_timeout_s))
@@ -635,6 +641,19 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
                                  power_model=power_model, iterations=iterations,
                                  edge_timeout_s=edge_timeout_s)
     return results, run.path
+
+
+def _place_monitor(stack: contextlib.ExitStack, placed: Any, board: Any) -> str | None:
+    """Acquire the labgrid place for the run and return its power monitor (``monitor`` port) as a
+    ``--monitor`` spec; a physical board at a place without one is refused, naming the resource."""
+    from tinybench.flash.places import lease
+
+    info = stack.enter_context(lease(placed.place, placed.coordinator))
+    spec = info.monitor_spec()
+    if spec is None and board.kind == "physical":
+        info.require("monitor", "the power monitor's serial port, e.g. an LPM01A's, needed for energy "
+                                "runs; or pass --monitor")
+    return spec
 
 
 def _reopen_energy(out: Path | None) -> Any:

@@ -163,6 +163,8 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
         signal.signal(signal.SIGTERM, _terminate)
     try:
         with _discard_on_failed_start(run, fresh), source.reach(board, image, req.mode) as link:
+            for text in link.notes:
+                run.transcript.note(text)
             target = RunTarget(
                 board=board.name, category=link.category,
                 time_base=link.time_base, icount_shift=link.icount_shift,

@@ -14,23 +14,34 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 
-from tinybench.boards.model import Board, SerialConfig
+from tinybench.boards.model import Board, InterfaceConfig, SerialConfig
 from tinybench.errors import TinybenchError
 from tinybench.flash.backends import backend_for, get_backend, register_backend
 from tinybench.flash.build import FirmwareImage
 from tinybench.flash.link import DutLink
-from tinybench.flash.places import PlaceInfo, lease
+from tinybench.flash.places import PlaceInfo, lease, power_cycle
 
 #: Board kinds tinybench starts on this machine: a place cannot flash them, only reach a running one.
 LAUNCHED_KINDS = ("host", "qemu", "renode")
 
 
-def at_place(board: Board, info: PlaceInfo) -> Board:
-    """``board`` with its serial link taken from the place (and no ``labgrid`` section left)."""
+def at_place(board: Board, info: PlaceInfo, mode: str | None = None) -> Board:
+    """``board`` with its links taken from the place's ports (and no ``labgrid`` section left).
+
+    Port names (docs/bench.md "labgrid farm"): the DUT's own UART (``dut`` or the default
+    ``NetworkSerialPort``) becomes ``serial.url``; ``interface`` (an energy bench's interface board)
+    becomes the board's ``interface.url`` — for energy runs, or for every mode when the place has no
+    DUT port of its own; ``energy`` (the Arduino D0/D1 adapter) becomes ``serial.energy_url``.
+    ``mode``: the run's mode, so the returned board reaches the DUT the way that mode does."""
     boot_s = board.serial.boot_s if board.serial else 0.0
-    serial = SerialConfig(url=info.serial_url(), energy_url=info.serial_url("energy") or None,
-                          boot_s=boot_s)
-    return board.model_copy(update={"serial": serial, "labgrid": None})
+    dut, interface = info.serial_url(), info.serial_url("interface")
+    serial = SerialConfig(url=dut or interface, energy_url=info.serial_url("energy") or None, boot_s=boot_s)
+    update: dict[str, object] = {"serial": serial, "labgrid": None}
+    if interface:
+        update["interface"] = InterfaceConfig(url=interface, modes=["energy"] if dut else
+                                              ["performance", "accuracy", "energy"])
+    bound = board.model_copy(update=update)
+    return bound.for_mode(mode) if mode else bound
 
 
 def check_flashable(board: Board, place: str) -> None:
@@ -52,9 +63,13 @@ class LabgridBackend:
         place = board.labgrid.place
         if image is not None:
             check_flashable(board, place)
+        mode = board.labgrid.mode or ("energy" if image is not None and image.energy else None)
         with lease(place, board.labgrid.coordinator) as info, ExitStack() as stack:
-            bound = at_place(board, info)
+            bound = at_place(board, info, mode)
+            if image is None and bound.relay_url and bound.serial is not None:   # --no-flash: the url backend
+                bound = bound.model_copy(update={"serial": bound.serial.model_copy(update={"url": bound.relay_url})})
             inner = get_backend("url") if image is None else backend_for(bound)
+            cycled = power_cycle(info, board.labgrid.power_off_s) if board.labgrid.power == "cycle" else None
             try:
                 link = stack.enter_context(inner.open(bound, image, timeout=timeout))  # type: ignore[arg-type]
             except TinybenchError as exc:   # the DUT at the place failed; errors of the run pass as they are
@@ -63,4 +78,6 @@ class LabgridBackend:
             if bound.build.port == "host":   # a simulated farm board: its microseconds are the host's
                 link = replace(link, time_base=f"host clock (host-build firmware at labgrid place "
                                                f"{info.name}; simulated category)")
+            if cycled:
+                link = replace(link, notes=[*link.notes, cycled])
             yield link
