@@ -81,15 +81,19 @@ BOARDS = {"sim-io-manager": _sim_board, "tinybench-firmware": _firmware_board}
 
 
 def _exchange(url: str, command: str, wait_s: float = 0.3) -> bytes:
+    """The board's own reply bytes to ``command`` (relayed DUT lines, e.g. the DUT's boot text
+    arriving late on a loaded machine, are dropped: they are not the board's reply)."""
     host, port = url.split("://", 1)[1].rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=2) as s:
         s.sendall(command.encode() + b"%")
-        got = b""
+        got = own = b""
         end = time.monotonic() + 2.0
-        while not got.endswith(b"m-ready\r\n") and time.monotonic() < end:
+        while not own.endswith(b"m-ready\r\n") and time.monotonic() < end:
             got += s.recv(4096)
+            own = b"".join(line for line in got.splitlines(keepends=True)
+                           if not line.startswith(b"[dut]: ") and line.endswith(b"\n"))
         time.sleep(wait_s)
-        return got
+        return own
 
 
 @pytest.mark.parametrize("which", BOARDS)

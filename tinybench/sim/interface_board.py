@@ -23,7 +23,8 @@ DUT still owes its ``m-ready`` collides and is lost: ``collisions`` counts them)
 by the DUT's edge channel (the simulated timestamp pin, wired to it as to the power monitor), it
 prints ``m-lap-us-<n>`` per falling edge while enabled.
 
-Run by hand: ``python -m tinybench.sim.interface_board --dut socket://127.0.0.1:PORT [--listen N]``.
+Run by hand: ``python -m tinybench.sim.interface_board --dut socket://127.0.0.1:PORT [--listen N]
+[--io-manager [--edge socket://127.0.0.1:EDGE_PORT]]``.
 """
 
 from __future__ import annotations
@@ -276,8 +277,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--listen", type=int, default=0, help="host-side TCP port (0: any)")
     ap.add_argument("--dut-baud", type=int, default=9600)
     ap.add_argument("--pace", action="store_true", help="spend real wire time at --dut-baud")
+    ap.add_argument("--io-manager", action="store_true", help="the EEMBC IO manager flavour (9600 baud)")
+    ap.add_argument("--edge", help="--io-manager: the DUT's edge channel socket://host:port (timer input)")
     args = ap.parse_args(argv)
-    board = SimInterfaceBoard(args.dut, listen_port=args.listen, dut_baud=args.dut_baud, pace=args.pace)
+    board = (SimIoManager(args.dut, edge_url=args.edge, listen_port=args.listen, pace=args.pace)
+             if args.io_manager else
+             SimInterfaceBoard(args.dut, listen_port=args.listen, dut_baud=args.dut_baud, pace=args.pace))
     print(f"interface board at relay+{board.url} -> DUT {args.dut}", flush=True)
     try:
         threading.Event().wait()
