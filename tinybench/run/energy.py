@@ -615,7 +615,7 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
         power_model: str | None = None
         if placed is not None:
             # Held from here (the monitor port is the place's too); the backend reuses the lease.
-            monitor = monitor or _place_monitor(stack, placed, brd)
+            monitor = _place_monitor(stack, placed, brd, monitor)
         if monitor:
             # A real instrument supplies the DUT: configure and power it before flashing/handshake.
             from tinybench.power.monitor import open_monitor
@@ -643,13 +643,14 @@ def run_energy(*, board: str | None, workload: str | None, dataset: Path | None 
     return results, run.path
 
 
-def _place_monitor(stack: contextlib.ExitStack, placed: Any, board: Any) -> str | None:
-    """Acquire the labgrid place for the run and return its power monitor (``monitor`` port) as a
-    ``--monitor`` spec; a physical board at a place without one is refused, naming the resource."""
+def _place_monitor(stack: contextlib.ExitStack, placed: Any, board: Any, given: str | None) -> str | None:
+    """Acquire the labgrid place for the run (before any of its resources is opened) and return the
+    power monitor: ``given`` (``--monitor``), else the place's ``monitor`` port as a spec; a
+    physical board at a place without one is refused, naming the resource."""
     from tinybench.flash.places import lease
 
     info = stack.enter_context(lease(placed.place, placed.coordinator))
-    spec = info.monitor_spec()
+    spec = given or info.monitor_spec()
     if spec is None and board.kind == "physical":
         info.require("monitor", "the power monitor's serial port, e.g. an LPM01A's, needed for energy "
                                 "runs; or pass --monitor")

@@ -1,12 +1,13 @@
 """A labgrid farm on loopback: a real ``labgrid-coordinator`` and ``labgrid-exporter`` serving places
-whose boards are simulated (the host build of the firmware behind a fixed TCP port).
+whose boards are simulated (host-build or QEMU firmware behind fixed TCP ports).
 
 Why it exists: tests and ``benchmarks/labgrid_places.py`` need a farm whose every part is real —
 labgrid's own coordinator, exporter and client, real sockets, real firmware — on a machine with no
 boards; and a lab can try tinybench's place support before wiring one (docs/bench.md).
 
-A *farm board* is the host firmware listening on a fixed port P that the exporter exports as a
-``NetworkSerialPort`` (``protocol: raw``; labgrid needs no ser2net for that). "Flashing" it
+A *farm board* is the host firmware (``boards/labgrid-host.yaml``), or tinybench firmware in QEMU
+(``boards/labgrid-qemu.yaml``: deterministic time), listening on a fixed port P that the exporter
+exports as a ``NetworkSerialPort`` (``protocol: raw``; labgrid needs no ser2net for that). "Flashing" it
 (``python -m tinybench.sim.labgrid_farm flash socket://127.0.0.1:P IMAGE``, the ``command``
 flasher of ``boards/labgrid-host.yaml``) stops the firmware process at P and starts IMAGE there —
 what a probe does to a real board behind a place. Farm boards are detached processes (they outlive
