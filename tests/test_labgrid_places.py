@@ -152,6 +152,18 @@ def test_unknown_place_and_unreachable_coordinator(farm: LabgridFarm, tmp_path: 
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+def test_energy_at_a_place_without_a_monitor_names_the_resource(farm: LabgridFarm, tmp_path: Path) -> None:
+    """A physical board at a place with a DUT port only: energy mode needs the place's `monitor`
+    port (or --monitor); the error names the resource and the add-match fix, the place is released
+    and no run directory is left."""
+    proc = _run("run", "--place", "tb-flash", "--coordinator", farm.coordinator, "--workload", "ad01",
+                "--mode", "energy", "--out", str(tmp_path / "r"))
+    assert proc.returncode == 2
+    assert "labgrid place 'tb-flash' has no NetworkSerialPort named 'monitor'" in proc.stderr, proc.stderr
+    assert "labgrid-client -p tb-flash add-match" in proc.stderr
+    assert not (tmp_path / "r").exists() and _holder(farm, "tb-flash") is None
+
+
 def test_simulator_kinds_cannot_be_flashed_through_a_place(farm: LabgridFarm, tmp_path: Path) -> None:
     proc = _run("run", "--place", "tb-running", "--coordinator", farm.coordinator, "--workload", "kws01",
                 "--mode", "performance", "--out", str(tmp_path / "r"))
