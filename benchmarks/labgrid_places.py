@@ -45,6 +45,12 @@ def load_average() -> str:
     return text.rsplit("load average:", 1)[-1].strip()
 
 
+def _emit_json(rows: list[dict], as_json: bool, *table_head: str) -> bool:
+    """Print ``rows`` as JSON (returns True: done) or the Markdown table's head (False: rows follow)."""
+    print(json.dumps(rows, indent=2) if as_json else "\n".join(table_head))
+    return as_json
+
+
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from fixtures_run import cached_dataset   # the run area's data set generator (cached)
@@ -113,11 +119,9 @@ def main() -> None:
     for r in rows:
         r["speedup"] = round(base / r["wall_s"], 2) if base else None
         r["efficiency_pct"] = round(100 * base / (r["places"] * r["wall_s"]), 1) if base else None
-    if args.json:
-        print(json.dumps(rows, indent=2))
+    if _emit_json(rows, args.json, "| places | wall s | speedup | efficiency | mean cell s | cells per place | "
+                  "load avg before → after |", "|---:|---:|---:|---:|---:|---|---|"):
         return
-    print("| places | wall s | speedup | efficiency | mean cell s | cells per place | load avg before → after |")
-    print("|---:|---:|---:|---:|---:|---|---|")
     for r in rows:
         spread = ", ".join(f"{k}: {v}" for k, v in r["cells_per_place"].items())
         print(f"| {r['places']} | {r['wall_s']} | {r['speedup']}× | {r['efficiency_pct']} % | "
@@ -187,11 +191,9 @@ def energy_bench(args: argparse.Namespace) -> None:
                                  "category": energy["category"], "load": before})
                     print(f"{kind} {k}: {wall:.1f} s, {energy['median_energy_per_inf_uj']:.3f} uJ/inf",
                           file=sys.stderr)
-    if args.json:
-        print(json.dumps(rows, indent=2))
+    if _emit_json(rows, args.json, "| run | wall s | session s | median uJ/inf | per-window uJ/inf | per-window "
+                  "power uW | max edge error (samples) | load before |", "|---|---:|---:|---:|---|---|---:|---|"):
         return
-    print("| run | wall s | session s | median uJ/inf | per-window uJ/inf | per-window power uW | max edge error (samples) | load before |")
-    print("|---|---:|---:|---:|---|---|---:|---|")
     for r in rows:
         print(f"| {r['kind']} {r['repeat']} | {r['wall_s']} | {r['session_s']} | {r['median_uj_per_inf']:.3f} | "
               f"{', '.join(f'{v:.2f}' for v in r['uj_per_inf'])} | "
