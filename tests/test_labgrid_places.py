@@ -94,6 +94,35 @@ def test_run_flashes_the_board_at_a_place_and_releases_it(farm: LabgridFarm, tmp
     assert _holder(farm, "tb-flash") is None
 
 
+def test_flash_command_uses_the_held_place_through_labgrid(farm: LabgridFarm, tmp_path: Path) -> None:
+    """``{place}`` / ``{coordinator}`` in a command flasher: the template asks the coordinator itself
+    (``labgrid-client -p {place} show``, as a ``bootstrap`` through the place's drivers would) and
+    finds the place held by this run before it programs the board."""
+    import yaml
+
+    from tinybench import paths
+
+    board = yaml.safe_load((paths.boards_dir() / "labgrid-host.yaml").read_text())
+    seen = tmp_path / "show.txt"
+    script = ('"$1" -x "$2" -p "$3" show > "$4" && grep -q "acquired: ." "$4" && '
+              'exec "$5" -m tinybench.sim.labgrid_farm flash "$6" "$7"')
+    board["flash"]["command"] = ["sh", "-c", script, "flash", client_command()[0], "{coordinator}",
+                                 "{place}", str(seen), "{python}", "{serial_url}", "{elf}"]
+    board_file = tmp_path / "labgrid-host.yaml"
+    board_file.write_text(yaml.safe_dump(board))
+    out = tmp_path / "run"
+    proc = _run("run", "--board", str(board_file), "--place", "tb-flash", "--coordinator", farm.coordinator,
+                "--workload", "kws01", "--mode", "performance", "--min-window-s", "0.2", "--out", str(out),
+                "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    assert "tb-flash" in seen.read_text() and "acquired:" in seen.read_text()
+    assert json.loads((out / "results.json").read_text())["complete"]
+    assert _holder(farm, "tb-flash") is None
+    # the same template without a place: refused before anything is flashed, naming the field
+    bad = _run("flash", "--board", str(board_file))
+    assert bad.returncode == 2 and "uses {coordinator}" in bad.stderr and "--place" in bad.stderr, bad.stderr
+
+
 def test_no_flash_run_error_and_ctrl_c_all_release(farm: LabgridFarm, tmp_path: Path) -> None:
     # --no-flash at the place: the already-running host firmware is benchmarked as it is.
     ok = _run("run", "--place", "tb-running", "--coordinator", farm.coordinator, "--no-flash",

@@ -192,6 +192,8 @@ class LabgridConfig(_Strict):
     power_off_s: float = Field(1.0, ge=0, description="seconds the power stays off in a cycle")
     mode: Mode | None = Field(None, exclude=True, description="set by the runner, not the yaml: the "
                                                             "run's mode (which of the place's ports it uses)")
+    held: bool = Field(False, exclude=True, description="set by the labgrid backend, not the yaml: the "
+                                                       "place is acquired and its ports are in the board")
 
 
 class Board(_Strict):

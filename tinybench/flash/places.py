@@ -278,9 +278,12 @@ def board_of_place(place: str, coordinator: str | None, board: str | None) -> st
     tag when the place has one), else the tag."""
     tag = show_place(place, coordinator).board
     if board is not None:
-        if tag is not None and tag != board:
-            raise TinybenchError(f"labgrid place '{place}' holds board '{tag}' (tag board={tag}), not '{board}'",
-                                 f"drop --board, or pick a place tagged board={board}")
+        from tinybench.boards import load_board
+
+        name = load_board(board).name       # --board may be a yaml file: its name is what the tag says
+        if tag is not None and tag != name:
+            raise TinybenchError(f"labgrid place '{place}' holds board '{tag}' (tag board={tag}), not '{name}'",
+                                 f"drop --board, or pick a place tagged board={name}")
         return board
     if tag is None:
         raise TinybenchError(f"labgrid place '{place}' does not say which board it holds",

@@ -66,9 +66,10 @@ def get_backend(name: str) -> DutBackend:
 
 
 def backend_for(board: Board) -> DutBackend:
-    """The backend that reaches ``board`` (chosen by its ``kind``; ``labgrid`` when it sits in a place)."""
+    """The backend that reaches ``board`` (chosen by its ``kind``; ``labgrid`` when it sits in a place
+    not acquired yet — once held, the board's own kind flashes it at the place)."""
     try:
-        return get_backend("labgrid" if board.labgrid is not None else board.kind)
+        return get_backend("labgrid" if board.labgrid is not None and not board.labgrid.held else board.kind)
     except TinybenchError as exc:
         raise TinybenchError(f"board kind '{board.kind}' cannot be deployed ({board.name})",
                              exc.hint) from exc

@@ -26,7 +26,8 @@ LAUNCHED_KINDS = ("host", "qemu", "renode")
 
 
 def at_place(board: Board, info: PlaceInfo, mode: str | None = None) -> Board:
-    """``board`` with its links taken from the place's ports (and no ``labgrid`` section left).
+    """``board`` with its links taken from the place's ports, its ``labgrid`` section marked held
+    (with the coordinator resolved: a flash command's ``{place}`` / ``{coordinator}``).
 
     Port names (docs/bench.md "labgrid farm"): the DUT's own UART (``dut`` or the default
     ``NetworkSerialPort``) becomes ``serial.url``; ``interface`` (an energy bench's interface board)
@@ -36,7 +37,9 @@ def at_place(board: Board, info: PlaceInfo, mode: str | None = None) -> Board:
     boot_s = board.serial.boot_s if board.serial else 0.0
     dut, interface = info.serial_url(), info.serial_url("interface")
     serial = SerialConfig(url=dut or interface, energy_url=info.serial_url("energy") or None, boot_s=boot_s)
-    update: dict[str, object] = {"serial": serial, "labgrid": None}
+    held = (board.labgrid.model_copy(update={"held": True, "coordinator": info.coordinator})
+            if board.labgrid is not None else None)
+    update: dict[str, object] = {"serial": serial, "labgrid": held}
     if interface:
         update["interface"] = InterfaceConfig(url=interface, modes=["energy"] if dut else
                                               ["performance", "accuracy", "energy"])
