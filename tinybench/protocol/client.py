@@ -749,6 +749,23 @@ class DutClient:
         self._validate(command)
         return command, command.encode("ascii") + b"%" + data[keep:], len(data) - keep
 
+    def _pipelined_load(self, data: bytes, tail: bytes) -> bool:
+        """Load ``data`` with the ``tail`` commands in the same write (their replies are read by
+        the caller). False: the load failed, the link was resynchronised and ``data`` loaded again
+        on its own, so the caller sends its commands one at a time instead."""
+        command, payload = self._start_load(data, tail)
+        try:
+            self._finish_load(data, command, payload)
+        except DutResetError:
+            raise
+        except DutProtocolError as exc:
+            self.load_stats["retries"] += 1
+            self.anomaly("load repeated", f"pipelined {command.split()[0]} failed ({exc}); resynchronising")
+            self.resync()
+            self.load(data)
+            return False
+        return True
+
     def _start_load(self, data: bytes, tail: bytes = b"") -> tuple[str, int]:
         """Write one binary/file load (plus ``tail``, pipelined commands) and log it."""
         command, wire, payload = self._binary_wire(data)
@@ -797,16 +814,7 @@ class DutClient:
             raise ValueError(f"infer needs n >= 1 and w >= 0 (got {n}, {w})")
         infer_cmd = f"infer {n} {w}"
         tail = infer_cmd + "%" + ("results%" if reread else "") + ("tb-crc%" if output_crc else "")
-        command, payload = self._start_load(data, tail.encode("ascii"))
-        try:
-            self._finish_load(data, command, payload)
-        except DutResetError:
-            raise
-        except DutProtocolError as exc:
-            self.load_stats["retries"] += 1
-            self.anomaly("load repeated", f"pipelined {command.split()[0]} failed ({exc}); resynchronising")
-            self.resync()
-            self.load(data)
+        if not self._pipelined_load(data, tail.encode("ascii")):
             return self._after_infer(self.infer(n, w, timeout=timeout), reread, output_crc)
         self._log(">", infer_cmd)
         result = self._infer_result(n, w, self._reply(
@@ -1050,21 +1058,11 @@ class DutClient:
         per_line = self.infer_timeout if timeout is None else timeout
         if self.pipeline and self._binary_ok() and 0 < len(data) <= (self._caps.dbmax or len(data)):  # type: ignore[union-attr]
             # Buffered far end (host build, QEMU): load and tb-slide in one write, one round trip.
-            load_command, payload = self._start_load(data, command.encode("ascii") + b"%")
-            try:
-                self._finish_load(data, load_command, payload)
-            except DutResetError:
-                raise
-            except DutProtocolError as exc:
-                self.load_stats["retries"] += 1
-                self.anomaly("load repeated", f"pipelined {load_command.split()[0]} failed ({exc}); "
-                                              "resynchronising")
-                self.resync()
-                self.load(data)
-                response = self.command(command, timeout=per_line)
-            else:
+            if self._pipelined_load(data, command.encode("ascii") + b"%"):
                 self._log(">", command)
                 response = self._reply(command, per_line, time.time())
+            else:
+                response = self.command(command, timeout=per_line)
         else:
             self.load(data)
             response = self.command(command, timeout=per_line)
