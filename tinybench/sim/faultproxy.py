@@ -28,6 +28,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tinybench.sim.process import socket_address
+
+
 KINDS = ("drop", "flip", "dup", "stall", "disconnect", "reset")
 TERMINATOR = {"up": b"%", "down": b"\n"}
 
@@ -54,12 +57,6 @@ class Injection:
     at: int
     record: str
     host_time: float = field(default_factory=time.time)
-
-
-def _host_port(url: str) -> tuple[str, int]:
-    rest = url.split("://", 1)[-1].split("?", 1)[0]
-    host, _, port = rest.rpartition(":")
-    return host or "127.0.0.1", int(port)
 
 
 class FaultProxy:
@@ -119,7 +116,7 @@ class FaultProxy:
             except OSError:
                 return
             try:
-                dut = socket.create_connection(_host_port(self.upstream), timeout=5.0)
+                dut = socket.create_connection(socket_address(self.upstream), timeout=5.0)
             except OSError:
                 client.close()
                 continue
@@ -241,7 +238,7 @@ class FaultProxy:
             self._hang_up()
             return
         url = self.on_reset()
-        dut = socket.create_connection(_host_port(url), timeout=5.0)
+        dut = socket.create_connection(socket_address(url), timeout=5.0)
         dut.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         dut.settimeout(0.2)
         with self._lock:

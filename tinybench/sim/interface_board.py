@@ -35,11 +35,7 @@ import threading
 import time
 from collections.abc import Iterator
 
-
-def _host_port(url: str) -> tuple[str, int]:
-    rest = url.split("://", 1)[1] if "://" in url else url
-    host, port = rest.rsplit(":", 1)
-    return host, int(port.split("?", 1)[0])
+from tinybench.sim.process import socket_address
 
 
 class SimInterfaceBoard:
@@ -55,7 +51,7 @@ class SimInterfaceBoard:
         self._server.listen(1)
         self.port = self._server.getsockname()[1]
         self.url = f"socket://127.0.0.1:{self.port}"
-        self._dut = socket.create_connection(_host_port(dut_url), timeout=5.0)
+        self._dut = socket.create_connection(socket_address(dut_url), timeout=5.0)
         self._dut.settimeout(None)
         self._dut.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._host: socket.socket | None = None

@@ -29,6 +29,14 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         pass
 
 
+def socket_address(url: str) -> tuple[str, int]:
+    """``socket://host:port[?opts]`` (or ``host:port``) → (host, port); no host means loopback.
+    The simulated instruments dial the DUT's socket with it."""
+    rest = url.split("://", 1)[-1].split("?", 1)[0]
+    host, _, port = rest.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
 def free_port() -> int:
     """A TCP port that was free a moment ago on 127.0.0.1 (callers retry if it got taken)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
