@@ -140,3 +140,23 @@ def test_firmware_never_answering_names_board_and_renode_log(tmp_path: Path,
     assert _our_children() <= before
     # nothing half-written: no results claimed in the run directory
     assert not (out / "results.json").exists() and not (out / "results.txt").exists()
+
+
+def test_log_tail_folds_a_recurring_warning_and_keeps_the_setup_lines() -> None:
+    # No Renode needed: the shape of a real transcript (the failing run above, 40 s instead of 4).
+    from tinybench.sim.renode import fold_repeated_log_lines
+    warn = "[WARNING] uart1: Unhandled write to offset 0xC. Unhandled bits: [2-3] when writing value 0xF."
+    lines = ["(dut) sysbus LoadELF @/tmp/firmware.elf",
+             "05:54:46.3544 [INFO] sysbus: Loading block of 52224 bytes length at 0x0.",
+             "(dut) start", "Starting emulation...", "(dut) start"]
+    lines += [f"{'(dut) ' if s == 0 else ''}05:54:{s:02d}.6068 {warn}" for s in range(40)]
+    lines.append("05:55:40.0001 [INFO] dut: Machine paused.")
+    tail = fold_repeated_log_lines(lines, keep=25, limit=2000).splitlines()
+    assert tail[0] == "(dut) sysbus LoadELF @/tmp/firmware.elf"       # the setup survived
+    assert tail.count("(dut) start") == 2                           # monitor echoes are not folded
+    folded = [ln for ln in tail if "Unhandled write" in ln]
+    assert folded == [f"05:54:39.6068 {warn}  [40 times]"]           # once, at its last place
+    assert tail[-1].endswith("Machine paused.")
+    short = fold_repeated_log_lines(lines, keep=3, limit=2000).splitlines()
+    assert short == ["(dut) start", f"05:54:39.6068 {warn}  [40 times]",
+                     "05:55:40.0001 [INFO] dut: Machine paused."]

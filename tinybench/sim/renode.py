@@ -43,10 +43,34 @@ INSTALL_HINT = (
     f"{ENV_VAR}=/path/to/renode")
 _PROMPT = re.compile(r"^\((?:monitor|[\w.-]+)\) ", re.MULTILINE)
 _LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d+ \[(\w+)\]")
+# A log line, possibly after a monitor prompt; group 1 is its text without the time.
+_REPEATABLE = re.compile(r"^(?:\([\w.-]+\) )?\d\d:\d\d:\d\d\.\d+ (\[\w+\] .*)$")
 # A log line Renode writes from another thread can land inside the prompt ("(" LOG "dut) ").
 _INLINE_LOG = re.compile(r"\d\d:\d\d:\d\d\.\d+ \[\w+\] [^\n]*\n")
 _ERROR_MARK = "There was an error executing command"
 _ELF_MACHINES = {40: "ARM", 62: "x86-64", 3: "x86", 183: "AArch64", 243: "RISC-V"}
+
+
+def fold_repeated_log_lines(lines: list[str], *, keep: int, limit: int) -> str:
+    """The last ``keep`` distinct lines of ``lines`` (at most ``limit`` characters), in order.
+
+    A timestamped log line whose text (without time and monitor prompt) recurs is shown once, at
+    its last place, with how often it came; monitor echoes and answers are kept as they are."""
+    counts: dict[str, int] = {}
+    kept: list[tuple[str, str | None]] = []
+    for line in reversed(lines):
+        stamped = _REPEATABLE.match(line)
+        key = stamped.group(1) if stamped else None
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+            if counts[key] > 1:
+                continue
+        kept.append((line, key))
+        if len(kept) == keep:
+            break
+    out = [line if key is None or counts[key] == 1 else f"{line}  [{counts[key]} times]"
+           for line, key in reversed(kept)]
+    return "\n".join(out)[-limit:]
 
 
 class RenodeRefused(TinybenchError):
@@ -212,10 +236,14 @@ class RenodeProcess(LocalSockets):
         return _parse_int(self.command(f"sysbus.{cpu} ExecutedInstructions"))
 
     def log_tail(self, limit: int = 2000) -> str:
-        """Renode's last output lines (monitor answers and its log), for error messages."""
+        """Renode's last output lines (monitor answers and its log), for error messages.
+
+        Why repeats are folded: a peripheral warning that recurs every second (a firmware that keeps
+        re-initialising a UART nobody answers on) would otherwise push the setup lines that explain
+        the failure out of the tail, and what the user sees would depend on how long the wait was."""
         with self._cond:
-            text = self._out
-        return "\n".join(text[-limit:].strip().splitlines()[-25:])
+            text = self._out[-20 * limit:]
+        return fold_repeated_log_lines(text.strip().splitlines(), keep=25, limit=limit)
 
     def stop(self) -> None:
         """``quit``, then SIGTERM, then SIGKILL to the whole process group; safe to repeat."""
