@@ -44,7 +44,8 @@ def farm(tmp_path_factory: pytest.TempPathFactory, firmware_image) -> Iterator[L
     running = firmware_image("host", "kws01")
     places = [FarmPlace("tb-flash", "labgrid-host", free_port()),     # tinybench flashes it
               FarmPlace("tb-flash2", "labgrid-host", free_port()),    # a second one (suite)
-              FarmPlace("tb-running", "host", free_port())]           # already programmed (--no-flash)
+              FarmPlace("tb-running", "host", free_port()),           # already programmed (--no-flash)
+              FarmPlace("tb-hostbench", "labgrid-host", free_port(), energy=True)]   # interface port only
     with LabgridFarm(tmp_path_factory.mktemp("farm"), places) as lab:
         start_board(places[2].port, running.path)
         yield lab
@@ -150,6 +151,39 @@ def test_no_flash_run_error_and_ctrl_c_all_release(farm: LabgridFarm, tmp_path: 
                  held=lambda: _holder(farm, "tb-running") is not None)
     assert (out / "state.json").is_file()                    # resumable: nothing measured is lost
     assert _holder(farm, "tb-running") is None
+
+
+def test_performance_at_a_bench_place_goes_through_its_interface_board(farm: LabgridFarm, tmp_path: Path) -> None:
+    """An energy bench place exports the interface board's port and no DUT port: a performance run
+    builds the DUT firmware for the bench's DUT-side baud (the board's energy baud, at which the
+    interface board relays), flashes it through the interface port, runs through the relay and says
+    which hop it used."""
+    from tinybench.boards import load_board
+    from tinybench.boards.model import BaudConfig
+    from tinybench.flash import build_firmware
+    from tinybench.run.session import _model_file
+    from tinybench.sim.labgrid_farm import BENCH_BAUD
+    from tinybench.workloads import load_workload
+
+    bench = next(p for p in farm.places if p.name == "tb-hostbench")
+    out = tmp_path / "run"
+    proc = _run("run", "--place", "tb-hostbench", "--coordinator", farm.coordinator, "--workload", "ad01",
+                "--mode", "performance", "--min-window-s", "0.1", "--out", str(out), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["complete"] and results["performance"]["median_throughput"] > 0
+    board = load_board("labgrid-host")
+    at_bench = board.model_copy(update={"baud": BaudConfig(performance=BENCH_BAUD, accuracy=BENCH_BAUD,
+                                                           energy=BENCH_BAUD)})
+    built = build_firmware(at_bench, _model_file(load_workload("ad01")), "ad01")   # cached: the same build
+    assert results["firmware"]["image_sha256"] == built.image_sha256
+    log = (out / "log.txt").read_text()
+    assert ("labgrid place tb-hostbench: the performance run reaches the DUT through the interface board "
+            "(the place exports no DUT port") in log
+    assert f"hop 1 host → interface board socket://127.0.0.1:{bench.interface_port}, hop 2 interface board " \
+           f"→ DUT at {BENCH_BAUD} baud" in log
+    assert "io > dut db " in log and "io > dut infer" in log      # the board hop in the transcript
+    assert _holder(farm, "tb-hostbench") is None
 
 
 def test_place_held_by_someone_else_is_refused_and_left_alone(farm: LabgridFarm, tmp_path: Path) -> None:

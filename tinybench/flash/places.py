@@ -95,6 +95,12 @@ class PlaceInfo:
             chosen = next(iter(main.values()))
         return _port_url(chosen)
 
+    @property
+    def interface_only(self) -> bool:
+        """An energy bench place: an ``interface`` port and no DUT port of its own, so every mode
+        reaches the DUT through the interface board (docs/bench.md "labgrid farm")."""
+        return not self.serial_url() and bool(self.serial_url("interface"))
+
     def require(self, role: str, why: str) -> str:
         """The URL of the port named ``role``; a clear error naming it (and the fix) when missing."""
         url = self.serial_url(role)
@@ -265,6 +271,16 @@ def show_place(place: str, coordinator: str | None = None) -> PlaceInfo:
         raise TinybenchError(f"labgrid place '{place}' does not exist on coordinator {address}")
     _SHOWN[(address, place)] = found[0]      # the lease that usually follows needs no second call
     return found[0]
+
+
+def peek_place(place: str, coordinator: str | None = None) -> PlaceInfo:
+    """The place as this process last saw it — held (its acquired resources), else the ``show`` the
+    lease will use — or a fresh ``show``: what a run needs to know of the place's wiring before it
+    builds anything, without a second client call."""
+    if place in _HELD:
+        return _HELD[place]
+    address = coordinator_address(coordinator)
+    return _SHOWN.get((address, place)) or show_place(place, address)
 
 
 def list_places(coordinator: str | None = None) -> dict[str, PlaceInfo]:

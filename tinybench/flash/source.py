@@ -66,6 +66,17 @@ class DutSource:
         return board.model_copy(update={"labgrid": own.model_copy(
             update={"place": self.place, "coordinator": coordinator})})
 
+    def wired(self, board: Board) -> Board:
+        """``board`` as the run reaches it, before anything is built: ``at_place``, with the bauds
+        the place's wiring imposes (an energy bench place: every mode at the energy baud, see
+        ``tinybench.flash.backends.labgrid.wire``)."""
+        placed = self.at_place(board)
+        if placed.labgrid is None:
+            return board
+        from tinybench.flash.backends.labgrid import wire
+
+        return wire(placed)
+
     def check(self, board: Board) -> None:
         """Refuse contradictory options before anything is built or flashed."""
         if self.coordinator is not None and self.place is None and board.labgrid is None:

@@ -126,6 +126,7 @@ def start(req: RunRequest) -> tuple[RunResults, Path]:
     board = load_board(req.board)
     source = req.source or DutSource()
     source.check(board)
+    board = source.wired(board)         # a labgrid place's wiring may fix the firmware's baud
     workload = load_workload(req.workload)
     dataset_dir = Path(req.dataset) if req.dataset else _default_dataset(workload)
     dataset = load_dataset(dataset_dir, workload)

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 
-from tinybench.boards.model import Board, InterfaceConfig, SerialConfig
+from tinybench.boards.model import BaudConfig, Board, InterfaceConfig, SerialConfig
 from tinybench.errors import TinybenchError
 from tinybench.flash.backends import backend_for, get_backend, register_backend
 from tinybench.flash.build import FirmwareImage
 from tinybench.flash.link import DutLink
-from tinybench.flash.places import PlaceInfo, lease, power_cycle
+from tinybench.flash.places import PlaceInfo, lease, peek_place, power_cycle
 
 #: Board kinds tinybench starts on this machine: a place cannot flash them, only reach a running one.
 LAUNCHED_KINDS = ("host", "qemu", "renode")
@@ -45,6 +45,32 @@ def at_place(board: Board, info: PlaceInfo, mode: str | None = None) -> Board:
                                               ["performance", "accuracy", "energy"])
     bound = board.model_copy(update=update)
     return bound.for_mode(mode) if mode else bound
+
+
+def wire(board: Board) -> Board:
+    """``board`` (with a ``labgrid`` section) with the bauds its place's wiring imposes, known before
+    any image is built. At an energy bench place (``PlaceInfo.interface_only``: no DUT port) the
+    DUT's UART is wired to the interface board alone, which relays to it at one stored baud — the
+    board's energy baud, which energy runs need already — so performance and accuracy firmware is
+    built for that baud too and the run checks hop 2 against it. Elsewhere the board is unchanged."""
+    assert board.labgrid is not None
+    if not peek_place(board.labgrid.place, board.labgrid.coordinator).interface_only:
+        return board
+    baud = board.baud.energy
+    return board.model_copy(update={"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
+
+
+def route_note(info: PlaceInfo, board: Board, mode: str | None, baud: int) -> str:
+    """The transcript line saying which way the run reaches the DUT at the place."""
+    what = f"the {mode} run" if mode else "the run"
+    if board.relay_url:
+        why = ("the place exports no DUT port, only its interface board's" if info.interface_only
+               else "its interface port, as energy runs do")
+        return (f"labgrid place {info.name}: {what} reaches the DUT through the interface board "
+                f"({why}): hop 1 host → interface board {board.relay_url.removeprefix('relay+')}, "
+                f"hop 2 interface board → DUT at {baud} baud")
+    url = board.serial.url if board.serial else "?"
+    return f"labgrid place {info.name}: {what} reaches the DUT at its own serial port {url} (one hop)"
 
 
 def check_flashable(board: Board, place: str) -> None:
@@ -81,6 +107,6 @@ class LabgridBackend:
             if bound.build.port == "host":   # a simulated farm board: its microseconds are the host's
                 link = replace(link, time_base=f"host clock (host-build firmware at labgrid place "
                                                f"{info.name}; simulated category)")
-            if cycled:
-                link = replace(link, notes=[*link.notes, cycled])
+            link = replace(link, notes=[*link.notes, *([cycled] if cycled else []),
+                                        route_note(info, bound, mode, link.baud)])
             yield link
