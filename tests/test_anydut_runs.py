@@ -87,14 +87,54 @@ def test_no_flash_performance_on_a_running_dut(board, tmp_path):
             source=DutSource(no_flash=True, port=proc.uart_url)))
     finally:
         proc.stop()
-    assert results.complete and results.firmware.origin == "vendor"
+    # Standard protocol only, named like our port: our STANDARD=1 build or an imitation; the wire
+    # cannot tell, so the results claim neither.
+    assert results.complete and results.firmware.origin == "unidentified"
     assert results.firmware.image_sha256 is None and results.firmware.reached_at == proc.uart_url
+    assert "unidentified firmware" in (run_dir / "results.txt").read_text().splitlines()[0]
     assert [w.index for w in results.performance.windows] == [1, 2, 3, 4, 5]
     assert all(w.runtime_s >= 0.2 and len(w.laps_us) == 2 for w in results.performance.windows)
     from tinybench.results.verify import recompute
 
     rec = recompute(run_dir)
     assert results.performance.median_throughput == pytest.approx(rec.median_throughput, rel=1e-12)
+
+
+@pytest.mark.parametrize(("build", "origin"), [("extended", "tinybench"), ("renamed", "vendor")])
+def test_no_flash_labels_the_firmware_by_what_it_answers(build, origin, tmp_path):
+    """--no-flash flashes nothing, so the results name the firmware from the DUT's answers: our
+    extended build (its tb-info says firmware=tinybench-<version>) is ours, not a vendor's; the
+    standard-only build renamed the way a vendor rebrands a port (its one ``tinybench-host``
+    string, the name% reply, patched to another name of the same length) is a vendor's. The
+    standard-only build under our name: test_no_flash_performance_on_a_running_dut."""
+    _need("host")
+    from tinybench.sim.launch import launch_host
+
+    if build == "extended":
+        image = build_firmware(load_board("host"), _model_file(load_workload("ad01")), "ad01").path
+    else:
+        image = _vendor_image("host", "ad01", tmp_path)
+        data = image.read_bytes()
+        assert data.count(b"tinybench-host\0") == 1
+        image.write_bytes(data.replace(b"tinybench-host\0", b"acme-npu-dut-1\0"))
+    proc = launch_host(image)
+    try:
+        results, run_dir = start(RunRequest(
+            board="host", workload="ad01", mode="performance", dataset=cached_dataset("ad01", 5),
+            out=tmp_path / "run", min_window_s=0.1, progress=False,
+            source=DutSource(no_flash=True, port=proc.uart_url)))
+    finally:
+        proc.stop()
+    assert results.complete and results.firmware.origin == origin
+    assert results.firmware.image_sha256 is None and results.firmware.reached_at == proc.uart_url
+    headline = (run_dir / "results.txt").read_text().splitlines()[0]
+    if build == "extended":
+        assert results.dut.info["firmware"].startswith("tinybench-") and results.dut.caps
+        assert results.firmware.standard_only is False and results.category_label == "simulated"
+        assert "firmware" not in headline
+    else:
+        assert results.dut.vendor == "acme-npu-dut-1" and results.dut.caps == []
+        assert results.category_label == "simulated, vendor firmware" and "vendor firmware" in headline
 
 
 @pytest.mark.parametrize("how", ["firmware", "no-flash"])
@@ -118,7 +158,8 @@ def test_energy_on_a_foreign_image(how, tmp_path):
     finally:
         if proc is not None:
             proc.stop()
-    assert results.complete and results.energy is not None and results.firmware.origin == "vendor"
+    assert results.complete and results.energy is not None
+    assert results.firmware.origin == ("vendor" if how == "firmware" else "unidentified")
     assert results.dut.caps == [] and results.category == "estimated"
     assert len(results.energy.windows) == 5 and results.energy.median_energy_per_inf_uj > 0
     assert (run_dir / "trace.npz").is_file()

@@ -65,6 +65,10 @@ def test_suite_two_boards_bundles_pass_check_and_a_failing_cell_is_isolated(tmp_
     manifest = json.loads((out / "host" / "bundle" / "open" / "tinybench-user" / "tinybench-manifest.json")
                           .read_text())
     assert list(manifest["systems"]["host"]) == ["ad"]          # only the cells that completed
+    # The system description names the firmware the bundle's runs record.
+    framework = {b: json.loads(next((out / b / "bundle").glob("open/*/systems/*.json")).read_text())
+                 ["Inference Framework"] for b in ("host", "qemu-mps2-an386")}
+    assert framework == {"host": "vendor firmware", "qemu-mps2-an386": "tinybench reference firmware"}
     # Resume: complete cells are kept (not re-measured), failed ones are tried again.
     results_before = (out / "qemu-mps2-an386" / "runs" / "ad01-performance" / "results.json").read_bytes()
     assert main(["suite", "--resume", "--out", str(out), "--no-progress"]) == 1

@@ -43,6 +43,7 @@ def test_performance_run_through_the_interface_board(host_dut, tmp_path):
     run_dir = tmp_path / "run"
     results = RunResults.model_validate_json((run_dir / "results.json").read_text())
     assert results.complete
+    assert results.firmware.origin == "tinybench"          # its tb-info, relayed, names our firmware
     assert [w.index for w in results.performance.windows] == [1, 2, 3, 4, 5]
     assert all(len(w.laps_us) == 2 and w.runtime_s >= 0.2 for w in results.performance.windows)
     assert any(c.startswith("infer ") for c in relayed) and any(c.startswith("db ") for c in relayed)

@@ -314,9 +314,11 @@ def build_interface_firmware(port: str, baud: int, *, pace: bool = False) -> Pat
                 tail = (result.stderr or result.stdout).strip()[-3000:]
                 missing = re.search(r"port '[^']+' has no interface-board firmware \(ports with one: [^)]*\)", tail)
                 if missing:
-                    raise TinybenchError(missing.group(0), "flash it onto a board whose build.port is one "
-                                         "of those; a new port is a chip file in firmware/interface "
-                                         "(docs/bench.md, \"our interface-board firmware\")")
+                    raise TinybenchError(missing.group(0), "flash it onto a physical board (or its Renode "
+                                         "twin) whose build.port is one of those (the host and "
+                                         "qemu-mps2-an386 builds serve simulated benches); a new port "
+                                         "is a chip file in firmware/interface (docs/bench.md, \"our "
+                                         "interface-board firmware\")")
                 raise TinybenchError(f"interface firmware build failed for port '{port}':\n{tail}",
                                      f"reproduce with: {' '.join(argv[1:])}")
             name = "firmware.elf" if (work / "firmware.elf").is_file() else "firmware"

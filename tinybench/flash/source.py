@@ -13,13 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from tinybench.boards.model import Board
 from tinybench.errors import TinybenchError
 from tinybench.flash.build import FirmwareImage
+from tinybench.results.schema import DutFacts, Origin
 
-Origin = Literal["tinybench", "vendor"]
+#: How our firmware names itself: ``name%`` → ``m-name-dut-[tinybench-<port>]`` (every port's
+#: ``tb_port_vendor``), ``tb-info`` → ``firmware=tinybench-<version>``.
+OURS = "tinybench-"
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,11 @@ class DutSource:
 
     @property
     def origin(self) -> Origin:
-        return "vendor" if self.firmware is not None or self.no_flash else "tinybench"
+        """Who made the firmware, as far as it is known before the DUT answers: a DUT reached as it
+        was (``--no-flash``) is ``unidentified`` until ``reached_identity`` hears it."""
+        if self.no_flash:
+            return "unidentified"
+        return "vendor" if self.firmware is not None else "tinybench"
 
     @property
     def division(self) -> str:
@@ -182,4 +189,20 @@ class DutSource:
             if self.no_flash:
                 out["reached_at"] = f"labgrid place {self.place}"
         return out
+
+
+def reached_identity(facts: DutFacts) -> dict[str, Any]:
+    """The origin of a DUT reached as it was (``--no-flash``), from what it answered.
+
+    Why from the DUT's words: nothing was flashed, so no image says what runs. Only our monitor
+    answers the ``tb-`` extensions, and its ``tb-info`` says ``firmware=tinybench-<version>``: ours.
+    A ``name%`` that is none of our ports' (``tinybench-<port>``) is not our firmware: vendor. A DUT
+    speaking only the standard protocol under our name is our ``STANDARD=1`` build or anything
+    printing that name; the wire cannot tell them apart, so it is labelled ``unidentified``, as is a
+    DUT that never answered ``name%``."""
+    if facts.info.get("firmware", "").startswith(OURS):
+        return {"origin": "tinybench", "standard_only": False}
+    if facts.vendor is not None and not facts.vendor.startswith(OURS):
+        return {"origin": "vendor"}
+    return {"origin": "unidentified"}
 

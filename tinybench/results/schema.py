@@ -33,12 +33,25 @@ class DutFacts(_Model):
     info: dict[str, str] = Field(default_factory=dict)
 
 
-class FirmwareIdentity(_Model):
-    """Which firmware produced the figures. ``origin`` ``vendor``: an image tinybench did not build
-    (``run --firmware``) or a DUT reached as it was (``run --no-flash``); the DUT's own words
-    (``m-name``/``m-profile``/``m-model``) are in ``DutFacts``."""
+#: Who made the firmware that produced the figures (``FirmwareIdentity.origin``).
+Origin = Literal["tinybench", "vendor", "unidentified"]
+#: How each origin is named in category labels and a suite's system description.
+FIRMWARE_LABELS: dict[str, str] = {"tinybench": "tinybench reference firmware",
+                                   "vendor": "vendor firmware", "unidentified": "unidentified firmware"}
 
-    origin: Literal["tinybench", "vendor"] = "tinybench"
+
+class FirmwareIdentity(_Model):
+    """Which firmware produced the figures. ``origin`` ``tinybench``: built by tinybench for the run,
+    or a DUT reached as it was (``run --no-flash``) whose ``tb-info`` names our firmware;
+    ``vendor``: an image tinybench did not build (``run --firmware``), or a DUT reached as it was
+    whose ``name%`` is none of our ports' (so not our firmware); ``unidentified``: a DUT reached as
+    it was that speaks only the standard protocol yet names itself like one of our ports — our
+    ``STANDARD=1`` build or anything printing that name, which the wire cannot tell apart, or a DUT
+    that never answered. The DUT's own words (``m-name``/``m-profile``/``m-model``, ``tb-info``)
+    are in ``DutFacts``. Files written before ``unidentified`` existed say ``vendor`` for every
+    ``--no-flash`` run."""
+
+    origin: Origin = "tinybench"
     image_sha256: str | None = None         # sha256 of the image file as given (None: not flashed by us)
     image_file: str | None = None
     standard_only: bool | None = None       # tinybench firmware built without tb- extensions
@@ -157,10 +170,11 @@ class RunResults(_Model):
 
     @property
     def category_label(self) -> str:
-        """The category with what it does not say by itself: vendor firmware, open division."""
+        """The category with what it does not say by itself: firmware not known to be ours (vendor,
+        unidentified), open division."""
         extra = []
-        if self.firmware is not None and self.firmware.origin == "vendor":
-            extra.append("vendor firmware")
+        if self.firmware is not None and self.firmware.origin != "tinybench":
+            extra.append(FIRMWARE_LABELS[self.firmware.origin])
         if self.division == "open":
             extra.append("open division")
         return ", ".join([self.category, *extra])

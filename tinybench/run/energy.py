@@ -482,7 +482,7 @@ def execute_energy(client: DutClient, run: Any, target: RunTarget, dataset: Any,
     results = RunResults(harness_version=__version__, board=target.board, category=category,
                          workload=workload.id, mode="energy", started=started, complete=False,
                          compliant=False, notes=notes, dut=facts, dataset=str(dataset.directory),
-                         **target_provenance(target))
+                         **target_provenance(target, facts))
     if failure is None and capture is not None:
         fig = figures(capture, records, extra_notes, options, power_model=power_model)
         if fig.category == "measured" and target.category != "measured":

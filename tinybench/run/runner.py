@@ -70,6 +70,7 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
     try:
         facts = identify(client, workload.id, workload.window_bytes, target.expect_vendor)
         results.dut = facts
+        results.firmware = firmware_identity(target, facts)
         if mode == "performance":
             results.performance = performance.run_windows(client, run, target,
                                                           performance_inputs(dataset), options)
@@ -103,11 +104,26 @@ def execute(client: DutClient, run: RunDirectory, target: RunTarget, dataset: An
     return results
 
 
-def target_provenance(target: RunTarget) -> dict[str, Any]:
-    """The ``RunResults`` fields saying which firmware and model produced the figures."""
+def firmware_identity(target: RunTarget, facts: DutFacts | None = None) -> FirmwareIdentity | None:
+    """``target.identity`` as recorded; a DUT reached as it was gets the origin its answers
+    (``facts``) show (``tinybench.flash.source.reached_identity``)."""
+    if not target.identity:
+        return None
+    identity = dict(target.identity)
+    if facts is not None and identity.get("origin") == "unidentified":
+        from tinybench.flash.source import reached_identity
+
+        identity.update(reached_identity(facts))
+    return FirmwareIdentity(**identity)
+
+
+def target_provenance(target: RunTarget, facts: DutFacts | None = None) -> dict[str, Any]:
+    """The ``RunResults`` fields saying which firmware (as ``facts`` identify it) and model
+    produced the figures."""
     out: dict[str, Any] = {}
-    if target.identity:
-        out["firmware"] = FirmwareIdentity(**target.identity)
+    firmware = firmware_identity(target, facts)
+    if firmware is not None:
+        out["firmware"] = firmware
     if target.extra.get("division"):
         out["division"] = target.extra["division"]
     if target.model is not None and target.model.is_file():

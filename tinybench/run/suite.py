@@ -495,10 +495,12 @@ def plot(plan: SuitePlan, rows: list[dict[str, Any]]) -> list[Path]:
     return written
 
 
-def system_description(plan: SuitePlan, board_name: str) -> Path:
+def system_description(plan: SuitePlan, board_name: str, runs: list[Any]) -> Path:
     """The board's MLPerf system description: the given template with the board filled in, or a
-    minimal one (the user edits it before a real submission)."""
+    minimal one (the user edits it before a real submission). Its "Inference Framework" names the
+    firmware the bundle's ``runs`` (``RunResults``) record, not what the plan asked for."""
     from tinybench.boards import load_board
+    from tinybench.results.schema import FIRMWARE_LABELS
 
     board = load_board(board_name)
     desc: dict[str, Any] = json.loads(Path(plan.system).read_text()) if plan.system else {}
@@ -512,8 +514,8 @@ def system_description(plan: SuitePlan, board_name: str) -> Path:
         desc["Board Name"] = board.description or board.name
     desc.setdefault("Processor(s) Name", board.cpu)
     desc.setdefault("Processor(s) Frequencies", f"{board.clock_hz / 1e6:g} MHz")
-    vendor = board_name in plan.firmware or board_name in plan.energy_firmware
-    desc.setdefault("Inference Framework", "vendor firmware" if vendor else "tinybench reference firmware")
+    origins = sorted({run.firmware.origin if run.firmware else "tinybench" for run in runs})
+    desc.setdefault("Inference Framework", " + ".join(FIRMWARE_LABELS[o] for o in origins))
     path = Path(plan.out) / board_name / "system" / f"{board_name}.json"
     fsutil.atomic_write_json(path, desc)
     return path
@@ -536,12 +538,13 @@ def bundle(plan: SuitePlan, board: str) -> tuple[Path | None, list[str]]:
         if problems:
             return None, problems
     complete = [plan.run_dir(board, w, m) for (w, m), r in results.items() if r is not None]
+    runs = [r for r in results.values() if r is not None]
     if not complete:
         return None, ["no complete run to submit"]
     root = Path(plan.out) / board / "bundle"
     scratch = Path(plan.out) / board / ".bundle-new"
     shutil.rmtree(scratch, ignore_errors=True)
-    submit(complete, system_description(plan, board), scratch, division=plan.division, system_name=board)
+    submit(complete, system_description(plan, board, runs), scratch, division=plan.division, system_name=board)
     # Both divisions: a bundle `tinybench check` would reject (e.g. a benchmark without its
     # accuracy run) is not written; the runs stay in <out>/<board>/runs.
     problems = bundle_problems(scratch)
