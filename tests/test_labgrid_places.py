@@ -435,3 +435,30 @@ def test_suite_energy_cell_at_a_bench_place(bench_farm: LabgridFarm, tmp_path: P
     assert [(r["cell"], r["place"]) for r in done] == [("ad01-energy", "tb-bench")], proc.stderr + proc.stdout
     assert done[0]["energy_uj"] > 0
     assert _holder(bench_farm, "tb-bench") is None
+
+
+@pytest.mark.parametrize("key, value, setter", [("held", True, "the labgrid backend"), ("mode", "energy", "--mode")])
+def test_runtime_labgrid_state_cannot_come_from_a_board_yaml(tmp_path: Path, key: str, value: object,
+                                                            setter: str) -> None:
+    """``labgrid.mode`` / ``labgrid.held`` are run state: a yaml that sets them is refused naming the
+    field and who sets it; what a run sets never reaches a dump of the section."""
+    import yaml
+
+    from tinybench import paths
+    from tinybench.boards import load_board
+
+    board = yaml.safe_load((paths.boards_dir() / "labgrid-host.yaml").read_text())
+    board["labgrid"] = {"place": "tb-flash", key: value}
+    path = tmp_path / "placed.yaml"
+    path.write_text(yaml.safe_dump(board))
+    with pytest.raises(TinybenchError) as err:
+        load_board(path)
+    assert f"labgrid.{key} is set by the runner at run time" in err.value.message
+    assert setter in err.value.message and "remove it" in err.value.message
+    del board["labgrid"][key]
+    path.write_text(yaml.safe_dump(board))
+    section = load_board(path).labgrid
+    assert section is not None and not section.held and section.mode is None
+    running = section.for_mode("energy").held_at("127.0.0.1:1")
+    assert running.held and running.mode == "energy" and running.coordinator == "127.0.0.1:1"
+    assert set(running.model_dump()) == {"place", "coordinator", "power", "power_off_s"}

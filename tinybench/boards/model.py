@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 BoardKind = Literal["host", "qemu", "renode", "physical"]
 Category = Literal["measured", "simulated"]
@@ -181,7 +181,11 @@ class FlashConfig(_Strict):
 class LabgridConfig(_Strict):
     """The board sits in a labgrid place (``tinybench.flash.places``): tinybench acquires the place,
     takes its serial port (``NetworkSerialPort``: raw TCP or RFC 2217) as the DUT link, flashes with
-    the board's own flasher and releases the place afterwards. ``run --place`` sets this section."""
+    the board's own flasher and releases the place afterwards. ``run --place`` sets this section.
+
+    What a run adds — its mode, and that the place is held with its ports in the board — is runtime
+    state, not yaml: private attributes (``mode``, ``held``) set through ``for_mode`` / ``held_at``,
+    so a board file cannot set them and no dump writes them."""
 
     place: str = Field(min_length=1, description="labgrid place name")
     coordinator: str | None = Field(None, description="HOST:PORT of the labgrid coordinator "
@@ -190,10 +194,43 @@ class LabgridConfig(_Strict):
         "cycle", description="cycle: when the place has a power port (NetworkPowerPort ...), switch "
                              "it off and on before every run (clean boot); none: leave it alone")
     power_off_s: float = Field(1.0, ge=0, description="seconds the power stays off in a cycle")
-    mode: Mode | None = Field(None, exclude=True, description="set by the runner, not the yaml: the "
-                                                            "run's mode (which of the place's ports it uses)")
-    held: bool = Field(False, exclude=True, description="set by the labgrid backend, not the yaml: the "
-                                                       "place is acquired and its ports are in the board")
+    _mode: Mode | None = PrivateAttr(None)
+    _held: bool = PrivateAttr(False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_runtime_keys(cls, data: object) -> object:
+        """``mode`` / ``held`` were once (excluded) fields: say why a yaml may not set them."""
+        if isinstance(data, dict):
+            for key, what in _RUNTIME_KEYS.items():
+                if key in data:
+                    raise ValueError(f"labgrid.{key} is set by the runner at run time ({what}), not in "
+                                     f"a board yaml: remove it")
+        return data
+
+    @property
+    def mode(self) -> Mode | None:
+        """The run's mode (which of the place's ports it uses); None outside a run."""
+        return self._mode
+
+    @property
+    def held(self) -> bool:
+        """The place is acquired and its ports are in the board (the board's own kind reaches it)."""
+        return self._held
+
+    def for_mode(self, mode: Mode) -> LabgridConfig:
+        out = self.model_copy()
+        out._mode = mode
+        return out
+
+    def held_at(self, coordinator: str) -> LabgridConfig:
+        out = self.model_copy(update={"coordinator": coordinator})
+        out._held = True
+        return out
+
+
+#: runtime-only names a board yaml's labgrid section may not use, and what sets them.
+_RUNTIME_KEYS = {"mode": "the run's --mode", "held": "the labgrid backend, once the place is acquired"}
 
 
 class Board(_Strict):

@@ -154,7 +154,7 @@ class DutSource:
         # Every hop (the backend's name% handshake after a flash, then the run) talks at this baud.
         at = board.model_copy(update={"baud": BaudConfig(performance=baud, accuracy=baud, energy=baud)})
         if at.labgrid is not None:     # the place's ports are chosen by mode (interface board: energy)
-            at = at.model_copy(update={"labgrid": at.labgrid.model_copy(update={"mode": mode})})
+            at = at.model_copy(update={"labgrid": at.labgrid.for_mode(mode)})  # type: ignore[arg-type]
         if self.no_flash:
             from tinybench.boards.model import SerialConfig
             from tinybench.flash.backends import get_backend

@@ -37,8 +37,7 @@ def at_place(board: Board, info: PlaceInfo, mode: str | None = None) -> Board:
     boot_s = board.serial.boot_s if board.serial else 0.0
     dut, interface = info.serial_url(), info.serial_url("interface")
     serial = SerialConfig(url=dut or interface, energy_url=info.serial_url("energy") or None, boot_s=boot_s)
-    held = (board.labgrid.model_copy(update={"held": True, "coordinator": info.coordinator})
-            if board.labgrid is not None else None)
+    held = board.labgrid.held_at(info.coordinator) if board.labgrid is not None else None
     update: dict[str, object] = {"serial": serial, "labgrid": held}
     if interface:
         update["interface"] = InterfaceConfig(url=interface, modes=["energy"] if dut else
