@@ -45,7 +45,8 @@ def farm(tmp_path_factory: pytest.TempPathFactory, firmware_image) -> Iterator[L
     places = [FarmPlace("tb-flash", "labgrid-host", free_port()),     # tinybench flashes it
               FarmPlace("tb-flash2", "labgrid-host", free_port()),    # a second one (suite)
               FarmPlace("tb-running", "host", free_port()),           # already programmed (--no-flash)
-              FarmPlace("tb-hostbench", "labgrid-host", free_port(), energy=True)]   # interface port only
+              FarmPlace("tb-hostbench", "labgrid-host", free_port(), energy=True),   # interface port only
+              FarmPlace("tb-slowbench", "labgrid-host", free_port(), energy=True, interface_speed=9600)]
     with LabgridFarm(tmp_path_factory.mktemp("farm"), places) as lab:
         start_board(places[2].port, running.path)
         yield lab
@@ -184,6 +185,47 @@ def test_performance_at_a_bench_place_goes_through_its_interface_board(farm: Lab
            f"→ DUT at {BENCH_BAUD} baud" in log
     assert "io > dut db " in log and "io > dut infer" in log      # the board hop in the transcript
     assert _holder(farm, "tb-hostbench") is None
+
+
+def test_bench_place_failures_name_the_hop_and_release_the_place(farm: LabgridFarm, tmp_path: Path) -> None:
+    """The bench behind a place failing on either hop (met with --no-flash, the place's interface
+    port served by a simulated board per case): the error names the hop, the place is released and
+    no run directory is left. The bench's own boards are stopped first; the next run flashes anew."""
+    import socket
+
+    from tinybench.sim.interface_board import SimInterfaceBoard
+    from tinybench.sim.labgrid_farm import stop_board
+
+    bench = next(p for p in farm.places if p.name == "tb-hostbench")
+    dut = f"socket://127.0.0.1:{next(p for p in farm.places if p.name == 'tb-running').port}"
+    stop_board(bench.port)
+    mute = socket.create_server(("127.0.0.1", 0))       # a DUT that never says a word
+    cases = {   # what the simulated board at the interface port does -> what the error must say
+        "another board": ({"dut_url": dut, "name": "Arduino Uno blink"}, ["not as an interface board", "hop 1"]),
+        "wrong DUT baud": ({"dut_url": dut, "dut_baud": 115200},
+                           ["relays to the DUT at 115200 baud, but this DUT runs at 9600 baud (hop 2"]),
+        "DUT silent": ({"dut_url": f"socket://127.0.0.1:{mute.getsockname()[1]}"}, ["is silent", "(hop 2"]),
+    }
+    try:
+        for case, (board, says) in cases.items():
+            with SimInterfaceBoard(listen_port=bench.interface_port, dut_baud=board.pop("dut_baud", 9600),
+                                   **board):
+                bad = _run("run", "--place", "tb-hostbench", "--coordinator", farm.coordinator, "--no-flash",
+                           "--workload", "ad01", "--mode", "performance", "--out", str(tmp_path / case))
+            assert bad.returncode == 2, (case, bad.stderr)
+            assert "labgrid place 'tb-hostbench'" in bad.stderr and all(s in bad.stderr for s in says), \
+                (case, bad.stderr)
+            assert _holder(farm, "tb-hostbench") is None and not (tmp_path / case).exists(), case
+    finally:
+        mute.close()
+    # hop 1 at the resource: the exporter states a raw interface port at 9600 baud
+    slow = _run("run", "--place", "tb-slowbench", "--coordinator", farm.coordinator, "--no-flash",
+                "--workload", "ad01", "--mode", "performance", "--out", str(tmp_path / "slow"))
+    assert slow.returncode == 2
+    assert ("labgrid place 'tb-slowbench': its interface port (NetworkSerialPort 'interface', raw TCP) runs "
+            "at 9600 baud, but an interface board's host side runs at 115200 baud (hop 1") in slow.stderr, slow.stderr
+    assert "speed: 115200" in slow.stderr
+    assert _holder(farm, "tb-slowbench") is None and not (tmp_path / "slow").exists()
 
 
 def test_place_held_by_someone_else_is_refused_and_left_alone(farm: LabgridFarm, tmp_path: Path) -> None:

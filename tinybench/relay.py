@@ -57,6 +57,11 @@ _LAP = re.compile(r"m-lap-us-(\d+)")
 NoteFn = Callable[[str, str], None]
 
 
+class HopMisconfigured(TinybenchError):
+    """The interface board answered, but cannot relay to this DUT as it is set up (it is no
+    interface board, or it relays at another baud): waiting or retrying cannot help."""
+
+
 def is_relay_url(url: str) -> bool:
     return url.startswith(PREFIX)
 
@@ -289,8 +294,9 @@ class RelayLink:
         except serial.SerialException as exc:
             raise TinybenchError(
                 f"interface board {self.url} did not answer name% (hop 1, host → interface board): {exc}",
-                "check that the interface board is connected, powered and running its firmware "
-                f"(host side {HOST_BAUD} baud)") from exc
+                "check that the interface board is connected, powered and running its firmware, "
+                f"and that its host side runs at {HOST_BAUD} baud (at another baud nothing it sends "
+                "is readable)") from exc
         kind = self._recognise(named, min(timeout, 3.0))
         self.timer = kind.timer
         if kind.asks_iface:
@@ -314,7 +320,7 @@ class RelayLink:
         relayed = next((int(t.split(":", 1)[1]) for t in baud_lines
                         if t.startswith("baud is:") and t.split(":", 1)[1].strip().isdigit()), None)
         if relayed is not None and dut_baud and relayed != dut_baud:
-            raise TinybenchError(
+            raise HopMisconfigured(
                 f"interface board {self.url} relays to the DUT at {relayed} baud, but this DUT runs "
                 f"at {dut_baud} baud (hop 2, interface board → DUT)",
                 f"send 'setbaud {dut_baud}%' to the board (it stores the value and resets), "
@@ -324,7 +330,7 @@ class RelayLink:
     def _recognise(self, named: list[str], timeout: float) -> InterfaceKind:
         """The board's kind from its ``name`` reply, else from a ``help`` probe (relay_kinds)."""
         if any(t.startswith("m-name-dut-") for t in named):
-            raise TinybenchError(
+            raise HopMisconfigured(
                 f"the device at {self.url} answered name% with {named}, not as an interface board (hop 1)",
                 "this looks like the DUT itself: pass its URL without 'relay+'")
         if self.kind is not None:
@@ -340,7 +346,7 @@ class RelayLink:
                 helped = []
             found = next((k for k in KINDS.values() if k.helped_by(helped)), None)
         if found is None:
-            raise TinybenchError(
+            raise HopMisconfigured(
                 f"the device at {self.url} answered name% with {named or ['nothing but m-ready']} "
                 f"and help% with {helped or ['nothing but m-ready']}: not as an interface board "
                 "(neither an MLCommons interface board nor an EEMBC IO manager; hop 1, host → "
@@ -353,7 +359,7 @@ class RelayLink:
 
     def _check_fixed_baud(self, kind: InterfaceKind, dut_baud: int | None) -> None:
         if kind.fixed_dut_baud and dut_baud and dut_baud != kind.fixed_dut_baud:
-            raise TinybenchError(
+            raise HopMisconfigured(
                 f"interface board {self.url} ({kind.title}) relays to the DUT at a fixed "
                 f"{kind.fixed_dut_baud} baud, but this DUT runs at {dut_baud} baud (hop 2, "
                 "interface board → DUT)",

@@ -67,7 +67,7 @@ class DutLink:
 def handshake(url: str, baud: int, timeout: float) -> str:
     """Wait until the firmware at ``url`` answers ``name%``; returns its vendor text."""
     from tinybench.protocol import client as dut_client
-
+    from tinybench.relay import HopMisconfigured
     from tinybench.transport import PortMissing
 
     deadline = time.monotonic() + timeout
@@ -79,8 +79,8 @@ def handshake(url: str, baud: int, timeout: float) -> str:
                                     sync_timeout=max(1.0, deadline - time.monotonic())) as dut:
                 opened = True
                 return dut.name()
-        except (PortMissing, dut_client.NotADutError):
-            raise                      # no such device, or not a DUT: waiting cannot help
+        except (PortMissing, dut_client.NotADutError, HopMisconfigured):
+            raise                      # no such device, not a DUT, a relay set up otherwise: waiting cannot help
         except TinybenchError as exc:  # not listening yet, or still booting
             last = exc
             opened = opened or "cannot open" not in exc.message

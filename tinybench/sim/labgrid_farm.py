@@ -252,7 +252,8 @@ def _accepts(port: int) -> bool:
 class FarmPlace:
     """One place of the farm: its name, the board tag, and the TCP port of its simulated board's
     UART. ``energy``: an energy bench (ports ``interface`` and ``monitor``, the DUT's own UART not
-    exported; the other ports are chosen by the farm); ``power``: a ``power`` NetworkPowerPort."""
+    exported; the other ports are chosen by the farm; ``interface_speed``: the interface port's
+    stated speed); ``power``: a ``power`` NetworkPowerPort."""
 
     name: str
     board: str
@@ -262,14 +263,16 @@ class FarmPlace:
     edge_port: int = 0
     interface_port: int = 0
     monitor_port: int = 0
+    interface_speed: int = 115200      #: the speed the exporter states for the interface port
 
     def resources(self, power_url: str, index: int) -> dict[str, dict]:
         """The exporter yaml group of this place."""
-        def serial(port: int) -> dict:
-            return {"cls": "NetworkSerialPort", "host": "127.0.0.1", "port": port, "speed": 115200,
+        def serial(port: int, speed: int = 115200) -> dict:
+            return {"cls": "NetworkSerialPort", "host": "127.0.0.1", "port": port, "speed": speed,
                     "protocol": "raw"}
 
-        group = ({"interface": serial(self.interface_port), "monitor": serial(self.monitor_port)}
+        group = ({"interface": serial(self.interface_port, self.interface_speed),
+                  "monitor": serial(self.monitor_port)}
                  if self.energy else {"NetworkSerialPort": serial(self.port)})
         if self.power:
             group["power"] = {"cls": "NetworkPowerPort", "model": "simplerest", "host": power_url,

@@ -43,7 +43,28 @@ def at_place(board: Board, info: PlaceInfo, mode: str | None = None) -> Board:
         update["interface"] = InterfaceConfig(url=interface, modes=["energy"] if dut else
                                               ["performance", "accuracy", "energy"])
     bound = board.model_copy(update=update)
-    return bound.for_mode(mode) if mode else bound
+    bound = bound.for_mode(mode) if mode else bound
+    if bound.relay_url:
+        check_host_hop(info)
+    return bound
+
+
+def check_host_hop(info: PlaceInfo) -> None:
+    """Hop 1 at the resource, before anything is opened: a raw TCP port (the lab's own ser2net)
+    runs at the speed its exporter entry states, which the client cannot change, while an interface
+    board's host side always runs at ``HOST_BAUD``; an RFC 2217 port takes the baud tinybench opens
+    it at."""
+    from tinybench.relay import HOST_BAUD
+
+    cls, params = info.resources["interface"]
+    speed = params.get("speed")
+    if params.get("protocol", "rfc2217") == "raw" and speed not in (None, HOST_BAUD):
+        raise TinybenchError(
+            f"labgrid place '{info.name}': its interface port ({cls} 'interface', raw TCP) runs at "
+            f"{speed} baud, but an interface board's host side runs at {HOST_BAUD} baud (hop 1, host → "
+            "interface board)",
+            f"serve that port at {HOST_BAUD} baud (ser2net) and say so in the exporter yaml (speed: "
+            f"{HOST_BAUD}), or export it as RFC 2217 (protocol: rfc2217), whose baud tinybench sets")
 
 
 def wire(board: Board) -> Board:
