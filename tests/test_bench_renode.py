@@ -134,7 +134,7 @@ def test_performance_through_the_nrf52840_interface_firmware(tmp_path: Path) -> 
     assert all(w["runtime_s"] >= WINDOW_S for w in res["performance"]["windows"])
     log = (out / "log.txt").read_text()
     # the nRF build answered on the host hop and relays to the DUT at the DUT's performance baud
-    assert "# io < m-iface-[tinybench,queue=65536,baud=115200]" in log
+    assert "# io < m-iface-[tinybench,queue=65536,baud=115200,timer]" in log
     assert "db chunks queued in the interface board at once" in log
     assert "< m-lap-us-" in log
 

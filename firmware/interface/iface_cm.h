@@ -22,6 +22,16 @@ typedef struct {
     void (*dut_write)(const char *data, size_t len);
     /* Change the running DUT UART's rate ("setbaud"). */
     void (*set_dut_baud)(uint32_t baud);
+    /* The timestamp input (the DUT's timestamp pin, Arduino D3 as on EEMBC's IO manager): its
+     * level now (0 low, 1 high). NULL: the chip has no edge input; "tb-iface" then says no timer.
+     * A chip that has one takes an interrupt on both edges and calls iface_cm_edge() from it. */
+    int (*edge_level)(void);
+    /* The chip's microsecond clock, the one its DUT port's tb_port_timestamp_us() reads (wraps at
+     * 2^32): the edges' stamps and the reset pulse's length. */
+    uint32_t (*now_us)(void);
+    /* Drive the DUT's reset line (1: assert = low, 0: release = open drain, high-Z). NULL: the
+     * chip has no reset output and "res" answers an error. */
+    void (*dut_reset_pin)(int asserted);
 } iface_cm_chip;
 
 /* The chip file's table. */
@@ -31,6 +41,11 @@ extern const iface_cm_chip iface_cm_this_chip;
  * the host waits for acknowledgements, so it never sends more than the queue takes). */
 void iface_cm_rx(iface_cm_side side, uint8_t byte);
 
+/* The timestamp input changed (called from the chip's edge interrupt): stamps it with the chip's
+ * now_us() and passes it to iface_edge() with its direction. */
+void iface_cm_edge(void);
+
+#define IFACE_DUT_RESET_US 10000u /* how long "res" holds the DUT's reset line low */
 #define IFACE_HOST_BAUD 115200u /* the host side, as MLCommons' interface board */
 
 #endif

@@ -68,6 +68,32 @@ static void dut_write(const char *d, size_t n)
     }
 }
 
+/* Level of the timestamp input after the last edge handled; an interrupt that finds the level
+ * unchanged saw a whole pulse (two edges) shorter than its own latency: both are reported, with
+ * the same stamp, so a falling edge is never lost to a short pulse. */
+static volatile int g_edge_level = 1;
+
+void iface_cm_edge(void)
+{
+    uint32_t us = iface_cm_this_chip.now_us();
+    int level = iface_cm_this_chip.edge_level() != 0;
+    if (level == g_edge_level) {
+        iface_edge(us, level); /* the first edge of the pulse: falling if the line idles high */
+    }
+    iface_edge(us, !level);
+    g_edge_level = level;
+}
+
+/* "res": the DUT's reset line low for IFACE_DUT_RESET_US, then released. */
+static void reset_dut(void)
+{
+    uint32_t start = iface_cm_this_chip.now_us();
+    iface_cm_this_chip.dut_reset_pin(1);
+    while ((uint32_t)(iface_cm_this_chip.now_us() - start) < IFACE_DUT_RESET_US) {
+    }
+    iface_cm_this_chip.dut_reset_pin(0);
+}
+
 void tb_cm_fault_write(const char *text)
 {
     size_t n = 0;
@@ -88,8 +114,13 @@ int main(void)
     /* A board with flash would store it and reset; here it lasts until power-off. */
     g_port.set_dut_baud = iface_cm_this_chip.set_dut_baud;
     g_port.dut_baud = IFACE_DUT_BAUD;
+    g_port.reset_dut = iface_cm_this_chip.dut_reset_pin ? reset_dut : NULL;
+    g_port.has_edge_input = iface_cm_this_chip.edge_level != NULL;
     iface_cm_this_chip.init(g_port.dut_baud);
     tb_cm_systick_start();
+    if (g_port.has_edge_input) {
+        g_edge_level = iface_cm_this_chip.edge_level() != 0;
+    }
     iface_init(&g_port);
     for (;;) {
         int busy = 0;

@@ -56,4 +56,6 @@ static void init(uint32_t dut_baud)
     }
 }
 
-const iface_cm_chip iface_cm_this_chip = {init, host_write, dut_write, set_dut_baud};
+/* No edge input and no reset output: the CMSDK boards serve simulated benches only, and Renode
+ * has no CMSDK GPIO model (../shared/renode/README.md) to drive one from. */
+const iface_cm_chip iface_cm_this_chip = {init, host_write, dut_write, set_dut_baud, NULL, tb_cm_systick_us, NULL};

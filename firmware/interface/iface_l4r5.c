@@ -7,7 +7,14 @@
  *   DUT side: USART3 on Arduino D1 = PD8 (TX) / D0 = PD9 (RX) [UM2179 Table 12, CN10], at the
  *     stored baud (default 9600) — the same header pins the DUT port uses in energy mode, so two
  *     NUCLEOs wire D1->D0 and D0->D1 (through the level shifter) plus GND.
- *   Interrupts: LPUART1 (IRQ 70) and USART3 (IRQ 39) RXNE, both into tb_cm_irq [RM0432 Table 58].
+ *   Timestamp input: Arduino D3 = PE13 [UM2179 Table 12, CN10] (EEMBC's IO manager takes the
+ *     DUT's timestamp pin on its D3 too), input with pull-up, EXTI line 13 on both edges (IRQ 40,
+ *     EXTI15_10), stamped by iface_cm_edge() with the SysTick microsecond clock
+ *     (tb_cm_systick_us), the DUT port's timestamp clock.
+ *   DUT reset output: Arduino D2 = PF15 [UM2179 Table 12, CN10], open drain, released (high-Z)
+ *     except while "res" holds it low; wire it to the DUT's NRST.
+ *   Interrupts: LPUART1 (IRQ 70) and USART3 (IRQ 39) RXNE, EXTI15_10 (IRQ 40), all into tb_cm_irq
+ *   [RM0432 Table 58]. Register facts and sources: l4r5_hw.h.
  */
 #include <stdint.h>
 
@@ -40,8 +47,46 @@ static void rx_drain(iface_cm_side side, uint32_t base)
     }
 }
 
+#define EDGE_PORT 'E'
+#define EDGE_PIN 13u /* = its EXTI line */
+#define RESET_PORT 'F'
+#define RESET_PIN 15u
+
+static int edge_level(void) { return (GPIO_IDR(EDGE_PORT) >> EDGE_PIN) & 1u; }
+
+static void dut_reset_pin(int asserted)
+{
+    GPIO_BSRR(RESET_PORT) = asserted ? 1u << (RESET_PIN + 16u) : 1u << RESET_PIN;
+}
+
+/* PE13 as input with pull-up (the line idles high, and an unwired input stays quiet) on EXTI 13,
+ * both edges; PF15 open drain, released. */
+static void pins_init(void)
+{
+    RCC_AHB2ENR |= RCC_AHB2ENR_GPIOE | RCC_AHB2ENR_GPIOF;
+    RCC_APB2ENR |= RCC_APB2ENR_SYSCFG;
+    (void)RCC_APB2ENR; /* the enables take effect before the blocks are touched */
+    GPIO_PUPDR(EDGE_PORT) = (GPIO_PUPDR(EDGE_PORT) & ~(0x3u << (2u * EDGE_PIN))) | (0x1u << (2u * EDGE_PIN));
+    GPIO_MODER(EDGE_PORT) &= ~(0x3u << (2u * EDGE_PIN));
+    SYSCFG_EXTICR(EDGE_PIN) = (SYSCFG_EXTICR(EDGE_PIN) & ~(0xFu << (4u * (EDGE_PIN % 4u)))) |
+                              ((uint32_t)(EDGE_PORT - 'A') << (4u * (EDGE_PIN % 4u)));
+    EXTI_RTSR1 |= 1u << EDGE_PIN;
+    EXTI_FTSR1 |= 1u << EDGE_PIN;
+    EXTI_PR1 = 1u << EDGE_PIN;
+    EXTI_IMR1 |= 1u << EDGE_PIN;
+
+    dut_reset_pin(0);
+    GPIO_OTYPER(RESET_PORT) |= 1u << RESET_PIN;
+    GPIO_MODER(RESET_PORT) = (GPIO_MODER(RESET_PORT) & ~(0x3u << (2u * RESET_PIN))) | (0x1u << (2u * RESET_PIN));
+}
+
 void tb_cm_irq(void)
 {
+    /* The edge first: its stamp should be as close to the edge as the interrupt entry allows. */
+    if ((EXTI_PR1 & (1u << EDGE_PIN)) != 0u) {
+        EXTI_PR1 = 1u << EDGE_PIN;
+        iface_cm_edge();
+    }
     rx_drain(IFACE_CM_HOST, HOST_UART);
     rx_drain(IFACE_CM_DUT, DUT_UART);
 }
@@ -52,9 +97,10 @@ static void init(uint32_t dut_baud)
     l4r5_clocks_120mhz();
     l4r5_lpuart1_vcp_init(IFACE_HOST_BAUD);
     l4r5_usart3_d0d1_init(dut_baud);
+    pins_init();
     for (i = 0; i < TB_NVIC_WORDS; ++i) {
         NVIC_ISER(i) = 0xFFFFFFFFu;
     }
 }
 
-const iface_cm_chip iface_cm_this_chip = {init, host_write, dut_write, set_dut_baud};
+const iface_cm_chip iface_cm_this_chip = {init, host_write, dut_write, set_dut_baud, edge_level, tb_cm_systick_us, dut_reset_pin};

@@ -3,7 +3,9 @@
  *     TXD = P0.06, RXD = P0.08 [nRF52840 DK User Guide, "Virtual COM port"].
  *   Energy mode: UARTE0 moves to the Arduino header, D0 (RX) = P1.01, D1 (TX) = P1.02, and the
  *     timestamp pin is Arduino D7 = P1.08 [nRF52840 DK User Guide, "Arduino interface", table
- *     "Arduino signals"]. */
+ *     "Arduino signals"].
+ *   As an interface board (firmware/interface/iface_nrf.c), same table: timestamp input Arduino
+ *     D3 = P1.04, DUT reset output Arduino D2 = P1.03. */
 #ifndef TB_BOARD_H
 #define TB_BOARD_H
 #define TB_CPU_HZ 64000000u
@@ -16,4 +18,6 @@
 #define TB_NRF_D1_TXD TB_NRF_PIN(1u, 2u)
 #define TB_NRF_D0_RXD TB_NRF_PIN(1u, 1u)
 #define TB_NRF_D7 TB_NRF_PIN(1u, 8u)
+#define TB_NRF_D3 TB_NRF_PIN(1u, 4u)
+#define TB_NRF_D2 TB_NRF_PIN(1u, 3u)
 #endif

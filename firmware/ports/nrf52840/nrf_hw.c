@@ -63,3 +63,18 @@ void nrf_uarte_write(uint32_t base, const char *data, size_t n)
         n -= chunk;
     }
 }
+
+void nrf_timer_us_start(void)
+{
+    TIMER_MODE = 0u;      /* timer */
+    TIMER_BITMODE = 3u;   /* 32 bit */
+    TIMER_PRESCALER = 4u; /* 1 MHz */
+    TIMER_TASKS_CLEAR = 1u;
+    TIMER_TASKS_START = 1u;
+}
+
+uint32_t nrf_timer_us(void)
+{
+    TIMER_TASKS_CAPTURE0 = 1u;
+    return TIMER_CC0;
+}

@@ -13,7 +13,16 @@
  *     one-byte transfers whose ENDRX interrupt hands the byte over and restarts RX. BAUDRATE
  *     values from the BAUDRATE register table.
  *   GPIO [PS 6.9 GPIO, registers 6.9.2]: P0 at 0x50000000, P1 at 0x50000300; PSEL values are
- *     pin | port << 5 with CONNECT (bit 31) = 0.
+ *     pin | port << 5 with CONNECT (bit 31) = 0. IN at 0x510 (the pins' levels); PIN_CNF[n]: DIR
+ *     (bit 0, 1 = output), INPUT (bit 1, 0 = buffer connected), PULL (bits 3:2, 3 = pull-up),
+ *     DRIVE (bits 10:8, 6 = S0D1: standard 0, disconnected 1, i.e. open drain).
+ *   Microsecond clock [PS 6.30 TIMER, registers 6.30.10]: TIMER1 (0x40009000) in 32-bit timer
+ *     mode, PRESCALER 4 (16 MHz / 2^4 = 1 MHz): a free-running microsecond counter wrapping at
+ *     2^32, read with TASKS_CAPTURE[0] -> CC[0].
+ *   GPIOTE [PS 6.10 GPIOTE, registers 6.10.5]: at 0x40006000, IRQ 6 [PS, "Instantiation" table].
+ *     CONFIG[n] at 0x510 + 4n: MODE (bits 1:0, 1 = Event), PSEL (bits 12:8, pin), PORT (bit 13),
+ *     POLARITY (bits 17:16, 3 = Toggle: any change); EVENTS_IN[n] at 0x100 + 4n; INTENSET at
+ *     0x304, bit n = IN[n].
  */
 #ifndef TB_NRF_HW_H
 #define TB_NRF_HW_H
@@ -57,12 +66,37 @@
 #define GPIO_OUTSET(pin) R(GPIO_PORT(pin) + 0x508u)
 #define GPIO_OUTCLR(pin) R(GPIO_PORT(pin) + 0x50Cu)
 #define GPIO_DIRSET(pin) R(GPIO_PORT(pin) + 0x518u)
+#define GPIO_IN(pin) R(GPIO_PORT(pin) + 0x510u)
 #define GPIO_PIN_CNF(pin) R(GPIO_PORT(pin) + 0x700u + 4u * ((pin) & 31u))
+#define GPIO_CNF_OUTPUT 1u
+#define GPIO_CNF_PULLUP (3u << 2)
+#define GPIO_CNF_S0D1 (6u << 8)
+
+#define GPIOTE_BASE 0x40006000u
+#define GPIOTE_EVENTS_IN(n) R(GPIOTE_BASE + 0x100u + 4u * (n))
+#define GPIOTE_INTENSET R(GPIOTE_BASE + 0x304u)
+#define GPIOTE_CONFIG(n) R(GPIOTE_BASE + 0x510u + 4u * (n))
+#define GPIOTE_CONFIG_EVENT 1u
+#define GPIOTE_CONFIG_PIN(pin) (((pin) & 31u) << 8 | ((pin) >> 5) << 13) /* PSEL + PORT */
+#define GPIOTE_CONFIG_TOGGLE (3u << 16)
+
+#define TIMER1 0x40009000u
+#define TIMER_TASKS_START R(TIMER1 + 0x000u)
+#define TIMER_TASKS_STOP R(TIMER1 + 0x004u)
+#define TIMER_TASKS_CLEAR R(TIMER1 + 0x00Cu)
+#define TIMER_TASKS_CAPTURE0 R(TIMER1 + 0x040u)
+#define TIMER_MODE R(TIMER1 + 0x504u)
+#define TIMER_BITMODE R(TIMER1 + 0x508u)
+#define TIMER_PRESCALER R(TIMER1 + 0x510u)
+#define TIMER_CC0 R(TIMER1 + 0x540u)
 
 #define NVIC_ISER(n) R(0xE000E100u + 4u * (n))
 
 /* HFCLK from the crystal; returns once it runs. */
 void nrf_hfclk_start(void);
+/* TIMER1 as a free-running 1 MHz, 32-bit counter from 0; and its count now. */
+void nrf_timer_us_start(void);
+uint32_t nrf_timer_us(void);
 /* BAUDRATE register value for `baud` (115200 for a rate the table lacks). */
 uint32_t nrf_baud_value(uint32_t baud);
 /* UARTE at `base` on pins `txd`/`rxd` (PSEL values), 8N1 at `baud`; RX of one byte into

@@ -6,9 +6,7 @@
  *
  *   DUT UART: UARTE0 on the board's link pins (VCOM, or Arduino D0/D1 in energy builds); the
  *     ENDRX interrupt pushes each byte into a ring and restarts RX.
- *   Timestamps [PS 6.30 TIMER, registers 6.30.10]: TIMER1 in 32-bit timer mode, PRESCALER 4
- *     (16 MHz / 2^4 = 1 MHz): a free-running microsecond counter wrapping at 2^32, read with
- *     TASKS_CAPTURE[0] -> CC[0]; stopped (TASKS_STOP keeps the count) while the firmware sleeps
+ *   Timestamps: the TIMER1 microsecond counter of nrf_hw.c (nrf_timer_us); stopped (TASKS_STOP keeps the count) while the firmware sleeps
  *     waiting for UART input, as the QEMU ports pause theirs.
  */
 #include "tb_port.h"
@@ -24,16 +22,6 @@
 #ifndef TB_BAUD
 #define TB_BAUD 115200u
 #endif
-
-#define TIMER1 0x40009000u
-#define TIMER_TASKS_START R(TIMER1 + 0x000u)
-#define TIMER_TASKS_STOP R(TIMER1 + 0x004u)
-#define TIMER_TASKS_CLEAR R(TIMER1 + 0x00Cu)
-#define TIMER_TASKS_CAPTURE0 R(TIMER1 + 0x040u)
-#define TIMER_MODE R(TIMER1 + 0x504u)
-#define TIMER_BITMODE R(TIMER1 + 0x508u)
-#define TIMER_PRESCALER R(TIMER1 + 0x510u)
-#define TIMER_CC0 R(TIMER1 + 0x540u)
 
 #if TB_ENERGY
 #define UART_TXD TB_NRF_D1_TXD
@@ -58,11 +46,7 @@ void tb_port_init(void)
 
     nrf_hfclk_start();
 
-    TIMER_MODE = 0u;      /* timer */
-    TIMER_BITMODE = 3u;   /* 32 bit */
-    TIMER_PRESCALER = 4u; /* 1 MHz */
-    TIMER_TASKS_CLEAR = 1u;
-    TIMER_TASKS_START = 1u;
+    nrf_timer_us_start();
 
     nrf_uarte_init(UARTE0, UART_TXD, UART_RXD, TB_BAUD, &rx_byte);
 
@@ -131,11 +115,7 @@ void tb_cm_fault_write(const char *text)
     tb_port_write(text, n);
 }
 
-uint32_t tb_port_timestamp_us(void)
-{
-    TIMER_TASKS_CAPTURE0 = 1u;
-    return TIMER_CC0;
-}
+uint32_t tb_port_timestamp_us(void) { return nrf_timer_us(); }
 
 void tb_port_timestamp_pulse(void)
 {

@@ -30,6 +30,22 @@
  *     AHB prescaler /2 for at least 1 us [RM0432 6.2.7 "System clock (SYSCLK) selection"].
  *   - Interrupts: USART3 = IRQ 39, LPUART1 = IRQ 70 [RM0432 Table 58 "STM32L4Rxxx/L4Sxxx vector
  *     table"].
+ *
+ * Edge input and DUT reset (interface board, ../../interface/iface_l4r5.c):
+ *   - Arduino D3 = PE13, D2 = PF15 [UM2179 Table 12 "ST Zio connector" (CN10)]. Ports E and F
+ *     are clocked by RCC_AHB2ENR.GPIOEEN (bit 4) / GPIOFEN (bit 5) [RM0432 6.4,
+ *     "RCC AHB2 peripheral clock enable register (RCC_AHB2ENR)"].
+ *   - A GPIO pin reaches EXTI line n = its pin number through SYSCFG_EXTICRx (four 4-bit fields
+ *     per register, EXTICR1 at 0x08 for lines 0..3 ... EXTICR4 at 0x14 for lines 12..15; port
+ *     code A = 0, B = 1, ... E = 4) [RM0432 SYSCFG chapter, "SYSCFG external interrupt
+ *     configuration register 1..4"]; SYSCFG at 0x40010000 [RM0432 2.2.2
+ *     Table 3], clocked by RCC_APB2ENR.SYSCFGEN (bit 0, RCC_APB2ENR at 0x60) [RM0432 6.4, "RCC APB2 peripheral clock enable
+ *     register (RCC_APB2ENR)"].
+ *   - EXTI at 0x40010400 [RM0432 2.2.2 Table 3]: IMR1 0x00, RTSR1 0x08, FTSR1 0x0C, PR1 0x14
+ *     (write 1 to clear) [RM0432 EXTI chapter, "EXTI registers"]. Lines 10..15 share IRQ 40 "EXTI15_10"
+ *     [RM0432 Table 58].
+ *   - Open drain: GPIO_OTYPER (0x04) bit = 1 [RM0432 8.5.2]; the pin level: GPIO_IDR (0x10)
+ *     [RM0432 8.5.5].
  */
 #ifndef TB_L4R5_HW_H
 #define TB_L4R5_HW_H
@@ -48,6 +64,7 @@
 #define RCC_AHB2ENR R(RCC_BASE + 0x4Cu)
 #define RCC_APB1ENR1 R(RCC_BASE + 0x58u)
 #define RCC_APB1ENR2 R(RCC_BASE + 0x5Cu)
+#define RCC_APB2ENR R(RCC_BASE + 0x60u)
 #define RCC_CCIPR R(RCC_BASE + 0x88u)
 #define RCC_CR_MSIRDY (1u << 1)
 #define RCC_CR_HSION (1u << 8)
@@ -65,11 +82,13 @@
 #define RCC_PLLCFGR_N(n) ((n) << 8)
 #define RCC_PLLCFGR_REN (1u << 24) /* PLLR = /2: bits 26:25 = 00 */
 #define RCC_AHB2ENR_GPIOD (1u << 3)
+#define RCC_AHB2ENR_GPIOE (1u << 4)
 #define RCC_AHB2ENR_GPIOF (1u << 5)
 #define RCC_AHB2ENR_GPIOG (1u << 6)
 #define RCC_APB1ENR1_USART3 (1u << 18)
 #define RCC_APB1ENR1_PWR (1u << 28)
 #define RCC_APB1ENR2_LPUART1 (1u << 0)
+#define RCC_APB2ENR_SYSCFG (1u << 0)
 #define RCC_CCIPR_USART3SEL_HSI (0x2u << 4)
 #define RCC_CCIPR_LPUART1SEL_HSI (0x2u << 10)
 
@@ -96,8 +115,10 @@
 /* GPIO [RM0432 8.5], ports 0x400 apart from 0x48000000 */
 #define GPIO_BASE(port) (0x48000000u + 0x400u * (uint32_t)((port) - 'A'))
 #define GPIO_MODER(p) R(GPIO_BASE(p) + 0x00u)
+#define GPIO_OTYPER(p) R(GPIO_BASE(p) + 0x04u)
 #define GPIO_OSPEEDR(p) R(GPIO_BASE(p) + 0x08u)
 #define GPIO_PUPDR(p) R(GPIO_BASE(p) + 0x0Cu)
+#define GPIO_IDR(p) R(GPIO_BASE(p) + 0x10u)
 #define GPIO_BSRR(p) R(GPIO_BASE(p) + 0x18u)
 #define GPIO_AFR(p, pin) R(GPIO_BASE(p) + 0x20u + 4u * ((pin) / 8u))
 
@@ -119,6 +140,14 @@
 #define U_ISR_RXNE (1u << 5)
 #define U_ISR_TXE (1u << 7)
 #define U_ICR_ALL 0x00121B5Fu /* every clear flag: PE FE NE ORE IDLE TC CTS RTOF EOB CM WUC */
+
+/* SYSCFG and EXTI (sources in the header comment) */
+#define SYSCFG_EXTICR(line) R(0x40010000u + 0x08u + 4u * ((line) / 4u))
+#define EXTI_BASE 0x40010400u
+#define EXTI_IMR1 R(EXTI_BASE + 0x00u)
+#define EXTI_RTSR1 R(EXTI_BASE + 0x08u)
+#define EXTI_FTSR1 R(EXTI_BASE + 0x0Cu)
+#define EXTI_PR1 R(EXTI_BASE + 0x14u)
 
 #define NVIC_ISER(n) R(0xE000E100u + 4u * (n))
 #define HSI_HZ 16000000u
