@@ -26,7 +26,8 @@
  *
  * A port supplies byte writers and the baud store, feeds bytes in, calls iface_poll() from its main
  * loop, and feeds host bytes only while iface_host_ready(). The core holds no platform code.
- * Ports: iface_host.c (TCP, tests), iface_cmsdk.c (Arm MPS2/MPS3 CMSDK UARTs: QEMU, Renode).
+ * Ports: iface_host.c (TCP, tests); on Cortex-M iface_cm_main.c with a chip file: iface_cmsdk.c
+ * (Arm MPS2/MPS3 CMSDK UARTs: QEMU, Renode), iface_l4r5.c and iface_nrf.c (edge input and reset output).
  */
 #ifndef IFACE_CORE_H
 #define IFACE_CORE_H

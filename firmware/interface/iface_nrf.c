@@ -77,6 +77,7 @@ void tb_cm_irq(void)
     /* The edge first: its stamp should be as close to the edge as the interrupt entry allows. */
     if (GPIOTE_EVENTS_IN(EDGE_CH) != 0u) {
         GPIOTE_EVENTS_IN(EDGE_CH) = 0u;
+        (void)GPIOTE_EVENTS_IN(EDGE_CH); /* the clear has reached the peripheral before return */
         iface_cm_edge();
     }
     rx_take(IFACE_CM_HOST, HOST_UART);

@@ -38,12 +38,12 @@
  *   - A GPIO pin reaches EXTI line n = its pin number through SYSCFG_EXTICRx (four 4-bit fields
  *     per register, EXTICR1 at 0x08 for lines 0..3 ... EXTICR4 at 0x14 for lines 12..15; port
  *     code A = 0, B = 1, ... E = 4) [RM0432 SYSCFG chapter, "SYSCFG external interrupt
- *     configuration register 1..4"]; SYSCFG at 0x40010000 [RM0432 2.2.2
- *     Table 3], clocked by RCC_APB2ENR.SYSCFGEN (bit 0, RCC_APB2ENR at 0x60) [RM0432 6.4, "RCC APB2 peripheral clock enable
- *     register (RCC_APB2ENR)"].
+ *     configuration register 1..4"]; SYSCFG at 0x40010000 [RM0432 2.2.2 Table 3], clocked by
+ *     RCC_APB2ENR.SYSCFGEN (bit 0, RCC_APB2ENR at 0x60) [RM0432 6.4, "RCC APB2 peripheral clock
+ *     enable register (RCC_APB2ENR)"].
  *   - EXTI at 0x40010400 [RM0432 2.2.2 Table 3]: IMR1 0x00, RTSR1 0x08, FTSR1 0x0C, PR1 0x14
- *     (write 1 to clear) [RM0432 EXTI chapter, "EXTI registers"]. Lines 10..15 share IRQ 40 "EXTI15_10"
- *     [RM0432 Table 58].
+ *     (write 1 to clear) [RM0432 EXTI chapter, "EXTI registers"]. Lines 10..15 share IRQ 40
+ *     "EXTI15_10" [RM0432 Table 58].
  *   - Open drain: GPIO_OTYPER (0x04) bit = 1 [RM0432 8.5.2]; the pin level: GPIO_IDR (0x10)
  *     [RM0432 8.5.5].
  */
