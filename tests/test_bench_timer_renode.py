@@ -9,7 +9,7 @@ changes, and reads the board's ``m-lap-us-N`` lines over a pyserial socket:
 - ``tb-iface`` advertises ``timer``;
 - ``tm 0`` (EEMBC's default): one lap per falling edge, ``tm 1``: one per change; the laps'
   differences equal the virtual time between the changes to the timer's resolution (1 µs);
-- ``res`` pulses the DUT-reset output (Arduino D2) and leaves it released (open drain, high).
+- ``res`` answers ``m-[DUT reset]`` and leaves the DUT-reset output (Arduino D2) released.
 """
 
 from __future__ import annotations
@@ -109,9 +109,12 @@ def test_laps_follow_the_timestamp_pin_in_virtual_time(twin, mode: str) -> None:
         assert laps[k] - laps[k - 1] == pytest.approx(at[k] - at[k - 1], abs=1), (laps, at)
 
 
-def test_res_pulses_the_dut_reset_output_and_releases_it(twin) -> None:  # type: ignore[no-untyped-def]
+def test_res_answers_and_leaves_the_dut_reset_output_released(twin) -> None:  # type: ignore[no-untyped-def]
+    """Only the end state is checked: watching the 10 ms pulse needs host bytes sent to a paused
+    twin, and ``emulation RunFor`` then crashes Renode 1.16.1 (OverflowException in
+    MasterTimeSource.RunFor; docs/bench.md)."""
     name, proc, link = twin
     out_reg, bit = TWINS[name][1]
     assert _command(link, "res") == ["m-[DUT reset]"]
     value = int(proc.command(f"sysbus ReadDoubleWord {out_reg:#x}").split()[-1], 0)
-    assert (value >> bit) & 1 == 1        # released: open drain, high-Z
+    assert (value >> bit) & 1 == 1            # released: open drain, high-Z (0 = held low)
