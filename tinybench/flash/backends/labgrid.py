@@ -40,8 +40,8 @@ def at_place(board: Board, info: PlaceInfo, mode: str | None = None) -> Board:
     held = board.labgrid.held_at(info.coordinator) if board.labgrid is not None else None
     update: dict[str, object] = {"serial": serial, "labgrid": held}
     if interface:
-        update["interface"] = InterfaceConfig(url=interface, modes=["energy"] if dut else
-                                              ["performance", "accuracy", "energy"])
+        update["interface"] = InterfaceConfig(url=interface, modes=["performance", "accuracy", "energy"]
+                                              if info.interface_only else ["energy"])
     bound = board.model_copy(update=update)
     bound = bound.for_mode(mode) if mode else bound
     if bound.relay_url:
